@@ -1,0 +1,78 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+import class Foundation.ProcessInfo
+
+let package = Package(
+    name: "logonym",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "logonym", targets: ["logonym"]),
+        .library(name: "LogonymCore", targets: ["LogonymCore"]),
+        .library(name: "LogonymIO", targets: ["LogonymIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "LogonymCore",
+            dependencies: ["COpenSSL"]
+        ),
+        .target(
+            name: "LogonymIO",
+            dependencies: ["LogonymCore", "CZlib"]
+        ),
+        .executableTarget(
+            name: "logonym",
+            dependencies: [
+                "LogonymCore",
+                "LogonymIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LogonymCoreTests", dependencies: ["LogonymCore"]),
+        .testTarget(name: "LogonymIOTests", dependencies: ["LogonymIO", "LogonymCore", "CZlib"]),
+        .testTarget(name: "LogonymCLITests", dependencies: ["logonym"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .enableUpcomingFeature("ExistentialAny"),
+            .enableUpcomingFeature("MemberImportVisibility"),
+            .enableUpcomingFeature("InternalImportsByDefault"),
+        ]
+    if target.type != .test {
+        target.swiftSettings! += [.unsafeFlags(["-Xfrontend", "-require-explicit-sendable"])]
+    }
+}
+
+// The benchmark suite (Benchmarks/LogonymBenchmarks) is only part of the package when asked for,
+// so that a plain `swift build` / `swift test` never resolves or builds package-benchmark.
+if ProcessInfo.processInfo.environment["LOGONYM_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "LogonymBenchmarks",
+            dependencies: [
+                "LogonymCore",
+                "LogonymIO",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/LogonymBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}

@@ -1,0 +1,206 @@
+/// Writes one JSON object, field by field, handling the commas.
+struct JSONObjectWriter {
+    private var empty = true
+
+    mutating func key(_ name: StaticString, into out: inout [UInt8]) {
+        out.append(empty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+        empty = false
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    }
+
+    func finish(into out: inout [UInt8]) {
+        if empty { out.append(UInt8(ascii: "{")) }
+        out.append(contentsOf: [UInt8(ascii: "}"), 0x0A])
+    }
+}
+
+extension LineProcessor {
+    /// `--output-format json` for a text format: `time`, `client`, `forwarded_for`, `vhost`, `method`, `path`,
+    /// `protocol`, `status`, `bytes`, `referrer`, `user_agent`; absent fields are left out.
+    func renderTextAsJSON(
+        _ logFormat: LogFormat, _ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]
+    ) {
+        var object = JSONObjectWriter()
+        let variables = logFormat.variables
+        func first(_ field: LogFormat.Field) -> Range<Int>? {
+            guard let k = variables.firstIndex(where: { $0.field == field }) else { return nil }
+            return fieldMatch.range(k)
+        }
+        if let range = first(.timeLocal), let time = LogTimestamp.parseLocal(b, from: range.lowerBound, to: range.upperBound) {
+            object.key("time", into: &out)
+            writeTime(time, into: &out)
+        } else if let range = first(.timeISO8601) {
+            object.key("time", into: &out)
+            JSONText.writeString(b, range, escaping: .none, into: &out)
+        }
+        var forwarded: [Range<Int>] = []
+        var wroteClient = false
+        for (k, isList) in addressVariables {
+            let range = fieldMatch.range(k)
+            if isList || wroteClient {
+                forwarded.append(range)
+            } else {
+                object.key("client", into: &out)
+                writeAnonymizedString(b, range, escaping: .logQuoted, into: &out)
+                wroteClient = true
+            }
+        }
+        writeForwardedFor(b, forwarded, escaping: .logQuoted, object: &object, into: &out)
+        if let range = first(.vhost) {
+            object.key("vhost", into: &out)
+            JSONText.writeString(b, range, escaping: .logQuoted, into: &out)
+        }
+        if let range = first(.request) { writeRequest(b, range, escaping: .logQuoted, object: &object, into: &out) }
+        writeNumberField("status", first(.status), b, object: &object, into: &out)
+        writeNumberField("bytes", first(.bytes), b, object: &object, into: &out)
+        writeOptionalString("referrer", first(.referrer), b, escaping: .logQuoted, object: &object, into: &out)
+        writeOptionalString("user_agent", first(.userAgent), b, escaping: .logQuoted, object: &object, into: &out)
+        object.finish(into: &out)
+    }
+
+    /// `--output-format json` for JSON input: the same fields, read from nginx- and Caddy-style keys.
+    func renderJSONAsJSON(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var object = JSONObjectWriter()
+        func known(_ field: JSONLineFormat.KnownField) -> (range: Range<Int>, isString: Bool)? {
+            jsonMatch.known[field.rawValue]
+        }
+        if let (range, _) = known(.timeLocal),
+            let time = LogTimestamp.parseLocal(b, from: range.lowerBound, to: range.upperBound)
+        {
+            object.key("time", into: &out)
+            writeTime(time, into: &out)
+        } else if let (range, _) = known(.timeISO8601),
+            let time = LogTimestamp.parseISO8601(b, from: range.lowerBound, to: range.upperBound)
+        {
+            object.key("time", into: &out)
+            writeTime(time, into: &out)
+        } else if let (range, isString) = known(.epochSeconds), !isString,
+            let seconds = Double(String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self))
+        {
+            object.key("time", into: &out)
+            writeTime(LogTimestamp(epochSeconds: Int64(seconds.rounded(.down)), offsetMinutes: 0), into: &out)
+        }
+        var forwarded: [Range<Int>] = []
+        var wroteClient = false
+        for (range, isForwarded) in zip(jsonMatch.addressValues, jsonMatch.addressIsForwarded) {
+            if isForwarded || wroteClient {
+                forwarded.append(range)
+            } else {
+                object.key("client", into: &out)
+                writeAnonymizedString(b, range, escaping: .json, into: &out)
+                wroteClient = true
+            }
+        }
+        writeForwardedFor(b, forwarded, escaping: .json, object: &object, into: &out)
+        if let (range, isString) = known(.vhost), isString {
+            object.key("vhost", into: &out)
+            JSONText.writeString(b, range, escaping: .json, into: &out)
+        }
+        if let (range, isString) = known(.request), isString {
+            writeRequest(b, range, escaping: .json, object: &object, into: &out)
+        } else {
+            writeOptionalString("method", known(.method)?.range, b, escaping: .json, object: &object, into: &out)
+            writeOptionalString("path", known(.path)?.range, b, escaping: .json, object: &object, into: &out)
+            writeOptionalString(
+                "protocol", known(.protocolName)?.range, b, escaping: .json, object: &object, into: &out)
+        }
+        writeNumberField("status", known(.status)?.range, b, object: &object, into: &out)
+        writeNumberField("bytes", known(.bytes)?.range, b, object: &object, into: &out)
+        writeOptionalString("referrer", known(.referrer)?.range, b, escaping: .json, object: &object, into: &out)
+        writeOptionalString(
+            "user_agent", known(.userAgent)?.range, b, escaping: .json, object: &object, into: &out)
+        object.finish(into: &out)
+    }
+
+    private func writeTime(_ time: LogTimestamp, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        time.writeISO8601(into: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The anonymized value as a JSON string.
+    private func writeAnonymizedString(
+        _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, escaping: JSONText.SourceEscaping,
+        into out: inout [UInt8]
+    ) {
+        scratch.removeAll(keepingCapacity: true)
+        writeAddressValue(b, range.lowerBound, range.upperBound, into: &scratch)
+        scratch.withUnsafeBufferPointer { JSONText.writeString($0, 0..<$0.count, escaping: escaping, into: &out) }
+    }
+
+    /// `"forwarded_for": [...]`: every element of every list, anonymized; `-` and empty lists are left out.
+    private func writeForwardedFor(
+        _ b: UnsafeBufferPointer<UInt8>, _ lists: [Range<Int>], escaping: JSONText.SourceEscaping,
+        object: inout JSONObjectWriter, into out: inout [UInt8]
+    ) {
+        var wroteAny = false
+        for list in lists {
+            var s = list.lowerBound
+            while s <= list.upperBound {
+                var e = s
+                while e < list.upperBound && b[e] != UInt8(ascii: ",") { e += 1 }
+                let next = e + 1
+                while s < e && b[s] == 0x20 { s += 1 }
+                while e > s && b[e - 1] == 0x20 { e -= 1 }
+                if !(Self.isPlaceholder(b, s, e) && (e - s) <= 1) {
+                    if wroteAny {
+                        out.append(UInt8(ascii: ","))
+                    } else {
+                        object.key("forwarded_for", into: &out)
+                        out.append(UInt8(ascii: "["))
+                        wroteAny = true
+                    }
+                    writeAnonymizedString(b, s..<e, escaping: escaping, into: &out)
+                }
+                s = next
+            }
+        }
+        if wroteAny { out.append(UInt8(ascii: "]")) }
+    }
+
+    /// `method`, `path` and `protocol` from a request line; an unusual request line (a TLS handshake, `-`) is
+    /// kept whole as `request`.
+    private func writeRequest(
+        _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, escaping: JSONText.SourceEscaping,
+        object: inout JSONObjectWriter, into out: inout [UInt8]
+    ) {
+        guard let firstSpace = range.firstIndex(where: { b[$0] == 0x20 }),
+            let lastSpace = range.lastIndex(where: { b[$0] == 0x20 }), lastSpace > firstSpace,
+            JSONLineFormat.equals(b, (lastSpace + 1)..<min(lastSpace + 6, range.upperBound), Array("HTTP/".utf8))
+        else {
+            if Self.isPlaceholder(b, range.lowerBound, range.upperBound) && range.count <= 1 { return }
+            object.key("request", into: &out)
+            JSONText.writeString(b, range, escaping: escaping, into: &out)
+            return
+        }
+        object.key("method", into: &out)
+        JSONText.writeString(b, range.lowerBound..<firstSpace, escaping: escaping, into: &out)
+        object.key("path", into: &out)
+        JSONText.writeString(b, (firstSpace + 1)..<lastSpace, escaping: escaping, into: &out)
+        object.key("protocol", into: &out)
+        JSONText.writeString(b, (lastSpace + 1)..<range.upperBound, escaping: escaping, into: &out)
+    }
+
+    private func writeNumberField(
+        _ name: StaticString, _ range: Range<Int>?, _ b: UnsafeBufferPointer<UInt8>, object: inout JSONObjectWriter,
+        into out: inout [UInt8]
+    ) {
+        guard let range else { return }
+        object.key(name, into: &out)
+        JSONText.writeNumber(b, range, into: &out)
+    }
+
+    /// A string field, left out when absent, empty or `-`.
+    private func writeOptionalString(
+        _ name: StaticString, _ range: Range<Int>?, _ b: UnsafeBufferPointer<UInt8>,
+        escaping: JSONText.SourceEscaping, object: inout JSONObjectWriter, into out: inout [UInt8]
+    ) {
+        guard let range, !(range.count <= 1 && Self.isPlaceholder(b, range.lowerBound, range.upperBound)) else {
+            return
+        }
+        object.key(name, into: &out)
+        JSONText.writeString(b, range, escaping: escaping, into: &out)
+    }
+}

@@ -1,0 +1,204 @@
+/// Runs one line through parse → anonymize → render, appending the result to an output buffer.
+///
+/// One processor per input (it holds reusable match buffers); counters accumulate in ``counters``.
+public final class LineProcessor {
+    /// The format lines are parsed with.
+    public let format: InputFormat
+    /// What is written.
+    public let outputFormat: OutputFormat
+    /// What happens to lines that do not parse.
+    public let unparsablePolicy: UnparsablePolicy
+    /// What this processor did so far.
+    public var counters = RunCounters()
+
+    let anonymizer: Anonymizer
+    let fieldMatch: FieldMatch
+    let jsonMatch = JSONMatch()
+    /// The text format's address variables in line order, and whether each is a forwarded-for list.
+    let addressVariables: [(index: Int, isList: Bool)]
+    var scratch: [UInt8] = []
+    var longLineDropped = false
+
+    public init(
+        format: InputFormat,
+        anonymizer: Anonymizer,
+        outputFormat: OutputFormat = .same,
+        unparsablePolicy: UnparsablePolicy = .scrub
+    ) {
+        self.format = format
+        self.anonymizer = anonymizer
+        self.outputFormat = outputFormat
+        self.unparsablePolicy = unparsablePolicy
+        switch format {
+        case .text(let logFormat):
+            fieldMatch = FieldMatch(capacity: logFormat.variableCount)
+            addressVariables = logFormat.variables.indices.compactMap { k in
+                switch logFormat.variables[k].field {
+                case .clientAddress: (k, false)
+                case .forwardedFor: (k, true)
+                default: nil
+                }
+            }
+        case .json:
+            fieldMatch = FieldMatch(capacity: 0)
+            addressVariables = []
+        }
+        scratch.reserveCapacity(256)
+    }
+
+    /// Processes one line (`start..<end`, without its `\n`) and appends the result and a `\n`, unless the line is
+    /// dropped.
+    public func process(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]) {
+        counters.linesRead &+= 1
+        switch format {
+        case .text(let logFormat):
+            if logFormat.match(b, from: start, to: end, into: fieldMatch) {
+                if outputFormat == .same {
+                    rewriteText(b, start, end, into: &out)
+                } else {
+                    renderTextAsJSON(logFormat, b, start, end, into: &out)
+                }
+                counters.linesWritten &+= 1
+                return
+            }
+        case .json(let jsonFormat):
+            if jsonFormat.scan(b, from: start, to: end, into: jsonMatch) {
+                if outputFormat == .same {
+                    rewriteJSON(b, start, end, into: &out)
+                } else {
+                    renderJSONAsJSON(b, into: &out)
+                }
+                counters.linesWritten &+= 1
+                return
+            }
+        }
+        counters.unparsable &+= 1
+        guard unparsablePolicy == .scrub else {
+            counters.dropped[.unparsable, default: 0] += 1
+            return
+        }
+        if outputFormat == .same {
+            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &counters, into: &out)
+        } else {
+            scratch.removeAll(keepingCapacity: true)
+            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &counters, into: &scratch)
+            out.append(contentsOf: Array(#"{"unparsed":"#.utf8))
+            scratch.withUnsafeBufferPointer { JSONText.writeString($0, 0..<$0.count, escaping: .none, into: &out) }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(0x0A)
+        counters.linesWritten &+= 1
+    }
+
+    // MARK: Lines over the length limit
+
+    /// Starts a line longer than the limit; its pieces follow through ``processLongLinePiece(_:from:to:into:)``.
+    public func beginLongLine(into out: inout [UInt8]) {
+        counters.linesRead &+= 1
+        counters.tooLong &+= 1
+        longLineDropped = unparsablePolicy == .drop
+        if !longLineDropped && outputFormat == .json { out.append(contentsOf: Array(#"{"unparsed":""#.utf8)) }
+    }
+
+    /// Scrubs one piece of a long line. The caller cuts pieces at ``FallbackScanner/safeCut(_:from:to:)``.
+    public func processLongLinePiece(
+        _ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]
+    ) {
+        guard !longLineDropped else { return }
+        if outputFormat == .same {
+            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &counters, into: &out)
+        } else {
+            scratch.removeAll(keepingCapacity: true)
+            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &counters, into: &scratch)
+            var quoted: [UInt8] = []
+            scratch.withUnsafeBufferPointer { JSONText.writeString($0, 0..<$0.count, escaping: .none, into: &quoted) }
+            out.append(contentsOf: quoted.dropFirst().dropLast())
+        }
+    }
+
+    /// Ends a long line.
+    public func endLongLine(into out: inout [UInt8]) {
+        if longLineDropped {
+            counters.dropped[.tooLong, default: 0] += 1
+            return
+        }
+        if outputFormat == .json { out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "}")]) }
+        out.append(0x0A)
+        counters.linesWritten &+= 1
+    }
+
+    // MARK: Address values
+
+    /// Appends the anonymized form of a value that should hold one address.
+    @inline(__always)
+    func writeAddressValue(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
+        if let field = AddressField.parse(b, from: start, to: end) {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<field.range.lowerBound]))
+            anonymizer.writePseudonym(of: field, into: &out)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[field.range.upperBound..<end]))
+            counters.countAddress(field.address)
+        } else if Self.isPlaceholder(b, start, end) {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<end]))
+        } else {
+            anonymizer.writeNonAddress(UnsafeBufferPointer(rebasing: b[start..<end]), into: &out)
+            counters.nonAddressValues &+= 1
+        }
+    }
+
+    /// Appends the anonymized form of a comma-separated list of addresses, keeping separators and blanks.
+    func writeAddressList(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
+        var elementStart = start
+        while elementStart <= end {
+            var elementEnd = elementStart
+            while elementEnd < end && b[elementEnd] != UInt8(ascii: ",") { elementEnd &+= 1 }
+            var s = elementStart
+            var e = elementEnd
+            while s < e && b[s] == 0x20 { s &+= 1 }
+            while e > s && b[e - 1] == 0x20 { e &-= 1 }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[elementStart..<s]))
+            if s < e { writeAddressValue(b, s, e, into: &out) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[e..<elementEnd]))
+            if elementEnd < end { out.append(UInt8(ascii: ",")) }
+            elementStart = elementEnd &+ 1
+        }
+    }
+
+    /// `-`, `unknown` and the empty value carry no address and are kept.
+    static func isPlaceholder(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        switch end - start {
+        case 0: return true
+        case 1: return b[start] == UInt8(ascii: "-")
+        case 7: return JSONLineFormat.equals(b, start..<end, Array("unknown".utf8))
+        default: return false
+        }
+    }
+
+    // MARK: Same-format output
+
+    func rewriteText(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
+        var cursor = start
+        for (k, isList) in addressVariables {
+            let s = fieldMatch.starts[k]
+            let e = fieldMatch.ends[k]
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+            if isList { writeAddressList(b, s, e, into: &out) } else { writeAddressValue(b, s, e, into: &out) }
+            cursor = e
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<end]))
+        out.append(0x0A)
+    }
+
+    func rewriteJSON(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
+        var cursor = start
+        for range in jsonMatch.addressValues {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.lowerBound]))
+            writeAddressList(b, range.lowerBound, range.upperBound, into: &out)
+            cursor = range.upperBound
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<end]))
+        out.append(0x0A)
+    }
+}
+
+@available(*, unavailable)
+extension LineProcessor: Sendable {}

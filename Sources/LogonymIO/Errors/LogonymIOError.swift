@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An error reading an input or writing an output: a code, a sentence naming the path, and the OS error if any.
+///
+/// The message never quotes log content.
+public struct LogonymIOError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Value: Hashable, Sendable {
+            case notFound, permissionDenied, isDirectory, readFailed, corruptGzip, truncatedGzip, trailingGarbage,
+                writeFailed, openFailed
+        }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
+
+        /// The input does not exist.
+        public static let notFound = Code(.notFound)
+        /// The input or output cannot be opened for lack of permission.
+        public static let permissionDenied = Code(.permissionDenied)
+        /// The input is a directory.
+        public static let isDirectory = Code(.isDirectory)
+        /// A read failed.
+        public static let readFailed = Code(.readFailed)
+        /// A gzip input holds data zlib cannot decode.
+        public static let corruptGzip = Code(.corruptGzip)
+        /// A gzip input ends in the middle of a member.
+        public static let truncatedGzip = Code(.truncatedGzip)
+        /// A gzip input has bytes after its last member that are not another member.
+        public static let trailingGarbage = Code(.trailingGarbage)
+        /// Writing the output failed.
+        public static let writeFailed = Code(.writeFailed)
+        /// Opening a file failed for another reason.
+        public static let openFailed = Code(.openFailed)
+
+        public var description: String { String(describing: value) }
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// The path concerned (`-` for standard input or output).
+    public var path: String
+    /// A sentence saying what went wrong, without the path.
+    public var message: String
+    /// The `errno` value, when the OS reported one.
+    public var errno: Int32?
+
+    public init(code: Code, path: String, message: String, errno: Int32? = nil) {
+        self.code = code
+        self.path = path
+        self.message = message
+        self.errno = errno
+    }
+
+    /// The error for a failed system call on `path`.
+    static func system(_ operation: String, path: String, errno: Int32) -> LogonymIOError {
+        let code: Code
+        let text: String
+        switch errno {
+        case ENOENT:
+            code = .notFound
+            text = "no such file or directory"
+        case EACCES, EPERM:
+            code = .permissionDenied
+            text = "permission denied"
+        case EISDIR:
+            code = .isDirectory
+            text = "is a directory"
+        default:
+            code = operation == "write" ? .writeFailed : (operation == "read" ? .readFailed : .openFailed)
+            text = "\(operation) failed: \(String(cString: strerror(errno)))"
+        }
+        return LogonymIOError(code: code, path: path, message: text, errno: errno)
+    }
+
+    /// `path: message`, as the CLI prints it after `logonym: `.
+    public var description: String { "\(path): \(message)" }
+}

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Opens an input by path (`-` for standard input) and recognises gzip by its magic bytes, not its name.
+public enum InputOpener: Sendable {
+    /// Opens `path`; a gzip stream is inflated transparently.
+    ///
+    /// - Throws: ``LogonymIOError`` when the input cannot be opened or read.
+    public static func open(_ path: String) throws(LogonymIOError) -> any ByteSource {
+        let file = path == "-" ? FileByteSource(descriptor: 0, path: "-") : try FileByteSource(path: path)
+        // Read the first two bytes to look for the gzip magic; short reads (pipes) are retried.
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2, alignment: 1)
+        defer { scratch.deallocate() }
+        var got = 0
+        while got < 2 {
+            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[got...]))
+            if n == 0 { break }
+            got += n
+        }
+        let head = Array(scratch.prefix(got))
+        if got == 2 && head[0] == 0x1F && head[1] == 0x8B {
+            return GzipByteSource(source: file, prefix: head)
+        }
+        return PrefixedByteSource(prefix: head, source: file)
+    }
+}
+
+/// A source that returns some bytes already read before reading on.
+final class PrefixedByteSource: ByteSource {
+    private var prefix: [UInt8]
+    let source: FileByteSource
+
+    init(prefix: [UInt8], source: FileByteSource) {
+        self.prefix = prefix
+        self.source = source
+    }
+
+    var position: Int { source.position }
+    var size: Int? { source.size }
+    var isGzip: Bool { false }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
+        if !prefix.isEmpty {
+            let n = min(prefix.count, buffer.count)
+            prefix.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            prefix.removeFirst(n)
+            return n
+        }
+        return try source.read(into: buffer)
+    }
+}

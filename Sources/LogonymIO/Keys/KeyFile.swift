@@ -1,0 +1,46 @@
+public import LogonymCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Reads a pseudonym key from a file, refusing files that group or others can read.
+public enum KeyFile: Sendable {
+    /// Why a key file was refused.
+    public struct Problem: Error, Sendable, CustomStringConvertible {
+        /// The key file's path.
+        public var path: String
+        /// What is wrong and how to fix it; never the key.
+        public var message: String
+
+        public var description: String { "\(path): \(message)" }
+    }
+
+    /// Loads the key at `path`: 32 raw bytes or 64 hex characters, mode 0600 or stricter.
+    public static func load(_ path: String) throws(Problem) -> PseudonymKey {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let reason = errno == ENOENT ? "no such key file" : "cannot open the key file (\(String(cString: strerror(errno))))"
+            throw Problem(path: path, message: reason)
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw Problem(path: path, message: "the key file is not a regular file")
+        }
+        if info.st_mode & 0o077 != 0 {
+            throw Problem(
+                path: path,
+                message: "the key file can be read by group or others; run 'chmod 600 \(path)' (and keep it owned by the user logonym runs as)")
+        }
+        var contents = [UInt8](repeating: 0, count: 129)
+        let n = contents.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n >= 0 else { throw Problem(path: path, message: "cannot read the key file") }
+        guard let key = PseudonymKey(fileContents: Array(contents.prefix(n))) else {
+            throw Problem(path: path, message: "a key file must hold 32 raw bytes or 64 hex characters (found \(n) bytes); create one with 'head -c 32 /dev/urandom > \(path)'")
+        }
+        return key
+    }
+}

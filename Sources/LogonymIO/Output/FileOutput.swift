@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A file descriptor written with `write(2)`: standard output, or a file written under a temporary name in the
+/// same directory and renamed into place by ``finish()``.
+public final class FileOutput {
+    /// The path shown in errors (`-` for standard output).
+    public let path: String
+    let fd: Int32
+    let temporaryPath: String?
+    public private(set) var bytesWritten = 0
+    private var closed = false
+
+    /// Standard output.
+    public init(standardOutput: Void = ()) {
+        path = "-"
+        fd = 1
+        temporaryPath = nil
+    }
+
+    /// Creates `path`'s temporary sibling (`.NAME.logonym-PID.tmp`, mode 0640).
+    ///
+    /// - Throws: ``LogonymIOError`` when the directory is missing or not writable.
+    public init(path: String) throws(LogonymIOError) {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = "\(directory).\(name).logonym-\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw .system("create", path: path, errno: errno) }
+        self.path = path
+        self.fd = fd
+        self.temporaryPath = temporary
+        Self.registerForCleanup(temporary)
+    }
+
+    deinit {
+        if !closed && temporaryPath != nil { abandon() }
+    }
+
+    /// Writes all of `bytes`, retrying short writes.
+    public func writeAll(_ bytes: [UInt8]) throws(LogonymIOError) {
+        let failed: Int32? = bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += n
+            }
+            return nil
+        }
+        if let failed { throw .system("write", path: path, errno: failed) }
+        bytesWritten += bytes.count
+    }
+
+    /// Makes the file durable and renames it into place (for standard output: nothing).
+    public func finish() throws(LogonymIOError) {
+        guard let temporaryPath, !closed else { return }
+        closed = true
+        if fsync(fd) != 0 {
+            let error = errno
+            close(fd)
+            unlink(temporaryPath)
+            throw .system("fsync", path: path, errno: error)
+        }
+        close(fd)
+        if rename(temporaryPath, path) != 0 {
+            let error = errno
+            unlink(temporaryPath)
+            throw .system("rename", path: path, errno: error)
+        }
+        Self.registerForCleanup(nil)
+    }
+
+    /// Removes the temporary file.
+    public func abandon() {
+        guard let temporaryPath, !closed else { return }
+        closed = true
+        close(fd)
+        unlink(temporaryPath)
+        Self.registerForCleanup(nil)
+    }
+
+    /// The temporary file a signal handler removes on SIGINT or SIGTERM.
+    nonisolated(unsafe) static var cleanupPath: UnsafeMutablePointer<CChar>?
+
+    private static func registerForCleanup(_ path: String?) {
+        let old = cleanupPath
+        cleanupPath = path.map { strdup($0) }
+        free(old)
+    }
+
+    /// Installs SIGINT/SIGTERM handlers that remove the temporary output before exiting with 130 or 143.
+    public static func removeTemporaryFileOnSignals() {
+        let handler: @convention(c) (Int32) -> Void = { signal in
+            if let path = FileOutput.cleanupPath { unlink(path) }
+            _exit(128 + signal)
+        }
+        Glibc.signal(SIGINT, handler)
+        Glibc.signal(SIGTERM, handler)
+    }
+}
+
+@available(*, unavailable)
+extension FileOutput: Sendable {}
+
+/// Plain output: blocks go straight to the file.
+public final class PlainSink: OutputSink {
+    let file: FileOutput
+
+    public init(file: FileOutput) {
+        self.file = file
+    }
+
+    public var bytesWritten: Int { file.bytesWritten }
+
+    public func write(_ block: [UInt8]) throws(LogonymIOError) {
+        try file.writeAll(block)
+    }
+
+    public func finish() throws(LogonymIOError) { try file.finish() }
+
+    public func abandon() { file.abandon() }
+}
+
+@available(*, unavailable)
+extension PlainSink: Sendable {}

@@ -1,0 +1,149 @@
+public import LogonymCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Reads a source in chunks, cuts it into lines and runs each through a ``LineProcessor``, in bounded memory.
+///
+/// A line longer than `maxLineBytes` never sits whole in memory: it goes to the processor in pieces, cut where no
+/// address-looking token can be split. A last line without a newline is processed too (and given one), so inputs
+/// never run into each other.
+public final class LinePump {
+    /// Lines longer than this (without the newline) take the long-line path.
+    public let maxLineBytes: Int
+    /// The read size.
+    public let chunkSize: Int
+    /// Output is handed to the sink once it holds this many bytes.
+    public let flushBytes: Int
+    private let buffer: UnsafeMutableRawBufferPointer
+    /// The output buffer, kept across inputs.
+    public var pending: [UInt8] = []
+
+    public init(maxLineBytes: Int = 64 * 1024, chunkSize: Int = 1 << 20, flushBytes: Int = 1 << 20) {
+        precondition(maxLineBytes >= 16 && chunkSize >= 1, "unusable line or chunk size")
+        self.maxLineBytes = maxLineBytes
+        self.chunkSize = chunkSize
+        self.flushBytes = flushBytes
+        buffer = .allocate(byteCount: chunkSize + maxLineBytes + 1, alignment: 64)
+        pending.reserveCapacity(flushBytes + maxLineBytes * 2)
+    }
+
+    deinit {
+        buffer.deallocate()
+    }
+
+    /// What one input gave.
+    public struct Outcome: Sendable {
+        /// The decoded bytes read.
+        public var bytesIn = 0
+        /// The error that ended the input early, if any; lines before it were processed.
+        public var error: LogonymIOError?
+    }
+
+    /// Pumps one source to its end (or its first read error).
+    ///
+    /// - Parameters:
+    ///   - source: the input.
+    ///   - sink: where full blocks go.
+    ///   - makeProcessor: called once with the first bytes read (for format detection).
+    ///   - progress: called after every chunk with the decoded bytes read so far.
+    /// - Returns: the processor used (for its counters) and the outcome.
+    /// - Throws: only when the sink fails.
+    public func pump(
+        _ source: any ByteSource,
+        to sink: any OutputSink,
+        makeProcessor: (UnsafeBufferPointer<UInt8>) -> LineProcessor,
+        progress: (Int) -> Void = { _ in }
+    ) throws(LogonymIOError) -> (LineProcessor?, Outcome) {
+        let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let all = UnsafeBufferPointer(start: base, count: buffer.count)
+        var outcome = Outcome()
+        var processor: LineProcessor?
+        var filled = 0
+        var lineStart = 0
+        var inLongLine = false
+        var atEnd = false
+        while !atEnd {
+            var n = 0
+            do {
+                n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + chunkSize)]))
+            } catch {
+                outcome.error = error
+            }
+            if n == 0 { atEnd = true }
+            filled += n
+            outcome.bytesIn += n
+            if processor == nil {
+                if filled == 0 && atEnd { return (nil, outcome) }
+                // Detection wants a good sample: read on until 64 KiB (or the chunk) are in, or the input ends.
+                if !atEnd && outcome.error == nil && filled < min(64 * 1024, chunkSize) { continue }
+                processor = makeProcessor(UnsafeBufferPointer(start: base, count: filled))
+            }
+            let lines = processor!
+            // Every complete line in the buffer.
+            while lineStart < filled, let newline = memchr(base + lineStart, 0x0A, filled - lineStart) {
+                let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                if inLongLine || end - lineStart > maxLineBytes {
+                    if !inLongLine { lines.beginLongLine(into: &pending) }
+                    lines.processLongLinePiece(all, from: lineStart, to: end, into: &pending)
+                    lines.endLongLine(into: &pending)
+                    inLongLine = false
+                } else {
+                    lines.process(all, from: lineStart, to: end, into: &pending)
+                }
+                lineStart = end + 1
+                if pending.count >= flushBytes { try flush(to: sink) }
+            }
+            if atEnd {
+                // A last line without a newline.
+                if inLongLine {
+                    lines.processLongLinePiece(all, from: lineStart, to: filled, into: &pending)
+                    lines.endLongLine(into: &pending)
+                } else if filled > lineStart {
+                    if filled - lineStart > maxLineBytes {
+                        lines.beginLongLine(into: &pending)
+                        lines.processLongLinePiece(all, from: lineStart, to: filled, into: &pending)
+                        lines.endLongLine(into: &pending)
+                    } else {
+                        lines.process(all, from: lineStart, to: filled, into: &pending)
+                    }
+                }
+                break
+            }
+            if inLongLine || filled - lineStart > maxLineBytes {
+                // Part of an overlong line: hand over what can be cut safely, keep the rest.
+                if !inLongLine {
+                    lines.beginLongLine(into: &pending)
+                    inLongLine = true
+                }
+                var cut = FallbackScanner.safeCut(all, from: lineStart, to: filled)
+                if cut <= lineStart || filled - cut > maxLineBytes / 2 { cut = filled }
+                lines.processLongLinePiece(all, from: lineStart, to: cut, into: &pending)
+                lineStart = cut
+            }
+            // Keep the unfinished line at the front of the buffer.
+            let carry = filled - lineStart
+            if carry > 0 && lineStart > 0 { memmove(base, base + lineStart, carry) }
+            filled = carry
+            lineStart = 0
+            if pending.count >= flushBytes { try flush(to: sink) }
+            progress(outcome.bytesIn)
+            if outcome.error != nil { atEnd = true }
+        }
+        progress(outcome.bytesIn)
+        return (processor, outcome)
+    }
+
+    /// Hands the output buffer to the sink.
+    public func flush(to sink: any OutputSink) throws(LogonymIOError) {
+        guard !pending.isEmpty else { return }
+        try sink.write(pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+}
+
+@available(*, unavailable)
+extension LinePump: Sendable {}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+
+/// The `logonym` command: pseudonymize web-server access logs.
+@main
+struct Logonym: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logonym",
+        abstract: "Pseudonymize the client addresses in web-server access logs.",
+        discussion: """
+            Exit codes: 0 success; 1 some input failed (the others were processed completely); \
+            2 usage or configuration error (nothing written); 3 the output could not be written.
+            """,
+        version: "0.1.0",
+        subcommands: [Anonymize.self]
+    )
+
+    /// Runs a command with logonym's exit codes: usage errors exit 2 (not ArgumentParser's 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch let failure as CommandFailure {
+            Diagnostics.error(failure.message)
+            Foundation.exit(failure.exitCode)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            Diagnostics.raw(fullMessage(for: error) + "\n")
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// An error that ends a command with a given exit code after one `logonym: …` line.
+struct CommandFailure: Error {
+    var message: String
+    var exitCode: Int32
+
+    /// A usage or configuration error: exit 2.
+    static func usage(_ message: String) -> CommandFailure { CommandFailure(message: message, exitCode: 2) }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import LogonymCore
+
+/// What a batch run did, for the closing summary. Holds counts and paths, never log content.
+struct RunReport {
+    struct Input: Encodable {
+        var path: String
+        var format: String?
+        var error: String?
+    }
+
+    let settings: AnonymizeSettings
+    var inputs: [Input] = []
+    var totals = RunCounters()
+    var seconds = 0.0
+
+    init(settings: AnonymizeSettings) {
+        self.settings = settings
+    }
+
+    var failedInputs: Int { inputs.filter { $0.error != nil }.count }
+
+    var megabytesPerSecond: Double { Double(totals.bytesIn) / 1_000_000 / max(seconds, 1e-6) }
+
+    var methodDescription: String {
+        switch settings.method {
+        case .truncate: "truncate /\(settings.prefixes.ipv4) /\(settings.prefixes.ipv6)"
+        case .hmac, .cryptopan: settings.method.rawValue
+        }
+    }
+
+    /// The human summary.
+    func text() -> String {
+        let t = totals
+        var dropped = "\(t.linesDropped)"
+        let reasons = DropReason.allCases.compactMap { reason in
+            t.dropped[reason].map { "\(reason.rawValue) \($0)" }
+        }
+        if !reasons.isEmpty { dropped += " (\(reasons.joined(separator: ", ")))" }
+        let failed = failedInputs > 0 ? ", \(failedInputs) failed" : ""
+        let policy = settings.unparsablePolicy == .scrub ? "scrubbed" : "dropped"
+        return """
+            logonym: \(inputs.count) input\(inputs.count == 1 ? "" : "s")\(failed), method \(methodDescription)
+              lines       read \(t.linesRead), written \(t.linesWritten), dropped \(dropped)
+              unparsable  \(t.unparsable) not matching the format, \(t.tooLong) over \(settings.maxLineBytes) bytes (\(policy))
+              addresses   IPv4 \(t.ipv4Addresses) (of them IPv4-mapped \(t.mappedAddresses)), IPv6 \(t.ipv6Addresses), \
+            found by the fallback scanner \(t.scannerAddresses), non-address values \(t.nonAddressValues)
+              bytes       in \(t.bytesIn), out \(t.bytesOut)
+              time        \(String(format: "%.2f", seconds)) s, \(String(format: "%.1f", megabytesPerSecond)) MB/s
+
+            """
+    }
+
+    /// The summary as one JSON object.
+    func json() -> String {
+        struct Summary: Encodable {
+            var inputs: [Input]
+            var inputs_failed: Int
+            var method: String
+            var ipv4_prefix: Int?
+            var ipv6_prefix: Int?
+            var lines_read: Int
+            var lines_written: Int
+            var lines_dropped: Int
+            var dropped: [String: Int]
+            var unparsable: Int
+            var too_long: Int
+            var addresses: [String: Int]
+            var bytes_in: Int
+            var bytes_out: Int
+            var seconds: Double
+            var mb_per_s: Double
+        }
+        let t = totals
+        let truncate = settings.method == .truncate
+        let summary = Summary(
+            inputs: inputs, inputs_failed: failedInputs, method: settings.method.rawValue,
+            ipv4_prefix: truncate ? settings.prefixes.ipv4 : nil, ipv6_prefix: truncate ? settings.prefixes.ipv6 : nil,
+            lines_read: t.linesRead, lines_written: t.linesWritten, lines_dropped: t.linesDropped,
+            dropped: Dictionary(uniqueKeysWithValues: DropReason.allCases.map { ($0.rawValue, t.dropped[$0] ?? 0) }),
+            unparsable: t.unparsable, too_long: t.tooLong,
+            addresses: [
+                "ipv4": t.ipv4Addresses, "ipv6": t.ipv6Addresses, "ipv4_mapped": t.mappedAddresses,
+                "fallback_scanner": t.scannerAddresses, "non_address": t.nonAddressValues,
+            ],
+            bytes_in: t.bytesIn, bytes_out: t.bytesOut, seconds: (seconds * 1000).rounded() / 1000,
+            mb_per_s: (megabytesPerSecond * 10).rounded() / 10)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(summary) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -23,34 +23,49 @@ extension IPAddress {
 
     @inlinable
     static func writeV4(_ value: UInt32, into out: inout [UInt8]) {
-        for index in 0..<4 {
-            let part = UInt8(truncatingIfNeeded: value >> (24 - 8 * UInt32(index)))
-            if index > 0 { out.append(UInt8(ascii: ".")) }
-            if part >= 100 {
-                out.append(0x30 &+ part / 100)
-                out.append(0x30 &+ (part / 10) % 10)
-            } else if part >= 10 {
-                out.append(0x30 &+ part / 10)
+        // Format into a small stack buffer, then append once.
+        var text: (UInt64, UInt64) = (0, 0)
+        let length = withUnsafeMutableBytes(of: &text) { raw -> Int in
+            var n = 0
+            for index in 0..<4 {
+                let part = UInt8(truncatingIfNeeded: value >> (24 - 8 * UInt32(index)))
+                if index > 0 {
+                    raw[n] = UInt8(ascii: ".")
+                    n &+= 1
+                }
+                if part >= 100 {
+                    raw[n] = 0x30 &+ part / 100
+                    raw[n &+ 1] = 0x30 &+ (part / 10) % 10
+                    n &+= 2
+                } else if part >= 10 {
+                    raw[n] = 0x30 &+ part / 10
+                    n &+= 1
+                }
+                raw[n] = 0x30 &+ part % 10
+                n &+= 1
             }
-            out.append(0x30 &+ part % 10)
+            return n
+        }
+        withUnsafeBytes(of: &text) { raw in
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<length]))
         }
     }
 
     @usableFromInline
     static func writeV6(_ hi: UInt64, _ lo: UInt64, into out: inout [UInt8]) {
-        var groups = [UInt16](repeating: 0, count: 8)
-        for index in 0..<4 {
-            groups[index] = UInt16(truncatingIfNeeded: hi >> (48 - 16 * UInt64(index)))
-            groups[index + 4] = UInt16(truncatingIfNeeded: lo >> (48 - 16 * UInt64(index)))
+        @inline(__always) func group(_ index: Int) -> UInt16 {
+            index < 4
+                ? UInt16(truncatingIfNeeded: hi >> (48 - 16 * UInt64(index)))
+                : UInt16(truncatingIfNeeded: lo >> (48 - 16 * UInt64(index - 4)))
         }
         // The longest run of zero groups, two or more long; the first one wins a tie.
         var bestStart = -1
         var bestLength = 1
         var index = 0
         while index < 8 {
-            if groups[index] == 0 {
+            if group(index) == 0 {
                 var end = index
-                while end < 8 && groups[end] == 0 { end += 1 }
+                while end < 8 && group(end) == 0 { end += 1 }
                 if end - index > bestLength {
                     bestStart = index
                     bestLength = end - index
@@ -60,25 +75,41 @@ extension IPAddress {
                 index += 1
             }
         }
-        let hexDigits: StaticString = "0123456789abcdef"
-        index = 0
-        while index < 8 {
-            if index == bestStart {
-                out.append(UInt8(ascii: ":"))
-                if index == 0 { out.append(UInt8(ascii: ":")) }
-                index += bestLength
-                if index == 8 { break }
-                continue
+        var text: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        let length = withUnsafeMutableBytes(of: &text) { raw -> Int in
+            var n = 0
+            let hexDigits: StaticString = "0123456789abcdef"
+            index = 0
+            while index < 8 {
+                if index == bestStart {
+                    raw[n] = UInt8(ascii: ":")
+                    n += 1
+                    if index == 0 {
+                        raw[n] = UInt8(ascii: ":")
+                        n += 1
+                    }
+                    index += bestLength
+                    if index == 8 { break }
+                    continue
+                }
+                let g = group(index)
+                var shift = 12
+                while shift > 0 && (g >> UInt16(shift)) == 0 { shift -= 4 }
+                while shift >= 0 {
+                    raw[n] = hexDigits.utf8Start[Int((g >> UInt16(shift)) & 0xF)]
+                    n += 1
+                    shift -= 4
+                }
+                if index < 7 {
+                    raw[n] = UInt8(ascii: ":")
+                    n += 1
+                }
+                index += 1
             }
-            let g = groups[index]
-            var shift = 12
-            while shift > 0 && (g >> UInt16(shift)) == 0 { shift -= 4 }
-            while shift >= 0 {
-                out.append(hexDigits.utf8Start[Int((g >> UInt16(shift)) & 0xF)])
-                shift -= 4
-            }
-            if index < 7 { out.append(UInt8(ascii: ":")) }
-            index += 1
+            return n
+        }
+        withUnsafeBytes(of: &text) { raw in
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<length]))
         }
     }
 }

@@ -1,21 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The byte ranges of a format's variables in one line; allocated once per input and reused for every line.
+///
+/// The ranges live in raw memory owned by the match, so that the per-line writes cost no exclusivity checks.
 public final class FieldMatch {
-    /// `starts[k]..<ends[k]` holds variable `k` (without its quotes or brackets).
-    public private(set) var starts: [Int]
-    public private(set) var ends: [Int]
+    /// `bounds[2k]..<bounds[2k+1]` holds variable `k` (without its quotes or brackets).
+    let bounds: UnsafeMutablePointer<Int>
+    let capacity: Int
 
     public init(capacity: Int) {
-        starts = Array(repeating: 0, count: capacity)
-        ends = Array(repeating: 0, count: capacity)
+        self.capacity = capacity
+        bounds = .allocate(capacity: max(1, capacity * 2))
+        bounds.initialize(repeating: 0, count: max(1, capacity * 2))
     }
 
-    @inlinable
-    public func range(_ k: Int) -> Range<Int> { starts[k]..<ends[k] }
+    deinit {
+        bounds.deallocate()
+        lastTime.deallocate()
+    }
 
-    @usableFromInline
+    /// The last `$time_local` text that validated: lines in a log share their second, so most lines compare
+    /// 26 bytes instead of parsing.
+    let lastTime = UnsafeMutablePointer<UInt8>.allocate(capacity: 32)
+    var lastTimeLength = 0
+
+    @inline(__always)
+    func isKnownGoodTime(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        end - start == lastTimeLength && memcmp(lastTime, bytes.baseAddress! + start, lastTimeLength) == 0
+    }
+
+    func rememberGoodTime(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+        guard end - start <= 32 else { return }
+        lastTime.update(from: bytes.baseAddress! + start, count: end - start)
+        lastTimeLength = end - start
+    }
+
+    /// The bytes of variable `k` in the last matched line.
+    @inline(__always)
+    public func range(_ k: Int) -> Range<Int> { bounds[2 * k]..<bounds[2 * k + 1] }
+
+    @inline(__always)
+    func start(_ k: Int) -> Int { bounds[2 * k] }
+
+    @inline(__always)
+    func end(_ k: Int) -> Int { bounds[2 * k + 1] }
+
+    @inline(__always)
     func set(_ k: Int, _ start: Int, _ end: Int) {
-        starts[k] = start
-        ends[k] = end
+        bounds[2 * k] = start
+        bounds[2 * k + 1] = end
     }
 }
 
@@ -34,49 +73,67 @@ extension LogFormat {
     {
         var lineEnd = end
         while lineEnd > start && Self.isTrailingBlank(bytes[lineEnd - 1]) { lineEnd -= 1 }
+        return literalBytes.withUnsafeBufferPointer { literal in
+            literalOffsets.withUnsafeBufferPointer { offsets in
+                delimiters.withUnsafeBufferPointer { delimiters in
+                    fields.withUnsafeBufferPointer { fields in
+                        matchFields(bytes, start, lineEnd, match, literal, offsets, delimiters, fields)
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func matchFields(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ lineEnd: Int, _ match: FieldMatch,
+        _ literal: UnsafeBufferPointer<UInt8>, _ offsets: UnsafeBufferPointer<Int>,
+        _ delimiters: UnsafeBufferPointer<Delimiter>, _ fields: UnsafeBufferPointer<Field>
+    ) -> Bool {
         var p = start
-        let count = variables.count
-        for k in 0...count {
-            let literal = literals[k]
-            guard lineEnd - p >= literal.count else { return false }
-            for byte in literal {
-                guard bytes[p] == byte else { return false }
+        let count = delimiters.count
+        var k = 0
+        while true {
+            let literalStart = offsets[k]
+            let literalEnd = offsets[k &+ 1]
+            guard lineEnd &- p >= literalEnd &- literalStart else { return false }
+            var l = literalStart
+            while l < literalEnd {
+                guard bytes[p] == literal[l] else { return false }
                 p &+= 1
+                l &+= 1
             }
             if k == count { break }
             let fieldStart = p
             let fieldEnd: Int
-            let isLast = k == count - 1
-            switch variables[k].delimiter {
+            let nextStart = literalEnd
+            let nextEnd = offsets[k &+ 2]
+            switch delimiters[k] {
             case .quoted:
-                if isLast && literals[k + 1].count == 1 {
+                if k == count &- 1 && nextEnd &- nextStart == 1 {
                     // The closing quote ends the line: take the last quote, so an unescaped quote inside a
                     // user agent does not break the line.
-                    guard lineEnd > p, bytes[lineEnd - 1] == UInt8(ascii: "\"") else { return false }
-                    fieldEnd = lineEnd - 1
+                    guard lineEnd > p, bytes[lineEnd &- 1] == UInt8(ascii: "\"") else { return false }
+                    fieldEnd = lineEnd &- 1
                 } else {
                     guard let close = Self.closingQuote(bytes, from: p, to: lineEnd) else { return false }
                     fieldEnd = close
                 }
             case .bracketed:
-                var q = p
-                while q < lineEnd && bytes[q] != UInt8(ascii: "]") { q &+= 1 }
-                guard q < lineEnd else { return false }
+                guard let q = Self.find(UInt8(ascii: "]"), bytes, from: p, to: lineEnd) else { return false }
                 fieldEnd = q
             case .token:
-                let next = literals[k + 1]
-                if let stop = next.first {
-                    var q = p
-                    while q < lineEnd && bytes[q] != stop { q &+= 1 }
-                    guard q < lineEnd else { return false }
+                if nextEnd > nextStart {
+                    guard let q = Self.find(literal[nextStart], bytes, from: p, to: lineEnd) else { return false }
                     fieldEnd = q
                 } else {
                     fieldEnd = lineEnd
                 }
             }
-            guard validate(variables[k].field, bytes, fieldStart, fieldEnd) else { return false }
+            guard validate(fields[k], bytes, fieldStart, fieldEnd, match) else { return false }
             match.set(k, fieldStart, fieldEnd)
             p = fieldEnd
+            k &+= 1
         }
         return p == lineEnd
     }
@@ -87,18 +144,36 @@ extension LogFormat {
     }
 
     /// The index of the first `"` at or after `start` that is not escaped by a backslash.
-    @inlinable
+    @inline(__always)
     static func closingQuote(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
         var q = start
-        while q < end {
-            let c = bytes[q]
-            if c == UInt8(ascii: "\"") { return q }
-            q &+= c == UInt8(ascii: "\\") ? 2 : 1
+        while let quote = find(UInt8(ascii: "\""), bytes, from: q, to: end) {
+            // The quote is escaped when an odd number of backslashes stands right before it.
+            var backslashes = 0
+            var b = quote
+            while b > start && bytes[b - 1] == UInt8(ascii: "\\") {
+                backslashes &+= 1
+                b &-= 1
+            }
+            if backslashes & 1 == 0 { return quote }
+            q = quote &+ 1
         }
         return nil
     }
 
-    private func validate(_ field: Field, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    /// The index of the first `byte` in `start..<end` (memchr).
+    @inline(__always)
+    static func find(_ byte: UInt8, _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
+        guard start < end, let base = bytes.baseAddress,
+            let hit = memchr(base + start, Int32(byte), end - start)
+        else { return nil }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    }
+
+    @inline(__always)
+    private func validate(
+        _ field: Field, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ match: FieldMatch
+    ) -> Bool {
         switch field {
         case .clientAddress:
             return end > start
@@ -108,7 +183,10 @@ extension LogFormat {
             for i in start..<end where bytes[i] < 0x30 || bytes[i] > 0x39 { return false }
             return true
         case .timeLocal:
-            return LogTimestamp.parseLocal(bytes, from: start, to: end) != nil
+            if match.isKnownGoodTime(bytes, start, end) { return true }
+            guard LogTimestamp.parseLocal(bytes, from: start, to: end) != nil else { return false }
+            match.rememberGoodTime(bytes, start, end)
+            return true
         case .timeISO8601:
             return LogTimestamp.parseISO8601(bytes, from: start, to: end) != nil
         default:

@@ -41,6 +41,11 @@ public struct LogFormat: Sendable, Equatable {
     /// `literals[k]` stands before `variables[k]`; the last literal ends the line.
     let literals: [[UInt8]]
     let variables: [Variable]
+    /// The same, laid out flat for the matcher: literal `k` is `literalBytes[literalOffsets[k]..<literalOffsets[k+1]]`.
+    let literalBytes: [UInt8]
+    let literalOffsets: [Int]
+    let delimiters: [Delimiter]
+    let fields: [Field]
 
     /// The number of variables, which is the size a ``FieldMatch`` needs.
     public var variableCount: Int { variables.count }
@@ -115,6 +120,10 @@ public struct LogFormat: Sendable, Equatable {
         self.name = name
         self.literals = literals
         self.variables = variables
+        literalBytes = literals.flatMap { $0 }
+        literalOffsets = literals.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        delimiters = variables.map(\.delimiter)
+        fields = variables.map(\.field)
     }
 
     static func isNameByte(_ c: UInt8) -> Bool {

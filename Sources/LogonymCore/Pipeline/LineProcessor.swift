@@ -9,7 +9,12 @@ public final class LineProcessor {
     /// What happens to lines that do not parse.
     public let unparsablePolicy: UnparsablePolicy
     /// What this processor did so far.
-    public var counters = RunCounters()
+    public var counters: RunCounters {
+        get { tally.pointee }
+        set { tally.pointee = newValue }
+    }
+    /// The counters in raw memory, so that per-line increments cost no exclusivity checks.
+    let tally: UnsafeMutablePointer<RunCounters>
 
     let anonymizer: Anonymizer
     let fieldMatch: FieldMatch
@@ -44,12 +49,19 @@ public final class LineProcessor {
             addressVariables = []
         }
         scratch.reserveCapacity(256)
+        tally = .allocate(capacity: 1)
+        tally.initialize(to: RunCounters())
+    }
+
+    deinit {
+        tally.deinitialize(count: 1)
+        tally.deallocate()
     }
 
     /// Processes one line (`start..<end`, without its `\n`) and appends the result and a `\n`, unless the line is
     /// dropped.
     public func process(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]) {
-        counters.linesRead &+= 1
+        tally.pointee.linesRead &+= 1
         switch format {
         case .text(let logFormat):
             if logFormat.match(b, from: start, to: end, into: fieldMatch) {
@@ -58,7 +70,7 @@ public final class LineProcessor {
                 } else {
                     renderTextAsJSON(logFormat, b, start, end, into: &out)
                 }
-                counters.linesWritten &+= 1
+                tally.pointee.linesWritten &+= 1
                 return
             }
         case .json(let jsonFormat):
@@ -68,34 +80,34 @@ public final class LineProcessor {
                 } else {
                     renderJSONAsJSON(b, into: &out)
                 }
-                counters.linesWritten &+= 1
+                tally.pointee.linesWritten &+= 1
                 return
             }
         }
-        counters.unparsable &+= 1
+        tally.pointee.unparsable &+= 1
         guard unparsablePolicy == .scrub else {
-            counters.dropped[.unparsable, default: 0] += 1
+            tally.pointee.dropped[.unparsable, default: 0] += 1
             return
         }
         if outputFormat == .same {
-            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &counters, into: &out)
+            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &out)
         } else {
             scratch.removeAll(keepingCapacity: true)
-            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &counters, into: &scratch)
+            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &scratch)
             out.append(contentsOf: Array(#"{"unparsed":"#.utf8))
             scratch.withUnsafeBufferPointer { JSONText.writeString($0, 0..<$0.count, escaping: .none, into: &out) }
             out.append(UInt8(ascii: "}"))
         }
         out.append(0x0A)
-        counters.linesWritten &+= 1
+        tally.pointee.linesWritten &+= 1
     }
 
     // MARK: Lines over the length limit
 
     /// Starts a line longer than the limit; its pieces follow through ``processLongLinePiece(_:from:to:into:)``.
     public func beginLongLine(into out: inout [UInt8]) {
-        counters.linesRead &+= 1
-        counters.tooLong &+= 1
+        tally.pointee.linesRead &+= 1
+        tally.pointee.tooLong &+= 1
         longLineDropped = unparsablePolicy == .drop
         if !longLineDropped && outputFormat == .json { out.append(contentsOf: Array(#"{"unparsed":""#.utf8)) }
     }
@@ -106,10 +118,10 @@ public final class LineProcessor {
     ) {
         guard !longLineDropped else { return }
         if outputFormat == .same {
-            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &counters, into: &out)
+            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &out)
         } else {
             scratch.removeAll(keepingCapacity: true)
-            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &counters, into: &scratch)
+            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &scratch)
             var quoted: [UInt8] = []
             scratch.withUnsafeBufferPointer { JSONText.writeString($0, 0..<$0.count, escaping: .none, into: &quoted) }
             out.append(contentsOf: quoted.dropFirst().dropLast())
@@ -119,12 +131,12 @@ public final class LineProcessor {
     /// Ends a long line.
     public func endLongLine(into out: inout [UInt8]) {
         if longLineDropped {
-            counters.dropped[.tooLong, default: 0] += 1
+            tally.pointee.dropped[.tooLong, default: 0] += 1
             return
         }
         if outputFormat == .json { out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "}")]) }
         out.append(0x0A)
-        counters.linesWritten &+= 1
+        tally.pointee.linesWritten &+= 1
     }
 
     // MARK: Address values
@@ -136,12 +148,12 @@ public final class LineProcessor {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<field.range.lowerBound]))
             anonymizer.writePseudonym(of: field, into: &out)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[field.range.upperBound..<end]))
-            counters.countAddress(field.address)
+            tally.pointee.countAddress(field.address)
         } else if Self.isPlaceholder(b, start, end) {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<end]))
         } else {
             anonymizer.writeNonAddress(UnsafeBufferPointer(rebasing: b[start..<end]), into: &out)
-            counters.nonAddressValues &+= 1
+            tally.pointee.nonAddressValues &+= 1
         }
     }
 
@@ -178,8 +190,8 @@ public final class LineProcessor {
     func rewriteText(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
         var cursor = start
         for (k, isList) in addressVariables {
-            let s = fieldMatch.starts[k]
-            let e = fieldMatch.ends[k]
+            let s = fieldMatch.start(k)
+            let e = fieldMatch.end(k)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
             if isList { writeAddressList(b, s, e, into: &out) } else { writeAddressValue(b, s, e, into: &out) }
             cursor = e

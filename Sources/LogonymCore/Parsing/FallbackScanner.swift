@@ -96,16 +96,24 @@ public enum FallbackScanner: Sendable {
     }
 
     /// The run as an IPv6 address, allowing for trailing punctuation (`2001:db8::1.` at the end of a sentence,
-    /// `…::1:` before a port-less colon).
+    /// `…::1:` before a port-less colon) and for hex letters glued to its front (`cafe2001:db8::1`).
     private static func v6Token(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> (
         IPAddress, Range<Int>
     )? {
-        var stop = end
-        while stop > start {
-            if let address = IPAddress.parseV6(bytes, from: start, to: stop) { return (address, start..<stop) }
-            let last = bytes[stop - 1]
-            guard last == UInt8(ascii: ".") || last == UInt8(ascii: ":") || end - stop < 6 else { break }
-            stop -= 1
+        var firstColon = start
+        while firstColon < end && bytes[firstColon] != UInt8(ascii: ":") { firstColon += 1 }
+        var from = start
+        if firstColon - start > 4 { from = firstColon - 4 }
+        while from < firstColon || from == start {
+            var stop = end
+            while stop > from {
+                if let address = IPAddress.parseV6(bytes, from: from, to: stop) { return (address, from..<stop) }
+                let last = bytes[stop - 1]
+                guard last == UInt8(ascii: ".") || last == UInt8(ascii: ":") || end - stop < 6 else { break }
+                stop -= 1
+            }
+            if from == start && firstColon - start <= 4 { break }
+            from += 1
         }
         return nil
     }

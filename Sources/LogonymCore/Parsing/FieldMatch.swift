@@ -110,15 +110,11 @@ extension LogFormat {
             let nextEnd = offsets[k &+ 2]
             switch delimiters[k] {
             case .quoted:
-                if k == count &- 1 && nextEnd &- nextStart == 1 {
-                    // The closing quote ends the line: take the last quote, so an unescaped quote inside a
-                    // user agent does not break the line.
-                    guard lineEnd > p, bytes[lineEnd &- 1] == UInt8(ascii: "\"") else { return false }
-                    fieldEnd = lineEnd &- 1
-                } else {
-                    guard let close = Self.closingQuote(bytes, from: p, to: lineEnd) else { return false }
-                    fieldEnd = close
-                }
+                // Escape-aware: a quote inside a field must be escaped (nginx writes \x22, Apache \"). A line with
+                // a bare quote inside a field does not match, and goes through the fallback scanner: taking the
+                // last quote instead would let an extra quoted field (a forwarded-for list) pass as a user agent.
+                guard let close = Self.closingQuote(bytes, from: p, to: lineEnd) else { return false }
+                fieldEnd = close
             case .bracketed:
                 guard let q = Self.find(UInt8(ascii: "]"), bytes, from: p, to: lineEnd) else { return false }
                 fieldEnd = q

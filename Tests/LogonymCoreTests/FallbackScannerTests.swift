@@ -24,5 +24,7 @@ struct FallbackScannerTests {
         let text = Array("aaaa 192.0.2.1".utf8)
         let cut = text.withUnsafeBufferPointer { FallbackScanner.safeCut($0, from: 0, to: $0.count) }
         #expect(cut == 5, "after the last blank, before the address")
+        let run = Array("2001:db8::1".utf8)
+        #expect(run.withUnsafeBufferPointer { FallbackScanner.safeCut($0, from: 0, to: $0.count) } == 0)
     }
 }

@@ -59,22 +59,15 @@ public enum FallbackScanner: Sendable {
         return found
     }
 
-    /// Where a long line may be cut into pieces without cutting an address-looking token: the end of the last
-    /// byte that cannot belong to one, or failing that the end of a hex letter (which no dotted quad contains).
-    /// Returns `end` when the bytes are one run of digits, dots and colons.
+    /// Where a long line may be cut into pieces without cutting an address-looking token: just after the last
+    /// byte that cannot belong to one. Returns `start` when all the bytes could belong to one run.
     public static func safeCut(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
         var i = end
         while i > start {
             if !isRunByte(bytes[i - 1]) { return i }
             i -= 1
         }
-        i = end
-        while i > start {
-            let c = bytes[i - 1] | 0x20
-            if c >= UInt8(ascii: "a") && c <= UInt8(ascii: "f") { return i }
-            i -= 1
-        }
-        return end
+        return start
     }
 
     @inlinable

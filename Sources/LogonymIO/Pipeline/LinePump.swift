@@ -69,7 +69,8 @@ public final class LinePump {
         while !atEnd {
             var n = 0
             do {
-                n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + chunkSize)]))
+                // At most a chunk plus the longest carried line is in the buffer, whatever the read sizes.
+                n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
             } catch {
                 outcome.error = error
             }
@@ -114,18 +115,22 @@ public final class LinePump {
                 break
             }
             if inLongLine || filled - lineStart > maxLineBytes {
-                // Part of an overlong line: hand over what can be cut safely, keep the rest.
+                // Part of an overlong line: once more than a line's worth is pending, hand over what can be cut
+                // without splitting an address-looking token, and keep the rest (at most half a line's worth, so
+                // the buffer always has room to read on; only a run of address characters that long is cut inside).
                 if !inLongLine {
                     lines.beginLongLine(into: &pending)
                     inLongLine = true
                 }
-                var cut = FallbackScanner.safeCut(all, from: lineStart, to: filled)
-                if cut <= lineStart || filled - cut > maxLineBytes / 2 { cut = filled }
-                lines.processLongLinePiece(all, from: lineStart, to: cut, into: &pending)
-                lineStart = cut
+                if filled - lineStart > maxLineBytes {
+                    let cut = max(FallbackScanner.safeCut(all, from: lineStart, to: filled), filled - maxLineBytes / 2)
+                    lines.processLongLinePiece(all, from: lineStart, to: cut, into: &pending)
+                    lineStart = cut
+                }
             }
             // Keep the unfinished line at the front of the buffer.
             let carry = filled - lineStart
+            assert(carry <= maxLineBytes, "the carried line must leave room to read")
             if carry > 0 && lineStart > 0 { memmove(base, base + lineStart, carry) }
             filled = carry
             lineStart = 0

@@ -1,0 +1,98 @@
+import Foundation
+import LogonymCore
+import LogonymIO
+import Testing
+
+struct GzipTests {
+    let lines = Array((0..<2000).map { "192.0.2.\($0 % 250) line \($0)\n" }.joined().utf8)
+
+    @Test func concatenatedMembersAreReadToTheEnd() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let half = lines.count / 2
+        let data = GzipMember.compress(Array(lines[..<half]), level: 6) + GzipMember.compress(Array(lines[half...]), level: 1)
+        let path = try directory.write("multi.gz", data)
+        let (bytes, error) = try readAll(path)
+        #expect(error == nil)
+        #expect(bytes == lines)
+    }
+
+    @Test func gzipIsRecognisedByItsMagicNotItsName() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let disguised = try directory.write("access.log", GzipMember.compress(lines, level: 6))
+        let plainNamedGz = try directory.write("plain.gz", lines)
+        #expect(try InputOpener.open(disguised).isGzip)
+        #expect(try readAll(disguised).bytes == lines)
+        #expect(try !InputOpener.open(plainNamedGz).isGzip)
+        #expect(try readAll(plainNamedGz).bytes == lines)
+    }
+
+    @Test func aTruncatedStreamReportsItsOffsetAfterReturningWhatDecoded() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let member = GzipMember.compress(lines, level: 6)
+        let path = try directory.write("cut.gz", Array(member.prefix(member.count / 2)))
+        let (bytes, error) = try readAll(path)
+        let failure = try #require(error)
+        #expect(failure.code == .truncatedGzip)
+        #expect(failure.description.contains("cut.gz") && failure.description.contains("offset \(member.count / 2)"))
+        #expect(bytes.count > 0 && lines.starts(with: bytes), "everything decoded before the cut")
+    }
+
+    @Test func corruptDataNamesTheFileAndTheCompressedOffset() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        var member = GzipMember.compress(lines, level: 6)
+        for i in 100..<140 { member[i] ^= 0x5A }
+        let path = try directory.write("bad.gz", member)
+        let (_, error) = try readAll(path)
+        let failure = try #require(error)
+        #expect(failure.code == .corruptGzip || failure.code == .truncatedGzip)
+        #expect(failure.message.contains("compressed byte offset"))
+    }
+
+    @Test func trailingZerosAreIgnoredAndTrailingGarbageIsReported() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let member = GzipMember.compress(lines, level: 6)
+        let padded = try directory.write("padded.gz", member + Array(repeating: 0, count: 512))
+        #expect(try readAll(padded).error == nil)
+        let garbage = try directory.write("garbage.gz", member + Array("not gzip".utf8))
+        let (bytes, error) = try readAll(garbage)
+        #expect(bytes == lines)
+        #expect(error?.code == .trailingGarbage)
+        #expect(error?.message.contains("offset \(member.count)") == true)
+    }
+
+    @Test func parallelGzipOutputHoldsEveryBlockInOrder() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.file("out.log.gz")
+        let sink = ParallelGzipSink(file: try FileOutput(path: path), level: 1, threads: 3)
+        var expected: [UInt8] = []
+        for i in 0..<50 {
+            let block = Array(String(repeating: "block \(i)\n", count: 100 + i).utf8)
+            expected += block
+            try sink.write(block)
+        }
+        try sink.finish()
+        #expect(try readAll(path).bytes == expected)
+        #expect(!FileManager.default.fileExists(atPath: directory.file(".out.log.gz.logonym-\(getpid()).tmp")))
+    }
+
+    @Test func aFileOutputAppearsOnlyWhenFinishedAndAbandonLeavesNothing() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.file("out.log")
+        let output = try FileOutput(path: path)
+        try output.writeAll(Array("x\n".utf8))
+        #expect(!FileManager.default.fileExists(atPath: path))
+        try output.finish()
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "x\n")
+        let abandoned = try FileOutput(path: directory.file("gone.log"))
+        try abandoned.writeAll(Array("y\n".utf8))
+        abandoned.abandon()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["out.log"])
+    }
+}

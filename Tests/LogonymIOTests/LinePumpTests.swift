@@ -1,0 +1,102 @@
+import LogonymCore
+import LogonymIO
+import Testing
+
+/// Line framing must not depend on where the read buffer cuts the input.
+struct LinePumpTests {
+    static let line = #"192.0.2.7 - - [10/Oct/2026:13:55:36 +0200] "GET / HTTP/1.1" 200 1 "-" "ua""#
+
+    /// Short and long lines, CRLF, an empty line, NUL bytes, an overlong line with addresses spread along it, and
+    /// a last line without a newline.
+    static var input: [UInt8] {
+        var text = Array((line + "\n" + line + "\r\n\n").utf8)
+        text += Array("garbage \0\0 198.51.100.9 end\n".utf8)
+        var long = Array(#"203.0.113.5 - - [10/Oct/2026:13:55:36 +0200] "GET /?q="#.utf8)
+        for i in 0..<40 { long += Array("aaaaaaaaaa \(i % 2 == 0 ? "10.20.30.\(i)" : "2001:db8:\(i)::1") ".utf8) }
+        long += Array(#" HTTP/1.1" 414 0 "-" "ua""#.utf8)
+        text += long + [0x0A]
+        text += Array((line + "\n" + line).utf8)
+        return text
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 16, 61, 127, 300, 1024])
+    func everyReadSizeGivesTheSameOutput(_ step: Int) throws {
+        let reference = try pumpAll(ChoppedSource(Self.input, step: 1 << 20), maxLineBytes: 256, chunkSize: 4096)
+        let chopped = try pumpAll(ChoppedSource(Self.input, step: step), maxLineBytes: 256, chunkSize: 300)
+        let sameBytes = chopped.bytes == reference.bytes
+        #expect(sameBytes, "read size \(step): \(firstDifference(chopped.bytes, reference.bytes))")
+        #expect(chopped.counters == reference.counters)
+    }
+
+    @Test(arguments: [16, 17, 64, 255, 256, 257, 512])
+    func everyChunkSizeGivesTheSameOutput(_ chunkSize: Int) throws {
+        let reference = try pumpAll(ChoppedSource(Self.input, step: 1 << 20), maxLineBytes: 256, chunkSize: 4096)
+        let other = try pumpAll(ChoppedSource(Self.input, step: 1 << 20), maxLineBytes: 256, chunkSize: chunkSize)
+        let sameBytes = other.bytes == reference.bytes
+        #expect(sameBytes, "chunk size \(chunkSize): \(firstDifference(other.bytes, reference.bytes))")
+    }
+
+    @Test func aLineCutAtEveryPositionComesOutWhole() throws {
+        let twoLines = Array((Self.line + "\n" + Self.line + "\n").utf8)
+        let expected = try pumpAll(ChoppedSource(twoLines, step: 1 << 20)).bytes
+        for cut in 1..<twoLines.count {
+            let source = SplitSource(twoLines, at: cut)
+            let same = try pumpAll(source, chunkSize: 4096).bytes == expected
+            #expect(same, "cut at \(cut)")
+        }
+    }
+
+    @Test func overlongLinesAreScrubbedWholeAndCountedNeverSplit() throws {
+        let result = try pumpAll(ChoppedSource(Self.input, step: 97), maxLineBytes: 256, chunkSize: 300)
+        let text = String(decoding: result.bytes, as: UTF8.self)
+        #expect(result.bytes.filter { $0 == 0x0A }.count == 7, "7 lines, the last given a newline")
+        #expect(result.bytes.last == 0x0A)
+        #expect(result.counters.tooLong == 1)
+        #expect(result.counters.linesRead == 7 && result.counters.linesWritten == 7)
+        #expect(!text.contains("203.0.113.5") && !text.contains("10.20.30.12") && !text.contains("2001:db8:13::1"))
+        #expect(text.contains("10.20.30.0") && text.contains("2001:db8:13::"))
+        #expect(!text.contains("198.51.100.9"))
+        #expect(text.contains("\r\n"), "CR is kept")
+    }
+
+    @Test func overlongLinesAreDroppedAndCountedUnderDrop() throws {
+        let result = try pumpAll(
+            ChoppedSource(Self.input, step: 1 << 20), maxLineBytes: 256, chunkSize: 300, policy: .drop)
+        #expect(result.counters.dropped[.tooLong] == 1)
+        #expect(result.counters.dropped[.unparsable] == 2, "the empty line and the garbage line")
+        #expect(result.counters.linesWritten == 4)
+    }
+}
+
+/// Returns the bytes in two reads, cut at a given position.
+final class SplitSource: ByteSource {
+    let bytes: [UInt8]
+    var cuts: [Int]
+    var position = 0
+    var size: Int? { bytes.count }
+    var isGzip: Bool { false }
+
+    init(_ bytes: [UInt8], at cut: Int) {
+        self.bytes = bytes
+        self.cuts = [cut, bytes.count]
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
+        guard let next = cuts.first else { return 0 }
+        let n = min(next - position, buffer.count)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[position..<(position + n)])) }
+        position += n
+        if position == next { cuts.removeFirst() }
+        return n
+    }
+}
+
+/// Where two outputs part, with a little context, for a readable failure.
+func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String {
+    let common = min(a.count, b.count)
+    guard let index = (0..<common).first(where: { a[$0] != b[$0] }) ?? (a.count == b.count ? nil : common)
+    else { return "equal" }
+    let from = max(0, index - 30)
+    return "at byte \(index): got …\(String(decoding: a[from..<min(a.count, index + 30)], as: UTF8.self))…, "
+        + "expected …\(String(decoding: b[from..<min(b.count, index + 30)], as: UTF8.self))…"
+}

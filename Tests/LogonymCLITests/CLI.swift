@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// Runs the built `logonym` binary.
+enum CLI {
+    /// The binary next to the test bundle (both live in the build products directory).
+    static let binary: String = {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var directory = executable.deletingLastPathComponent()
+        if directory.lastPathComponent == "MacOS" {  // an .xctest bundle on macOS
+            directory = directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("logonym").path
+    }()
+
+    static let fixtures = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+
+    struct Result {
+        var status: Int32
+        var stdout: Data
+        var stderr: String
+        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    /// Runs `logonym` with arguments and optional standard input.
+    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+        try runProgram(binary, arguments, stdin: stdin)
+    }
+
+    static func runProgram(_ path: String, _ arguments: [String], stdin: Data? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let directory = NSTemporaryDirectory() + "logonym-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Files, not pipes: no deadlock however much is written.
+        let outPath = directory + "/stdout"
+        let errPath = directory + "/stderr"
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        if let stdin {
+            let inPath = directory + "/stdin"
+            FileManager.default.createFile(atPath: inPath, contents: stdin)
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        try process.run()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: try Data(contentsOf: URL(fileURLWithPath: outPath)),
+            stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self))
+    }
+
+    /// The JSON summary, the last line of standard error.
+    static func summary(_ result: Result) throws -> [String: Any] {
+        let line = try #require(result.stderr.split(separator: "\n").last)
+        return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    }
+
+    /// Looks a program up on PATH.
+    static func which(_ name: String) -> String? {
+        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        return paths.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
+
+/// A temporary directory for one test.
+struct Scratch {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "logonym-e2e-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+
+    func key(_ name: String = "key", mode: Int = 0o600) throws -> String {
+        let target = file(name)
+        try Data((0..<32).map { UInt8($0) }).write(to: URL(fileURLWithPath: target))
+        chmod(target, mode_t(mode))
+        return target
+    }
+}

@@ -46,7 +46,8 @@ struct AnonymizeCommandTests {
         let output = scratch.file("out.log")
         let missing = scratch.file("missing.log")
         let result = try CLI.run([
-            "anonymize", missing, CLI.fixture("generated-vhost.log.gz"), scratch.path, "-o", output, "--summary", "json",
+            "anonymize", missing, CLI.fixture("generated-vhost.log.gz"), scratch.path, "-o", output, "--summary",
+            "json",
         ])
         #expect(result.status == 1)
         #expect(result.stderr.contains("logonym: \(missing): no such file or directory"))
@@ -98,9 +99,16 @@ struct AnonymizeCommandTests {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
         let key = try scratch.key(mode: 0o644)
-        let result = try CLI.run(["anonymize", "--method", "cryptopan", "--key-file", key, "-o", scratch.file("o.log")], stdin: Data())
+        let result = try CLI.run(
+            ["anonymize", "--method", "cryptopan", "--key-file", key, "-o", scratch.file("o.log")],
+            stdin: Data()
+        )
         #expect(result.status == 2)
-        #expect(result.stderr.contains("logonym: \(key): the key file can be read by group or others; run 'chmod 600 \(key)'"))
+        #expect(
+            result.stderr.contains(
+                "logonym: \(key): the key file can be read by group or others; run 'chmod 600 \(key)'"
+            )
+        )
         let bad = scratch.file("bad.key")
         try Data("short".utf8).write(to: URL(fileURLWithPath: bad))
         chmod(bad, 0o600)
@@ -116,11 +124,15 @@ struct AnonymizeCommandTests {
         let input = CLI.fixture("generated-combined.log.gz")
         let plain = try CLI.runProgram("/bin/sh", ["-c", "zcat '\(input)'"]).stdoutText
         // The client column of every line that has one.
-        let clients = Set(plain.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
-            .filter { $0.contains(".") || $0.contains(":") })
+        let clients = Set(
+            plain.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+                .filter { $0.contains(".") || $0.contains(":") }
+        )
         let result = try CLI.run(["anonymize", input, "--method", method, "--key-file", key, "--summary", "none"])
         #expect(result.status == 0)
-        let tokens = Set(result.stdoutText.split(whereSeparator: { !($0.isHexDigit || $0 == ":" || $0 == ".") }).map(String.init))
+        let tokens = Set(
+            result.stdoutText.split(whereSeparator: { !($0.isHexDigit || $0 == ":" || $0 == ".") }).map(String.init)
+        )
         let leaked = clients.filter { tokens.contains($0) && !($0.hasSuffix(".0") || $0.hasSuffix("::")) }
         #expect(leaked.isEmpty, "\(leaked.prefix(5))")
     }
@@ -165,7 +177,8 @@ struct AnonymizeCommandTests {
         let goaccess = try #require(CLI.which("goaccess"), "goaccess is installed by .ci/run")
         let result = try CLI.runProgram(goaccess, [output, "--log-format=COMBINED", "-o", report])
         #expect(result.status == 0, "\(result.stderr)")
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
         let general = try #require(json?["general"] as? [String: Any])
         #expect(general["total_requests"] as? Int == 2000)
         #expect(general["failed_requests"] as? Int == 0)

@@ -56,7 +56,8 @@ enum CLI {
         return Result(
             status: process.terminationStatus,
             stdout: try Data(contentsOf: URL(fileURLWithPath: outPath)),
-            stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self))
+            stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self)
+        )
     }
 
     /// The JSON summary, the last line of standard error.

@@ -14,7 +14,10 @@ struct FailClosedTests {
         func address(tracked: Bool = true) -> String {
             let value: IPAddress =
                 Int.random(in: 0..<3, using: &generator) == 0
-                ? .v6(0x2001_0DB8_0000_0000 | UInt64.random(in: 0..<0xFFFF_FFFF, using: &generator), .random(in: 1...UInt64.max, using: &generator))
+                ? .v6(
+                    0x2001_0DB8_0000_0000 | UInt64.random(in: 0..<0xFFFF_FFFF, using: &generator),
+                    .random(in: 1...UInt64.max, using: &generator)
+                )
                 : .v4(UInt32.random(in: 0x0100_0000...0xDFFF_FFFF, using: &generator))
             let text = value.description
             if tracked { addresses.insert(text) }
@@ -32,7 +35,10 @@ struct FailClosedTests {
                 let full = #"\#(a) - - [10/Oct/2026:13:55:36 +0200] "GET /?x=\#(b) HTTP/1.1" 200 1 "-" "ua""#
                 line = String(full.prefix(Int.random(in: 20..<full.count, using: &generator)))
             case 2:
-                line = (0..<Int.random(in: 1..<30, using: &generator)).map { _ in String(garbage.randomElement(using: &generator)!) }.joined() + a + "," + "[\(b)]:80"
+                line =
+                    (0..<Int.random(in: 1..<30, using: &generator)).map { _ in
+                        String(garbage.randomElement(using: &generator)!)
+                    }.joined() + a + "," + "[\(b)]:80"
             case 3:
                 line = "::ffff:\(a.contains(":") ? "192.0.2.9" : a) - - [bad] \(b)"
             case 4:
@@ -51,9 +57,17 @@ struct FailClosedTests {
         let key = method.needsKey ? testKey : nil
         let anonymizer = Anonymizer(method: method, key: key)
         for format in [InputFormat.text(.nginxMain), .text(.combined), .json(JSONLineFormat())] {
-            let (output, counters) = process(lines, format: format, method: method, key: key, outputFormat: outputFormat)
+            let (output, counters) = process(
+                lines,
+                format: format,
+                method: method,
+                key: key,
+                outputFormat: outputFormat
+            )
             #expect(counters.linesWritten == lines.count)
-            let tokens = Set(output.split(whereSeparator: { !($0.isHexDigit || $0 == ":" || $0 == ".") }).map(String.init))
+            let tokens = Set(
+                output.split(whereSeparator: { !($0.isHexDigit || $0 == ":" || $0 == ".") }).map(String.init)
+            )
             for address in addresses where tokens.contains(address) {
                 // Allowed only when the address is its own anonymized form (e.g. 192.0.2.0 under truncate).
                 let own = anonymizer.pseudonym(for: IPAddress(address)!).description

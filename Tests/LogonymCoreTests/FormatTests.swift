@@ -43,7 +43,11 @@ struct FormatTests {
         }
         let input = try lines("address-forms.log")
         let expected = try lines("address-forms.expected.log")
-        let (output, counters) = process(input, format: .text(.nginxMain), prefixes: TruncationPrefixes(ipv4: 24, ipv6: 48))
+        let (output, counters) = process(
+            input,
+            format: .text(.nginxMain),
+            prefixes: TruncationPrefixes(ipv4: 24, ipv6: 48)
+        )
         let outputLines = Array(output.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().map {
             String(decoding: $0, as: UTF8.self)
         }
@@ -56,7 +60,9 @@ struct FormatTests {
     }
 
     @Test func bytesOutsideTheAddressesAreKeptExactlyIncludingNULAndInvalidUTF8() {
-        var line: [UInt8] = Array(#"192.0.2.5 - - [10/Oct/2026:13:55:36 +0200] "GET /\#u{00}x HTTP/1.1" 200 1 "-" ""#.utf8)
+        var line: [UInt8] = Array(
+            #"192.0.2.5 - - [10/Oct/2026:13:55:36 +0200] "GET /\#u{00}x HTTP/1.1" 200 1 "-" ""#.utf8
+        )
         line += [0xFF, 0xFE, 0x00, 0xC3]
         line += Array("\"\r".utf8)
         let anonymizer = Anonymizer(method: .truncate)
@@ -70,16 +76,24 @@ struct FormatTests {
     }
 
     @Test func customNginxFormatsParseTheNamedFields() throws {
-        let format = try LogFormat(nginx: #"$time_iso8601 $realip_remote_addr "$request" $status xff=$http_x_forwarded_for rt=$request_time"#)
+        let format = try LogFormat(
+            nginx: #"$time_iso8601 $realip_remote_addr "$request" $status xff=$http_x_forwarded_for rt=$request_time"#
+        )
         let line = #"2026-10-10T13:55:36+02:00 2001:db8::9 "GET / HTTP/1.1" 200 xff=192.0.2.1,192.0.2.2 rt=0.004"#
         let (output, counters) = process([line], format: .text(format))
-        #expect(output == #"2026-10-10T13:55:36+02:00 2001:db8:: "GET / HTTP/1.1" 200 xff=192.0.2.0,192.0.2.0 rt=0.004"# + "\n")
+        #expect(
+            output == #"2026-10-10T13:55:36+02:00 2001:db8:: "GET / HTTP/1.1" 200 xff=192.0.2.0,192.0.2.0 rt=0.004"#
+                + "\n"
+        )
         #expect(counters.ipv4Addresses == 2 && counters.ipv6Addresses == 1)
     }
 
     @Test func apacheFormatStringsTranslateToTheSameFormats() throws {
         let nginx = try LogFormat.nginxSyntax(fromApache: #"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i""#)
-        #expect(nginx == #"$remote_addr $remote_ident $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#)
+        #expect(
+            nginx
+                == #"$remote_addr $remote_ident $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#
+        )
         #expect(throws: LogFormatError.self) { try LogFormat.nginxSyntax(fromApache: "%h %Z") }
     }
 

@@ -11,7 +11,8 @@ struct JSONFormatTests {
         #expect(
             output
                 == #"{"time_local":"10/Oct/2026:13:55:36 +0200","remote_addr":"203.0.113.0","request":"GET /x?ip=1.2.3.4 HTTP/1.1","status":"200","http_x_forwarded_for":"198.51.100.0, 2001:db8::","http_user_agent":"Bot/1.2.3.4"}"#
-                + "\n")
+                + "\n"
+        )
         #expect(counters.ipv4Addresses == 2 && counters.ipv6Addresses == 1)
     }
 
@@ -42,7 +43,8 @@ struct JSONFormatTests {
         #expect(
             output
                 == #"{"time":"2026-10-10T13:55:36+02:00","client":"203.0.113.0","forwarded_for":["192.0.2.0","unknown"],"method":"GET","path":"/a?b=\"c\"","protocol":"HTTP/1.1","status":200,"bytes":2326,"referrer":"https://example.com/","user_agent":"Mozilla/5.0"}"#
-                + "\n")
+                + "\n"
+        )
     }
 
     @Test func jsonInputRendersWithTheSameFieldNames() {
@@ -52,7 +54,8 @@ struct JSONFormatTests {
         #expect(
             output
                 == #"{"time":"2026-10-10T13:55:36+02:00","client":"203.0.113.0","vhost":"example.com","method":"GET","path":"/","protocol":"HTTP/2.0","status":404,"bytes":0,"user_agent":"curl/8"}"#
-                + "\n")
+                + "\n"
+        )
     }
 
     @Test func unparsableLinesInJSONOutputAreScrubbedAndValidUTF8() {

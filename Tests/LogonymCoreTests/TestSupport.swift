@@ -12,7 +12,11 @@ func process(
 ) -> (output: String, counters: RunCounters) {
     let anonymizer = Anonymizer(method: method, prefixes: prefixes, key: key)
     let processor = LineProcessor(
-        format: format, anonymizer: anonymizer, outputFormat: outputFormat, unparsablePolicy: policy)
+        format: format,
+        anonymizer: anonymizer,
+        outputFormat: outputFormat,
+        unparsablePolicy: policy
+    )
     var out: [UInt8] = []
     for line in lines {
         let bytes = Array(line.utf8)

@@ -62,7 +62,9 @@ struct VectorTests {
 
     @Test func cryptoPAnPreservesSharedPrefixesExactly() throws {
         let cipher = CryptoPAn(key: testKey)
-        let pairs = [("192.0.2.1", "192.0.2.200", 24), ("10.1.0.0", "10.1.128.0", 16), ("2001:db8::1", "2001:db8::2", 126)]
+        let pairs = [
+            ("192.0.2.1", "192.0.2.200", 24), ("10.1.0.0", "10.1.128.0", 16), ("2001:db8::1", "2001:db8::2", 126),
+        ]
         for (a, b, shared) in pairs {
             let x = cipher.pseudonym(for: try #require(IPAddress(a))).bytes
             let y = cipher.pseudonym(for: try #require(IPAddress(b))).bytes

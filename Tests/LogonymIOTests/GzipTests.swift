@@ -10,7 +10,8 @@ struct GzipTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let half = lines.count / 2
-        let data = GzipMember.compress(Array(lines[..<half]), level: 6) + GzipMember.compress(Array(lines[half...]), level: 1)
+        let data =
+            GzipMember.compress(Array(lines[..<half]), level: 6) + GzipMember.compress(Array(lines[half...]), level: 1)
         let path = try directory.write("multi.gz", data)
         let (bytes, error) = try readAll(path)
         #expect(error == nil)

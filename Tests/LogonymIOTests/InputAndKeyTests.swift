@@ -11,7 +11,8 @@ struct InputAndKeyTests {
             _ = try InputOpener.open(directory.file("missing.log"))
         } throws: { error in
             let failure = error as? LogonymIOError
-            return failure?.code == .notFound && failure?.description == "\(directory.file("missing.log")): no such file or directory"
+            return failure?.code == .notFound
+                && failure?.description == "\(directory.file("missing.log")): no such file or directory"
         }
         #expect {
             _ = try InputOpener.open(directory.path)

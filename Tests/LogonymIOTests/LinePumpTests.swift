@@ -61,7 +61,11 @@ struct LinePumpTests {
 
     @Test func overlongLinesAreDroppedAndCountedUnderDrop() throws {
         let result = try pumpAll(
-            ChoppedSource(Self.input, step: 1 << 20), maxLineBytes: 256, chunkSize: 300, policy: .drop)
+            ChoppedSource(Self.input, step: 1 << 20),
+            maxLineBytes: 256,
+            chunkSize: 300,
+            policy: .drop
+        )
         #expect(result.counters.dropped[.tooLong] == 1)
         #expect(result.counters.dropped[.unparsable] == 2, "the empty line and the garbage line")
         #expect(result.counters.linesWritten == 4)
@@ -84,7 +88,9 @@ final class SplitSource: ByteSource {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
         guard let next = cuts.first else { return 0 }
         let n = min(next - position, buffer.count)
-        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[position..<(position + n)])) }
+        bytes.withUnsafeBytes {
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[position..<(position + n)]))
+        }
         position += n
         if position == next { cuts.removeFirst() }
         return n

@@ -47,7 +47,9 @@ final class ChoppedSource: ByteSource {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
         let n = min(step, buffer.count, bytes.count - position)
         guard n > 0 else { return 0 }
-        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[position..<(position + n)])) }
+        bytes.withUnsafeBytes {
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[position..<(position + n)]))
+        }
         position += n
         return n
     }

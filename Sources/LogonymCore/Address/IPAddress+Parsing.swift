@@ -113,7 +113,11 @@ extension IPAddress {
             for index in 0..<count {
                 if index == gap { position &+= fill }
                 let g = UInt64(raw.load(fromByteOffset: index * 2, as: UInt16.self))
-                if position < 4 { hi |= g << (48 - 16 * UInt64(position)) } else { lo |= g << (48 - 16 * UInt64(position - 4)) }
+                if position < 4 {
+                    hi |= g << (48 - 16 * UInt64(position))
+                } else {
+                    lo |= g << (48 - 16 * UInt64(position - 4))
+                }
                 position &+= 1
             }
         }

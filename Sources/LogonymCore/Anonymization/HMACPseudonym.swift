@@ -27,7 +27,8 @@ public struct HMACPseudonym: Sendable {
             let head = UInt32(t[0]) << 24 | UInt32(t[1]) << 16 | UInt32(t[2]) << 8 | UInt32(t[3])
             return .v4(0xF000_0000 | (head >> 5))
         case .v6:
-            let hi = UInt64(0x2001_0DB8) << 32 | UInt64(t[0]) << 24 | UInt64(t[1]) << 16 | UInt64(t[2]) << 8 | UInt64(t[3])
+            let hi =
+                UInt64(0x2001_0DB8) << 32 | UInt64(t[0]) << 24 | UInt64(t[1]) << 16 | UInt64(t[2]) << 8 | UInt64(t[3])
             let lo = t[4..<12].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             return .v6(hi, lo)
         }

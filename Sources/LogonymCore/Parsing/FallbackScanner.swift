@@ -90,7 +90,11 @@ public enum FallbackScanner: Sendable {
 
     /// The run as an IPv6 address, allowing for trailing punctuation (`2001:db8::1.` at the end of a sentence,
     /// `…::1:` before a port-less colon) and for hex letters glued to its front (`cafe2001:db8::1`).
-    private static func v6Token(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> (
+    private static func v6Token(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        to end: Int
+    ) -> (
         IPAddress, Range<Int>
     )? {
         var firstColon = start

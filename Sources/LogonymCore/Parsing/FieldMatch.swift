@@ -68,7 +68,12 @@ extension LogFormat {
     /// otherwise pass: the client field is not empty, status and byte counts are digits or `-`, times parse.
     ///
     /// - Returns: whether the line matches; on success `match` holds every variable's range.
-    public func match(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into match: FieldMatch)
+    public func match(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        to end: Int,
+        into match: FieldMatch
+    )
         -> Bool
     {
         var lineEnd = end
@@ -86,9 +91,14 @@ extension LogFormat {
 
     @inline(__always)
     private func matchFields(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ lineEnd: Int, _ match: FieldMatch,
-        _ literal: UnsafeBufferPointer<UInt8>, _ offsets: UnsafeBufferPointer<Int>,
-        _ delimiters: UnsafeBufferPointer<Delimiter>, _ fields: UnsafeBufferPointer<Field>
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ lineEnd: Int,
+        _ match: FieldMatch,
+        _ literal: UnsafeBufferPointer<UInt8>,
+        _ offsets: UnsafeBufferPointer<Int>,
+        _ delimiters: UnsafeBufferPointer<Delimiter>,
+        _ fields: UnsafeBufferPointer<Field>
     ) -> Bool {
         var p = start
         let count = delimiters.count
@@ -168,7 +178,11 @@ extension LogFormat {
 
     @inline(__always)
     private func validate(
-        _ field: Field, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ match: FieldMatch
+        _ field: Field,
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ end: Int,
+        _ match: FieldMatch
     ) -> Bool {
         switch field {
         case .clientAddress:

@@ -14,7 +14,11 @@ public enum FormatDetector: Sendable {
     /// matches the most; a tie goes to the more specific format. When nothing matches, `combined` is returned
     /// with `matched == 0` (every line then goes through the fallback scanner).
     public static func detect(
-        _ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, json: JSONLineFormat, limit: Int = 100
+        _ b: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        to end: Int,
+        json: JSONLineFormat,
+        limit: Int = 100
     ) -> Result {
         var lines: [Range<Int>] = []
         var p = start

@@ -25,15 +25,16 @@ public struct JSONLineFormat: Sendable, Equatable {
             userAgent, vhost
     }
 
-    static let knownKeys: [([UInt8], KnownField)] = ([
-        ("time_local", .timeLocal), ("time_iso8601", .timeISO8601), ("time", .timeISO8601),
-        ("timestamp", .timeISO8601), ("@timestamp", .timeISO8601), ("ts", .epochSeconds),
-        ("request", .request), ("request_method", .method), ("method", .method), ("request_uri", .path),
-        ("uri", .path), ("server_protocol", .protocolName), ("proto", .protocolName), ("status", .status),
-        ("body_bytes_sent", .bytes), ("bytes_sent", .bytes), ("size", .bytes), ("http_referer", .referrer),
-        ("referer", .referrer), ("http_user_agent", .userAgent), ("user_agent", .userAgent), ("host", .vhost),
-        ("server_name", .vhost), ("http_host", .vhost),
-    ] as [(String, KnownField)]).map { (Array($0.0.utf8), $0.1) }
+    static let knownKeys: [([UInt8], KnownField)] =
+        ([
+            ("time_local", .timeLocal), ("time_iso8601", .timeISO8601), ("time", .timeISO8601),
+            ("timestamp", .timeISO8601), ("@timestamp", .timeISO8601), ("ts", .epochSeconds),
+            ("request", .request), ("request_method", .method), ("method", .method), ("request_uri", .path),
+            ("uri", .path), ("server_protocol", .protocolName), ("proto", .protocolName), ("status", .status),
+            ("body_bytes_sent", .bytes), ("bytes_sent", .bytes), ("size", .bytes), ("http_referer", .referrer),
+            ("referer", .referrer), ("http_user_agent", .userAgent), ("user_agent", .userAgent), ("host", .vhost),
+            ("server_name", .vhost), ("http_host", .vhost),
+        ] as [(String, KnownField)]).map { (Array($0.0.utf8), $0.1) }
 }
 
 /// What ``JSONLineFormat/scan(_:from:to:into:)`` found in one line; reused for every line.
@@ -165,7 +166,11 @@ extension JSONLineFormat {
     }
 
     private func classify(
-        _ b: UnsafeBufferPointer<UInt8>, key: Range<Int>, value: Range<Int>, isString: Bool, into match: JSONMatch
+        _ b: UnsafeBufferPointer<UInt8>,
+        key: Range<Int>,
+        value: Range<Int>,
+        isString: Bool,
+        into match: JSONMatch
     ) {
         if isString, let index = addressKeys.firstIndex(where: { Self.equals(b, key, $0) }) {
             match.addAddress(value, isForwarded: forwardedKeys[index])

@@ -49,7 +49,15 @@ public struct LogTimestamp: Sendable, Equatable, Hashable {
         return make(year, month, day, hour, minute, second, offset)
     }
 
-    private static func make(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, _ offset: Int32)
+    private static func make(
+        _ y: Int,
+        _ mo: Int,
+        _ d: Int,
+        _ h: Int,
+        _ mi: Int,
+        _ s: Int,
+        _ offset: Int32
+    )
         -> LogTimestamp?
     {
         guard (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s <= 60 else { return nil }

@@ -13,7 +13,10 @@ public enum JSONText: Sendable {
     /// Appends `"…"` holding the bytes as a JSON string. Valid UTF-8 passes through; an invalid byte becomes
     /// `\u00XX` (its Latin-1 reading), so the output is always valid JSON in valid UTF-8.
     public static func writeString(
-        _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, escaping: SourceEscaping, into out: inout [UInt8]
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        escaping: SourceEscaping,
+        into out: inout [UInt8]
     ) {
         out.append(UInt8(ascii: "\""))
         var i = range.lowerBound

@@ -20,7 +20,11 @@ extension LineProcessor {
     /// `--output-format json` for a text format: `time`, `client`, `forwarded_for`, `vhost`, `method`, `path`,
     /// `protocol`, `status`, `bytes`, `referrer`, `user_agent`; absent fields are left out.
     func renderTextAsJSON(
-        _ logFormat: LogFormat, _ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]
+        _ logFormat: LogFormat,
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ end: Int,
+        into out: inout [UInt8]
     ) {
         var object = JSONObjectWriter()
         let variables = logFormat.variables
@@ -28,7 +32,9 @@ extension LineProcessor {
             guard let k = variables.firstIndex(where: { $0.field == field }) else { return nil }
             return fieldMatch.range(k)
         }
-        if let range = first(.timeLocal), let time = LogTimestamp.parseLocal(b, from: range.lowerBound, to: range.upperBound) {
+        if let range = first(.timeLocal),
+            let time = LogTimestamp.parseLocal(b, from: range.lowerBound, to: range.upperBound)
+        {
             object.key("time", into: &out)
             writeTime(time, into: &out)
         } else if let range = first(.timeISO8601) {
@@ -104,13 +110,25 @@ extension LineProcessor {
             writeOptionalString("method", known(.method)?.range, b, escaping: .json, object: &object, into: &out)
             writeOptionalString("path", known(.path)?.range, b, escaping: .json, object: &object, into: &out)
             writeOptionalString(
-                "protocol", known(.protocolName)?.range, b, escaping: .json, object: &object, into: &out)
+                "protocol",
+                known(.protocolName)?.range,
+                b,
+                escaping: .json,
+                object: &object,
+                into: &out
+            )
         }
         writeNumberField("status", known(.status)?.range, b, object: &object, into: &out)
         writeNumberField("bytes", known(.bytes)?.range, b, object: &object, into: &out)
         writeOptionalString("referrer", known(.referrer)?.range, b, escaping: .json, object: &object, into: &out)
         writeOptionalString(
-            "user_agent", known(.userAgent)?.range, b, escaping: .json, object: &object, into: &out)
+            "user_agent",
+            known(.userAgent)?.range,
+            b,
+            escaping: .json,
+            object: &object,
+            into: &out
+        )
         object.finish(into: &out)
     }
 
@@ -122,7 +140,9 @@ extension LineProcessor {
 
     /// The anonymized value as a JSON string.
     private func writeAnonymizedString(
-        _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, escaping: JSONText.SourceEscaping,
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        escaping: JSONText.SourceEscaping,
         into out: inout [UInt8]
     ) {
         scratch.removeAll(keepingCapacity: true)
@@ -132,8 +152,11 @@ extension LineProcessor {
 
     /// `"forwarded_for": [...]`: every element of every list, anonymized; `-` and empty lists are left out.
     private func writeForwardedFor(
-        _ b: UnsafeBufferPointer<UInt8>, _ lists: [Range<Int>], escaping: JSONText.SourceEscaping,
-        object: inout JSONObjectWriter, into out: inout [UInt8]
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ lists: [Range<Int>],
+        escaping: JSONText.SourceEscaping,
+        object: inout JSONObjectWriter,
+        into out: inout [UInt8]
     ) {
         var wroteAny = false
         for list in lists {
@@ -163,8 +186,11 @@ extension LineProcessor {
     /// `method`, `path` and `protocol` from a request line; an unusual request line (a TLS handshake, `-`) is
     /// kept whole as `request`.
     private func writeRequest(
-        _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, escaping: JSONText.SourceEscaping,
-        object: inout JSONObjectWriter, into out: inout [UInt8]
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        escaping: JSONText.SourceEscaping,
+        object: inout JSONObjectWriter,
+        into out: inout [UInt8]
     ) {
         guard let firstSpace = range.firstIndex(where: { b[$0] == 0x20 }),
             let lastSpace = range.lastIndex(where: { b[$0] == 0x20 }), lastSpace > firstSpace,
@@ -184,7 +210,10 @@ extension LineProcessor {
     }
 
     private func writeNumberField(
-        _ name: StaticString, _ range: Range<Int>?, _ b: UnsafeBufferPointer<UInt8>, object: inout JSONObjectWriter,
+        _ name: StaticString,
+        _ range: Range<Int>?,
+        _ b: UnsafeBufferPointer<UInt8>,
+        object: inout JSONObjectWriter,
         into out: inout [UInt8]
     ) {
         guard let range else { return }
@@ -194,8 +223,12 @@ extension LineProcessor {
 
     /// A string field, left out when absent, empty or `-`.
     private func writeOptionalString(
-        _ name: StaticString, _ range: Range<Int>?, _ b: UnsafeBufferPointer<UInt8>,
-        escaping: JSONText.SourceEscaping, object: inout JSONObjectWriter, into out: inout [UInt8]
+        _ name: StaticString,
+        _ range: Range<Int>?,
+        _ b: UnsafeBufferPointer<UInt8>,
+        escaping: JSONText.SourceEscaping,
+        object: inout JSONObjectWriter,
+        into out: inout [UInt8]
     ) {
         guard let range, !(range.count <= 1 && Self.isPlaceholder(b, range.lowerBound, range.upperBound)) else {
             return

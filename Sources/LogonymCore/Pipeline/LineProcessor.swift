@@ -93,7 +93,14 @@ public final class LineProcessor {
             FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &out)
         } else {
             scratch.removeAll(keepingCapacity: true)
-            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &scratch)
+            FallbackScanner.scrub(
+                b,
+                from: start,
+                to: end,
+                anonymizer: anonymizer,
+                counters: &tally.pointee,
+                into: &scratch
+            )
             out.append(contentsOf: Array(#"{"unparsed":"#.utf8))
             scratch.withUnsafeBufferPointer { JSONText.writeString($0, 0..<$0.count, escaping: .none, into: &out) }
             out.append(UInt8(ascii: "}"))
@@ -114,14 +121,24 @@ public final class LineProcessor {
 
     /// Scrubs one piece of a long line. The caller cuts pieces at ``FallbackScanner/safeCut(_:from:to:)``.
     public func processLongLinePiece(
-        _ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]
+        _ b: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        to end: Int,
+        into out: inout [UInt8]
     ) {
         guard !longLineDropped else { return }
         if outputFormat == .same {
             FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &out)
         } else {
             scratch.removeAll(keepingCapacity: true)
-            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &scratch)
+            FallbackScanner.scrub(
+                b,
+                from: start,
+                to: end,
+                anonymizer: anonymizer,
+                counters: &tally.pointee,
+                into: &scratch
+            )
             var quoted: [UInt8] = []
             scratch.withUnsafeBufferPointer { JSONText.writeString($0, 0..<$0.count, escaping: .none, into: &quoted) }
             out.append(contentsOf: quoted.dropFirst().dropLast())

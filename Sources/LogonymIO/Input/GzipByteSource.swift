@@ -47,8 +47,11 @@ public final class GzipByteSource: ByteSource {
                     finished = true
                     if inMember {
                         throw LogonymIOError(
-                            code: .truncatedGzip, path: source.path,
-                            message: "truncated gzip data: the stream ends inside a member at compressed byte offset \(consumed)")
+                            code: .truncatedGzip,
+                            path: source.path,
+                            message:
+                                "truncated gzip data: the stream ends inside a member at compressed byte offset \(consumed)"
+                        )
                     }
                     return 0
                 }
@@ -66,8 +69,10 @@ public final class GzipByteSource: ByteSource {
                 if stream.next_in.pointee != 0x1F {
                     finished = true
                     throw LogonymIOError(
-                        code: .trailingGarbage, path: source.path,
-                        message: "data after the last gzip member is not gzip, at compressed byte offset \(consumed)")
+                        code: .trailingGarbage,
+                        path: source.path,
+                        message: "data after the last gzip member is not gzip, at compressed byte offset \(consumed)"
+                    )
                 }
             }
             let before = Int(stream.avail_in)
@@ -83,8 +88,10 @@ public final class GzipByteSource: ByteSource {
                 finished = true
                 let reason = stream.msg.map { String(cString: $0) } ?? "error \(status)"
                 throw LogonymIOError(
-                    code: .corruptGzip, path: source.path,
-                    message: "corrupt gzip data at compressed byte offset \(consumed) (\(reason))")
+                    code: .corruptGzip,
+                    path: source.path,
+                    message: "corrupt gzip data at compressed byte offset \(consumed) (\(reason))"
+                )
             }
         }
         return capacity - Int(stream.avail_out)

@@ -22,7 +22,8 @@ public enum KeyFile: Sendable {
     public static func load(_ path: String) throws(Problem) -> PseudonymKey {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            let reason = errno == ENOENT ? "no such key file" : "cannot open the key file (\(String(cString: strerror(errno))))"
+            let reason =
+                errno == ENOENT ? "no such key file" : "cannot open the key file (\(String(cString: strerror(errno))))"
             throw Problem(path: path, message: reason)
         }
         defer { close(fd) }
@@ -33,13 +34,19 @@ public enum KeyFile: Sendable {
         if info.st_mode & 0o077 != 0 {
             throw Problem(
                 path: path,
-                message: "the key file can be read by group or others; run 'chmod 600 \(path)' (and keep it owned by the user logonym runs as)")
+                message:
+                    "the key file can be read by group or others; run 'chmod 600 \(path)' (and keep it owned by the user logonym runs as)"
+            )
         }
         var contents = [UInt8](repeating: 0, count: 129)
         let n = contents.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         guard n >= 0 else { throw Problem(path: path, message: "cannot read the key file") }
         guard let key = PseudonymKey(fileContents: Array(contents.prefix(n))) else {
-            throw Problem(path: path, message: "a key file must hold 32 raw bytes or 64 hex characters (found \(n) bytes); create one with 'head -c 32 /dev/urandom > \(path)'")
+            throw Problem(
+                path: path,
+                message:
+                    "a key file must hold 32 raw bytes or 64 hex characters (found \(n) bytes); create one with 'head -c 32 /dev/urandom > \(path)'"
+            )
         }
         return key
     }

@@ -22,46 +22,94 @@ struct Anonymize: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Input files, plain or gzip (recognised by content). '-' or none: standard input.", valueName: "input"))
+    @Argument(
+        help: ArgumentHelp(
+            "Input files, plain or gzip (recognised by content). '-' or none: standard input.",
+            valueName: "input"
+        )
+    )
     var inputs: [String] = []
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Output file; a name ending in .gz is written as gzip. Default: standard output.", valueName: "path"))
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp(
+            "Output file; a name ending in .gz is written as gzip. Default: standard output.",
+            valueName: "path"
+        )
+    )
     var output: String?
 
-    @Option(help: ArgumentHelp("Input format: auto, combined, common, vhost_combined, nginx-main, json.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp("Input format: auto, combined, common, vhost_combined, nginx-main, json.", valueName: "name")
+    )
     var format: String = "auto"
 
-    @Option(name: .customLong("log-format"), help: ArgumentHelp("A custom format in nginx log_format syntax ($remote_addr ...) or Apache LogFormat syntax (%h ...).", valueName: "format"))
+    @Option(
+        name: .customLong("log-format"),
+        help: ArgumentHelp(
+            "A custom format in nginx log_format syntax ($remote_addr ...) or Apache LogFormat syntax (%h ...).",
+            valueName: "format"
+        )
+    )
     var logFormat: String?
 
-    @Option(name: .customLong("json-address-key"), help: ArgumentHelp("Another JSON key holding an address (repeatable).", valueName: "key"))
+    @Option(
+        name: .customLong("json-address-key"),
+        help: ArgumentHelp("Another JSON key holding an address (repeatable).", valueName: "key")
+    )
     var jsonAddressKeys: [String] = []
 
     @Option(help: ArgumentHelp("truncate, hmac or cryptopan.", valueName: "method"))
     var method: String = "truncate"
 
-    @Option(name: .customLong("ipv4-prefix"), help: ArgumentHelp("IPv4 bits kept by truncate (default 24).", valueName: "bits"))
+    @Option(
+        name: .customLong("ipv4-prefix"),
+        help: ArgumentHelp("IPv4 bits kept by truncate (default 24).", valueName: "bits")
+    )
     var ipv4Prefix: Int?
 
-    @Option(name: .customLong("ipv6-prefix"), help: ArgumentHelp("IPv6 bits kept by truncate (default 48).", valueName: "bits"))
+    @Option(
+        name: .customLong("ipv6-prefix"),
+        help: ArgumentHelp("IPv6 bits kept by truncate (default 48).", valueName: "bits")
+    )
     var ipv6Prefix: Int?
 
-    @Option(help: ArgumentHelp("Prefix preset: strict (/16, /32), ga (/24, /48), anonip (/20, /44).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp("Prefix preset: strict (/16, /32), ga (/24, /48), anonip (/20, /44).", valueName: "name")
+    )
     var preset: String?
 
-    @Option(name: .customLong("key-file"), help: ArgumentHelp("32-byte key (raw or 64 hex characters, mode 0600) for hmac and cryptopan.", valueName: "path"))
+    @Option(
+        name: .customLong("key-file"),
+        help: ArgumentHelp(
+            "32-byte key (raw or 64 hex characters, mode 0600) for hmac and cryptopan.",
+            valueName: "path"
+        )
+    )
     var keyFile: String?
 
-    @Option(name: .customLong("output-format"), help: ArgumentHelp("same (the input's format) or json (one object per line).", valueName: "name"))
+    @Option(
+        name: .customLong("output-format"),
+        help: ArgumentHelp("same (the input's format) or json (one object per line).", valueName: "name")
+    )
     var outputFormat: String = "same"
 
-    @Option(name: .customLong("on-unparsable"), help: ArgumentHelp("scrub (replace every address-looking token) or drop.", valueName: "action"))
+    @Option(
+        name: .customLong("on-unparsable"),
+        help: ArgumentHelp("scrub (replace every address-looking token) or drop.", valueName: "action")
+    )
     var onUnparsable: String = "scrub"
 
-    @Option(name: .customLong("max-line-bytes"), help: ArgumentHelp("Longer lines are scrubbed in pieces (or dropped), never split.", valueName: "bytes"))
+    @Option(
+        name: .customLong("max-line-bytes"),
+        help: ArgumentHelp("Longer lines are scrubbed in pieces (or dropped), never split.", valueName: "bytes")
+    )
     var maxLineBytes: Int = 64 * 1024
 
-    @Option(name: .customLong("compression-level"), help: ArgumentHelp("gzip level for a .gz output, 1 (fastest) to 9.", valueName: "level"))
+    @Option(
+        name: .customLong("compression-level"),
+        help: ArgumentHelp("gzip level for a .gz output, 1 (fastest) to 9.", valueName: "level")
+    )
     var compressionLevel: Int = 6
 
     @Option(help: ArgumentHelp("Threads compressing a .gz output (default: one per CPU).", valueName: "count"))

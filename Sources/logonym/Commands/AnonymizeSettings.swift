@@ -50,7 +50,8 @@ struct AnonymizeSettings {
             default:
                 guard let builtin = LogFormat.named(options.format) else {
                     throw CommandFailure.usage(
-                        "--format '\(options.format)': must be one of auto, combined, common, vhost_combined, nginx-main, json")
+                        "--format '\(options.format)': must be one of auto, combined, common, vhost_combined, nginx-main, json"
+                    )
                 }
                 format = .text(builtin)
             }

@@ -26,7 +26,10 @@ struct BatchRunner {
         let pump = LinePump(maxLineBytes: settings.maxLineBytes)
         var report = RunReport(settings: settings)
         let progress = ProgressLine(
-            enabled: settings.showProgress, totalBytes: Self.totalSize(settings.inputs), clock: clock)
+            enabled: settings.showProgress,
+            totalBytes: Self.totalSize(settings.inputs),
+            clock: clock
+        )
         var finishedBytes = 0
         do {
             for path in settings.inputs {
@@ -41,17 +44,22 @@ struct BatchRunner {
                 }
                 var detected: String?
                 let (processor, outcome) = try pump.pump(
-                    source, to: sink,
+                    source,
+                    to: sink,
                     makeProcessor: { first in
                         let format = chooseFormat(path: path, first: first, progress: progress)
                         detected = format.name
                         return LineProcessor(
-                            format: format, anonymizer: anonymizer, outputFormat: settings.outputFormat,
-                            unparsablePolicy: settings.unparsablePolicy)
+                            format: format,
+                            anonymizer: anonymizer,
+                            outputFormat: settings.outputFormat,
+                            unparsablePolicy: settings.unparsablePolicy
+                        )
                     },
                     progress: { _ in
                         progress.update(bytes: finishedBytes + source.position, lines: report.totals.linesRead)
-                    })
+                    }
+                )
                 finishedBytes += source.position
                 if let processor { report.totals.add(processor.counters) }
                 report.totals.bytesIn += outcome.bytesIn
@@ -91,7 +99,8 @@ struct BatchRunner {
                 )
             } else {
                 Diagnostics.error(
-                    "\(path): format \(result.format.name) (detected: \(result.matched) of the first \(result.sampled) lines match)")
+                    "\(path): format \(result.format.name) (detected: \(result.matched) of the first \(result.sampled) lines match)"
+                )
             }
         }
         return result.format

@@ -74,17 +74,26 @@ struct RunReport {
         let t = totals
         let truncate = settings.method == .truncate
         let summary = Summary(
-            inputs: inputs, inputs_failed: failedInputs, method: settings.method.rawValue,
-            ipv4_prefix: truncate ? settings.prefixes.ipv4 : nil, ipv6_prefix: truncate ? settings.prefixes.ipv6 : nil,
-            lines_read: t.linesRead, lines_written: t.linesWritten, lines_dropped: t.linesDropped,
+            inputs: inputs,
+            inputs_failed: failedInputs,
+            method: settings.method.rawValue,
+            ipv4_prefix: truncate ? settings.prefixes.ipv4 : nil,
+            ipv6_prefix: truncate ? settings.prefixes.ipv6 : nil,
+            lines_read: t.linesRead,
+            lines_written: t.linesWritten,
+            lines_dropped: t.linesDropped,
             dropped: Dictionary(uniqueKeysWithValues: DropReason.allCases.map { ($0.rawValue, t.dropped[$0] ?? 0) }),
-            unparsable: t.unparsable, too_long: t.tooLong,
+            unparsable: t.unparsable,
+            too_long: t.tooLong,
             addresses: [
                 "ipv4": t.ipv4Addresses, "ipv6": t.ipv6Addresses, "ipv4_mapped": t.mappedAddresses,
                 "fallback_scanner": t.scannerAddresses, "non_address": t.nonAddressValues,
             ],
-            bytes_in: t.bytesIn, bytes_out: t.bytesOut, seconds: (seconds * 1000).rounded() / 1000,
-            mb_per_s: (megabytesPerSecond * 10).rounded() / 10)
+            bytes_in: t.bytesIn,
+            bytes_out: t.bytesOut,
+            seconds: (seconds * 1000).rounded() / 1000,
+            mb_per_s: (megabytesPerSecond * 10).rounded() / 10
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(summary) else { return "{}" }

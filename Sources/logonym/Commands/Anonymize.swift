@@ -15,7 +15,7 @@ struct Anonymize: ParsableCommand {
             Examples:
               logonym anonymize access.log.1.gz access.log -o access-anon.log.gz
               tail -F access.log | logonym anonymize --format combined --summary none
-              logonym anonymize --method hmac --key-file /etc/logonym/key --output-format json access.log
+              logonym anonymize --method hmac --key-file /etc/logonym/key --output-format json a.log
 
             Exit codes: 0 success; 1 some input failed (the others were processed completely); 2 usage or \
             configuration error (nothing written); 3 the output could not be written.

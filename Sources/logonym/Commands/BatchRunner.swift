@@ -43,21 +43,26 @@ struct BatchRunner {
                     continue
                 }
                 var detected: String?
+                var current: LineProcessor?
                 let (processor, outcome) = try pump.pump(
                     source,
                     to: sink,
                     makeProcessor: { first in
                         let format = chooseFormat(path: path, first: first, progress: progress)
                         detected = format.name
-                        return LineProcessor(
+                        let processor = LineProcessor(
                             format: format,
                             anonymizer: anonymizer,
                             outputFormat: settings.outputFormat,
                             unparsablePolicy: settings.unparsablePolicy
                         )
+                        current = processor
+                        return processor
                     },
                     progress: { _ in
-                        progress.update(bytes: finishedBytes + source.position, lines: report.totals.linesRead)
+                        progress.update(bytes: finishedBytes + source.position) {
+                            report.totals.linesRead + (current?.counters.linesRead ?? 0)
+                        }
                     }
                 )
                 finishedBytes += source.position

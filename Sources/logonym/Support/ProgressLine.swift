@@ -16,7 +16,7 @@ final class ProgressLine {
     }
 
     /// Redraws at most five times a second.
-    func update(bytes: Int, lines: Int) {
+    func update(bytes: Int, lines: () -> Int) {
         guard enabled else { return }
         let now = clock.now
         guard now - started > .seconds(1), now - lastDraw > .milliseconds(200) else { return }
@@ -27,7 +27,7 @@ final class ProgressLine {
         if let totalBytes, totalBytes > 0 {
             text += " of \(Self.megabytes(totalBytes)) (\(min(100, bytes * 100 / totalBytes))%)"
         }
-        text += ", \(lines) lines, \(Self.megabytes(Int(rate)))/s"
+        text += ", \(lines()) lines, \(Self.megabytes(Int(rate)))/s"
         if let totalBytes, rate > 0, totalBytes > bytes {
             let remaining = Int(Double(totalBytes - bytes) / rate)
             text += ", ETA \(remaining / 60):\(String(remaining % 60).leftPadded(to: 2))"

@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Times logonym against anonip, ipv6loganon and a zcat | ipv6loganon | gzip -1 pipeline; see compare.sh."""
+import os
+import statistics
+import subprocess
+import sys
+
+log, work, runs, logonym = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+gz = log + ".gz"
+key = os.path.join(work, "key")
+size = os.path.getsize(log)
+out = os.path.join(work, "out")
+
+cases = [
+    ("logonym truncate, plain → plain", f"{logonym} anonymize {log} --summary none > {out}", runs),
+    ("logonym truncate, plain → file (fsync, rename)", f"{logonym} anonymize {log} -o {out}.log --summary none", runs),
+    ("logonym hmac, plain → plain", f"{logonym} anonymize {log} --method hmac --key-file {key} --summary none > {out}", runs),
+    ("logonym cryptopan, plain → plain", f"{logonym} anonymize {log} --method cryptopan --key-file {key} --summary none > {out}", runs),
+    ("ipv6loganon, plain → plain", f"ipv6loganon < {log} > {out} 2>/dev/null", runs),
+    ("anonip (-4 8 -6 80), plain → plain", f"anonip -4 8 -6 80 < {log} > {out}", 1),
+    ("logonym truncate, gzip → gzip -1", f"{logonym} anonymize {gz} -o {out}.gz --compression-level 1 --summary none", runs),
+    ("logonym truncate, gzip → gzip -6 (default)", f"{logonym} anonymize {gz} -o {out}.gz --summary none", runs),
+    ("zcat │ ipv6loganon │ gzip -1", f"zcat {gz} | ipv6loganon 2>/dev/null | gzip -1 > {out}.gz", runs),
+]
+
+
+def measure(command):
+    """Wall seconds and peak RSS (MiB, largest process of the command) of one run."""
+    result = subprocess.run(["/usr/bin/time", "-f", "%e %M", "sh", "-c", command], stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"failed: {command}\n{result.stderr}")
+    seconds, kilobytes = result.stderr.strip().splitlines()[-1].split()
+    return float(seconds), int(kilobytes) / 1024
+
+
+print(f"Input: {log} ({size / 1e6:.0f} MB, {sum(1 for _ in open(log, 'rb'))} lines; gzip {os.path.getsize(gz) / 1e6:.0f} MB)")
+print(f"Machine: {os.cpu_count()} cores; median of {runs} runs (anonip: 1)\n")
+print("| command | seconds | MB/s | peak RSS |")
+print("|---|---:|---:|---:|")
+for name, command, n in cases:
+    samples = [measure(command) for _ in range(n)]
+    seconds = statistics.median(s for s, _ in samples)
+    rss = max(m for _, m in samples)
+    print(f"| {name} | {seconds:.2f} | {size / 1e6 / seconds:.0f} | {rss:.0f} MiB |", flush=True)

@@ -184,3 +184,24 @@ struct AnonymizeCommandTests {
         #expect(general["failed_requests"] as? Int == 0)
     }
 }
+
+struct AnonymizeFixtureTests {
+    @Test func theAddressFormsFixtureComesOutExactlyAsExpectedThroughTheBinary() throws {
+        let result = try CLI.run([
+            "anonymize", CLI.fixture("address-forms.log"), "--format", "nginx-main", "--method", "truncate",
+            "--ipv4-prefix", "24", "--ipv6-prefix", "48", "--summary", "none",
+        ])
+        #expect(result.status == 0)
+        let expected = try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("address-forms.expected.log")))
+        #expect(result.stdout == expected)
+    }
+
+    @Test func aReadErrorIsNamedAndTheRunGoesOn() throws {
+        let result = try CLI.run([
+            "anonymize", "/proc/self/mem", CLI.fixture("generated-vhost.log.gz"), "--summary", "none",
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("logonym: /proc/self/mem: read failed"))
+        #expect(result.stdout.filter { $0 == 0x0A }.count == 1000)
+    }
+}

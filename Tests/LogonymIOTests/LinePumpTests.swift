@@ -106,3 +106,40 @@ func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String {
     return "at byte \(index): got …\(String(decoding: a[from..<min(a.count, index + 30)], as: UTF8.self))…, "
         + "expected …\(String(decoding: b[from..<min(b.count, index + 30)], as: UTF8.self))…"
 }
+
+struct LivePumpTests {
+    /// A pipe-like source (no size) that checks, at each read, what the sink has received so far.
+    final class LiveSource: ByteSource {
+        var lines: [[UInt8]]
+        let sink: MemorySink
+        var seenAtRead: [Int] = []
+        var position = 0
+        var size: Int? { nil }
+        var isGzip: Bool { false }
+
+        init(_ lines: [String], sink: MemorySink) {
+            self.lines = lines.map { Array(($0 + "\n").utf8) }
+            self.sink = sink
+        }
+
+        func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
+            seenAtRead.append(sink.bytes.filter { $0 == 0x0A }.count)
+            guard !lines.isEmpty else { return 0 }
+            let line = lines.removeFirst()
+            line.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            position += line.count
+            return line.count
+        }
+    }
+
+    @Test func linesFromALiveInputGoOutBeforeTheNextRead() throws {
+        let sink = MemorySink()
+        let source = LiveSource(Array(repeating: LinePumpTests.line, count: 3), sink: sink)
+        let pump = LinePump()
+        let anonymizer = Anonymizer(method: .truncate)
+        _ = try pump.pump(source, to: sink, wantsSample: false) { _ in
+            LineProcessor(format: .text(.combined), anonymizer: anonymizer)
+        }
+        #expect(source.seenAtRead == [0, 1, 2, 3])
+    }
+}

@@ -19,6 +19,17 @@ public enum JSONText: Sendable {
         into out: inout [UInt8]
     ) {
         out.append(UInt8(ascii: "\""))
+        writeStringContents(b, range, escaping: escaping, into: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The same, without the surrounding quotes (for a string written in pieces).
+    public static func writeStringContents(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        escaping: SourceEscaping,
+        into out: inout [UInt8]
+    ) {
         var i = range.lowerBound
         let end = range.upperBound
         while i < end {
@@ -54,7 +65,6 @@ public enum JSONText: Sendable {
                 i += 1
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// Appends a Swift string as a JSON string.

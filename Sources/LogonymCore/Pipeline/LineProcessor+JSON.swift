@@ -41,19 +41,8 @@ extension LineProcessor {
             object.key("time", into: &out)
             JSONText.writeString(b, range, escaping: .none, into: &out)
         }
-        var forwarded: [Range<Int>] = []
-        var wroteClient = false
-        for (k, isList) in addressVariables {
-            let range = fieldMatch.range(k)
-            if isList || wroteClient {
-                forwarded.append(range)
-            } else {
-                object.key("client", into: &out)
-                writeAnonymizedString(b, range, escaping: .logQuoted, into: &out)
-                wroteClient = true
-            }
-        }
-        writeForwardedFor(b, forwarded, escaping: .logQuoted, object: &object, into: &out)
+        let addresses = addressVariables.map { (fieldMatch.range($0.index), $0.isList) }
+        writeClientAndForwardedFor(b, addresses, escaping: .logQuoted, object: &object, into: &out)
         if let range = first(.vhost) {
             object.key("vhost", into: &out)
             JSONText.writeString(b, range, escaping: .logQuoted, into: &out)
@@ -88,18 +77,8 @@ extension LineProcessor {
             object.key("time", into: &out)
             writeTime(LogTimestamp(epochSeconds: Int64(seconds.rounded(.down)), offsetMinutes: 0), into: &out)
         }
-        var forwarded: [Range<Int>] = []
-        var wroteClient = false
-        for (range, isForwarded) in zip(jsonMatch.addressValues, jsonMatch.addressIsForwarded) {
-            if isForwarded || wroteClient {
-                forwarded.append(range)
-            } else {
-                object.key("client", into: &out)
-                writeAnonymizedString(b, range, escaping: .json, into: &out)
-                wroteClient = true
-            }
-        }
-        writeForwardedFor(b, forwarded, escaping: .json, object: &object, into: &out)
+        let addresses = Array(zip(jsonMatch.addressValues, jsonMatch.addressIsForwarded))
+        writeClientAndForwardedFor(b, addresses, escaping: .json, object: &object, into: &out)
         if let (range, isString) = known(.vhost), isString {
             object.key("vhost", into: &out)
             JSONText.writeString(b, range, escaping: .json, into: &out)
@@ -148,6 +127,28 @@ extension LineProcessor {
         scratch.removeAll(keepingCapacity: true)
         writeAddressValue(b, range.lowerBound, range.upperBound, into: &scratch)
         scratch.withUnsafeBufferPointer { JSONText.writeString($0, 0..<$0.count, escaping: escaping, into: &out) }
+    }
+
+    /// `client` from the first value that is not a list, `forwarded_for` from all the others.
+    private func writeClientAndForwardedFor(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ values: [(range: Range<Int>, isList: Bool)],
+        escaping: JSONText.SourceEscaping,
+        object: inout JSONObjectWriter,
+        into out: inout [UInt8]
+    ) {
+        var forwarded: [Range<Int>] = []
+        var wroteClient = false
+        for (range, isList) in values {
+            if isList || wroteClient {
+                forwarded.append(range)
+            } else {
+                object.key("client", into: &out)
+                writeAnonymizedString(b, range, escaping: escaping, into: &out)
+                wroteClient = true
+            }
+        }
+        writeForwardedFor(b, forwarded, escaping: escaping, object: &object, into: &out)
     }
 
     /// `"forwarded_for": [...]`: every element of every list, anonymized; `-` and empty lists are left out.

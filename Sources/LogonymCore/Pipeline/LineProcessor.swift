@@ -89,24 +89,9 @@ public final class LineProcessor {
             tally.pointee.dropped[.unparsable, default: 0] += 1
             return
         }
-        if outputFormat == .same {
-            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &out)
-        } else {
-            scratch.removeAll(keepingCapacity: true)
-            FallbackScanner.scrub(
-                b,
-                from: start,
-                to: end,
-                anonymizer: anonymizer,
-                counters: &tally.pointee,
-                into: &scratch
-            )
-            out.append(contentsOf: Array(#"{"unparsed":"#.utf8))
-            scratch.withUnsafeBufferPointer { JSONText.writeString($0, 0..<$0.count, escaping: .none, into: &out) }
-            out.append(UInt8(ascii: "}"))
-        }
-        out.append(0x0A)
-        tally.pointee.linesWritten &+= 1
+        openScrubbedLine(into: &out)
+        writeScrubbed(b, from: start, to: end, into: &out)
+        closeScrubbedLine(into: &out)
     }
 
     // MARK: Lines over the length limit
@@ -116,7 +101,7 @@ public final class LineProcessor {
         tally.pointee.linesRead &+= 1
         tally.pointee.tooLong &+= 1
         longLineDropped = unparsablePolicy == .drop
-        if !longLineDropped && outputFormat == .json { out.append(contentsOf: Array(#"{"unparsed":""#.utf8)) }
+        if !longLineDropped { openScrubbedLine(into: &out) }
     }
 
     /// Scrubs one piece of a long line. The caller cuts pieces at ``FallbackScanner/safeCut(_:from:to:)``.
@@ -126,31 +111,38 @@ public final class LineProcessor {
         to end: Int,
         into out: inout [UInt8]
     ) {
-        guard !longLineDropped else { return }
-        if outputFormat == .same {
-            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &out)
-        } else {
-            scratch.removeAll(keepingCapacity: true)
-            FallbackScanner.scrub(
-                b,
-                from: start,
-                to: end,
-                anonymizer: anonymizer,
-                counters: &tally.pointee,
-                into: &scratch
-            )
-            var quoted: [UInt8] = []
-            scratch.withUnsafeBufferPointer { JSONText.writeString($0, 0..<$0.count, escaping: .none, into: &quoted) }
-            out.append(contentsOf: quoted.dropFirst().dropLast())
-        }
+        if !longLineDropped { writeScrubbed(b, from: start, to: end, into: &out) }
     }
 
     /// Ends a long line.
     public func endLongLine(into out: inout [UInt8]) {
         if longLineDropped {
             tally.pointee.dropped[.tooLong, default: 0] += 1
+        } else {
+            closeScrubbedLine(into: &out)
+        }
+    }
+
+    // MARK: Lines scrubbed by the fallback scanner
+
+    /// A scrubbed line is written as it came, or under `--output-format json` as `{"unparsed":"…"}`.
+    private func openScrubbedLine(into out: inout [UInt8]) {
+        if outputFormat == .json { out.append(contentsOf: Array(#"{"unparsed":""#.utf8)) }
+    }
+
+    private func writeScrubbed(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]) {
+        if outputFormat == .same {
+            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &out)
             return
         }
+        scratch.removeAll(keepingCapacity: true)
+        FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &scratch)
+        scratch.withUnsafeBufferPointer {
+            JSONText.writeStringContents($0, 0..<$0.count, escaping: .none, into: &out)
+        }
+    }
+
+    private func closeScrubbedLine(into out: inout [UInt8]) {
         if outputFormat == .json { out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "}")]) }
         out.append(0x0A)
         tally.pointee.linesWritten &+= 1

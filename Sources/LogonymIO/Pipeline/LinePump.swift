@@ -48,13 +48,16 @@ public final class LinePump {
     /// - Parameters:
     ///   - source: the input.
     ///   - sink: where full blocks go.
-    ///   - makeProcessor: called once with the first bytes read (for format detection).
+    ///   - wantsSample: whether `makeProcessor` looks at the first bytes (format detection): then up to 64 KiB or
+    ///     100 lines are read before it is called.
+    ///   - makeProcessor: called once with the first bytes read.
     ///   - progress: called after every chunk with the decoded bytes read so far.
     /// - Returns: the processor used (for its counters) and the outcome.
     /// - Throws: only when the sink fails.
     public func pump(
         _ source: any ByteSource,
         to sink: any OutputSink,
+        wantsSample: Bool = true,
         makeProcessor: (UnsafeBufferPointer<UInt8>) -> LineProcessor,
         progress: (Int) -> Void = { _ in }
     ) throws(LogonymIOError) -> (LineProcessor?, Outcome) {
@@ -79,8 +82,13 @@ public final class LinePump {
             outcome.bytesIn += n
             if processor == nil {
                 if filled == 0 && atEnd { return (nil, outcome) }
-                // Detection wants a good sample: read on until 64 KiB (or the chunk) are in, or the input ends.
-                if !atEnd && outcome.error == nil && filled < min(64 * 1024, chunkSize) { continue }
+                // Detection wants a good sample: read on until 64 KiB (or the chunk) or 100 lines are in, or the
+                // input ends. (A slow pipe is waited for, never cut short: nothing is lost, it only starts later.)
+                if wantsSample && !atEnd && outcome.error == nil && filled < min(64 * 1024, chunkSize)
+                    && Self.countNewlines(base, filled, upTo: 100) < 100
+                {
+                    continue
+                }
                 processor = makeProcessor(UnsafeBufferPointer(start: base, count: filled))
             }
             let lines = processor!
@@ -134,12 +142,24 @@ public final class LinePump {
             if carry > 0 && lineStart > 0 { memmove(base, base + lineStart, carry) }
             filled = carry
             lineStart = 0
-            if pending.count >= flushBytes { try flush(to: sink) }
+            // A pipe or terminal is live: what was read goes out now, not when a block is full.
+            if pending.count >= flushBytes || (source.size == nil && !pending.isEmpty) { try flush(to: sink) }
             progress(outcome.bytesIn)
             if outcome.error != nil { atEnd = true }
         }
         progress(outcome.bytesIn)
         return (processor, outcome)
+    }
+
+    /// The number of newlines in the first `count` bytes, counting no further than `limit`.
+    static func countNewlines(_ base: UnsafeMutablePointer<UInt8>, _ count: Int, upTo limit: Int) -> Int {
+        var found = 0
+        var p = 0
+        while found < limit, p < count, let hit = memchr(base + p, 0x0A, count - p) {
+            found += 1
+            p = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+        }
+        return found
     }
 
     /// Hands the output buffer to the sink.

@@ -47,6 +47,7 @@ struct BatchRunner {
                 let (processor, outcome) = try pump.pump(
                     source,
                     to: sink,
+                    wantsSample: settings.format == nil,
                     makeProcessor: { first in
                         let format = chooseFormat(path: path, first: first, progress: progress)
                         detected = format.name

@@ -12,7 +12,10 @@ let package = Package(
         .library(name: "LogonymIO", targets: ["LogonymIO"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -29,7 +32,12 @@ let package = Package(
         ),
         .target(
             name: "LogonymIO",
-            dependencies: ["LogonymCore", "CZlib"]
+            dependencies: [
+                "LogonymCore",
+                "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "logonym",
@@ -37,11 +45,17 @@ let package = Package(
                 "LogonymCore",
                 "LogonymIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "LogonymCoreTests", dependencies: ["LogonymCore"]),
         .testTarget(name: "LogonymIOTests", dependencies: ["LogonymIO", "LogonymCore", "CZlib"]),
-        .testTarget(name: "LogonymCLITests", dependencies: ["logonym"]),
+        .testTarget(
+            name: "LogonymCLITests",
+            dependencies: ["logonym", "LogonymIO", "LogonymCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
     ]
 )
 

@@ -3,7 +3,7 @@ import Foundation
 
 /// The `logonym` command: pseudonymize web-server access logs.
 @main
-struct Logonym: ParsableCommand {
+struct Logonym: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logonym",
         abstract: "Pseudonymize the client addresses in web-server access logs.",
@@ -12,14 +12,18 @@ struct Logonym: ParsableCommand {
             2 usage or configuration error (nothing written); 3 the output could not be written.
             """,
         version: "0.1.0",
-        subcommands: [Anonymize.self]
+        subcommands: [Anonymize.self, Run.self, CheckConfig.self]
     )
 
     /// Runs a command with logonym's exit codes: usage errors exit 2 (not ArgumentParser's 64).
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch let failure as CommandFailure {

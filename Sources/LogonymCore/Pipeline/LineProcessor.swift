@@ -23,6 +23,11 @@ public final class LineProcessor {
     let addressVariables: [(index: Int, isList: Bool)]
     var scratch: [UInt8] = []
     var longLineDropped = false
+    /// Whether ``lastLineTime`` is looked up for every parsed line (the daemon routes lines into time windows).
+    public var tracksTime = false
+    /// The timestamp of the last line processed, when it parsed and had one (and ``tracksTime`` is on).
+    public private(set) var lastLineTime: Int64?
+    private var timeCache = (text: [UInt8](), seconds: Int64(0))
 
     public init(
         format: InputFormat,
@@ -62,9 +67,11 @@ public final class LineProcessor {
     /// dropped.
     public func process(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]) {
         tally.pointee.linesRead &+= 1
+        lastLineTime = nil
         switch format {
         case .text(let logFormat):
             if logFormat.match(b, from: start, to: end, into: fieldMatch) {
+                if tracksTime { lastLineTime = lineTime(logFormat, b) }
                 if outputFormat == .same {
                     rewriteText(b, start, end, into: &out)
                 } else {
@@ -75,6 +82,7 @@ public final class LineProcessor {
             }
         case .json(let jsonFormat):
             if jsonFormat.scan(b, from: start, to: end, into: jsonMatch) {
+                if tracksTime { lastLineTime = jsonLineTime(b) }
                 if outputFormat == .same {
                     rewriteJSON(b, start, end, into: &out)
                 } else {
@@ -121,6 +129,13 @@ public final class LineProcessor {
         } else {
             closeScrubbedLine(into: &out)
         }
+    }
+
+    /// Counts a line that was read but could not be held in memory at all (the daemon's hold limit).
+    public func countDroppedLine(_ reason: DropReason) {
+        tally.pointee.linesRead &+= 1
+        if reason == .tooLong { tally.pointee.tooLong &+= 1 }
+        tally.pointee.dropped[reason, default: 0] += 1
     }
 
     // MARK: Lines scrubbed by the fallback scanner
@@ -223,3 +238,49 @@ public final class LineProcessor {
 
 @available(*, unavailable)
 extension LineProcessor: Sendable {}
+
+extension LineProcessor {
+    /// The epoch seconds of a parsed text line's `$time_local` or `$time_iso8601`; the last text is cached, since
+    /// neighbouring lines share their second.
+    func lineTime(_ logFormat: LogFormat, _ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        for (k, field) in logFormat.fields.enumerated() where field == .timeLocal || field == .timeISO8601 {
+            let range = fieldMatch.range(k)
+            return cachedTime(b, range) {
+                field == .timeLocal
+                    ? LogTimestamp.parseLocal(b, from: range.lowerBound, to: range.upperBound)
+                    : LogTimestamp.parseISO8601(b, from: range.lowerBound, to: range.upperBound)
+            }
+        }
+        return nil
+    }
+
+    /// The epoch seconds of a JSON line's `time_local`, `time_iso8601`/`time`/`timestamp` or `ts`.
+    func jsonLineTime(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        if let (range, _) = jsonMatch.known[JSONLineFormat.KnownField.timeLocal.rawValue] {
+            return cachedTime(b, range) { LogTimestamp.parseLocal(b, from: range.lowerBound, to: range.upperBound) }
+        }
+        if let (range, _) = jsonMatch.known[JSONLineFormat.KnownField.timeISO8601.rawValue] {
+            return cachedTime(b, range) {
+                LogTimestamp.parseISO8601(b, from: range.lowerBound, to: range.upperBound)
+            }
+        }
+        if let (range, isString) = jsonMatch.known[JSONLineFormat.KnownField.epochSeconds.rawValue], !isString,
+            let seconds = Double(String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self))
+        {
+            return Int64(seconds.rounded(.down))
+        }
+        return nil
+    }
+
+    private func cachedTime(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        parse: () -> LogTimestamp?
+    ) -> Int64? {
+        let text = UnsafeBufferPointer(rebasing: b[range])
+        if text.elementsEqual(timeCache.text) { return timeCache.seconds }
+        guard let time = parse() else { return nil }
+        timeCache = (Array(text), time.epochSeconds)
+        return time.epochSeconds
+    }
+}

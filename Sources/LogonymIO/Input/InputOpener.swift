@@ -42,6 +42,11 @@ final class PrefixedByteSource: ByteSource {
     var size: Int? { source.size }
     var isGzip: Bool { false }
 
+    /// Drops the bytes read ahead, after the descriptor was positioned by the caller.
+    func discardPrefix() {
+        prefix.removeAll()
+    }
+
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
         if !prefix.isEmpty {
             let n = min(prefix.count, buffer.count)

@@ -1,0 +1,186 @@
+import Foundation
+import LogonymCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The output segments of one input: one file per window (and part), plain or a series of gzip members.
+///
+/// Lines are collected in memory per segment; ``flush()`` appends them (one gzip member per segment and flush),
+/// fsyncs, and returns the new lengths for the state database. A segment is never written past what the state
+/// database will record: on start, ``recover(committed:)`` cuts every open segment back to its committed length
+/// and removes files that were never committed.
+final class SegmentSet {
+    let input: String
+    let directory: String
+    let window: WindowLength
+    let compress: Bool
+    let compressionLevel: Int32
+
+    final class Segment {
+        let path: String
+        let windowStart: Int64
+        let part: Int
+        var fd: Int32 = -1
+        var length: Int64
+        var lines: Int64
+        var pending: [UInt8] = []
+        var pendingLines: Int64 = 0
+        var open = true
+        var changed = false
+
+        init(path: String, windowStart: Int64, part: Int, length: Int64, lines: Int64) {
+            self.path = path
+            self.windowStart = windowStart
+            self.part = part
+            self.length = length
+            self.lines = lines
+        }
+    }
+
+    /// Open segments by window start.
+    private(set) var open: [Int64: Segment] = [:]
+    /// The highest part used so far per window (closed or open).
+    private var lastPart: [Int64: Int] = [:]
+    /// Segments closed since the last flush (recorded as closed at the next commit).
+    private var closing: [Segment] = []
+
+    init(input: String, outputDirectory: String, window: WindowLength, compress: Bool, compressionLevel: Int32 = 6) {
+        self.input = input
+        self.directory = outputDirectory + "/" + input
+        self.window = window
+        self.compress = compress
+        self.compressionLevel = compressionLevel
+    }
+
+    /// Bytes waiting to be written.
+    var pendingBytes: Int { open.values.reduce(0) { $0 + $1.pending.count } }
+
+    /// Cuts open segments back to their committed lengths and removes uncommitted files.
+    func recover(committed: [StateStore.SegmentRecord]) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var known = Set<String>()
+        for record in committed {
+            known.insert(record.path)
+            lastPart[record.windowStart] = max(lastPart[record.windowStart] ?? 0, record.part)
+            guard record.open else { continue }
+            let segment = Segment(
+                path: record.path, windowStart: record.windowStart, part: record.part, length: record.length,
+                lines: record.lines)
+            if let probe = FileProbe.path(record.path) {
+                if probe.size > record.length { truncate(record.path, off_t(record.length)) }
+            } else if record.length > 0 {
+                throw LogonymIOError(
+                    code: .openFailed, path: record.path,
+                    message: "committed segment is missing (\(record.length) bytes were recorded)")
+            }
+            open[record.windowStart] = segment
+        }
+        // Whatever else is in the input's output directory was created after the last commit.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            let path = directory + "/" + name
+            if !known.contains(path) { unlink(path) }
+        }
+    }
+
+    /// Adds one processed line (with its newline) to its window's segment.
+    func append(_ bytes: ArraySlice<UInt8>, windowStart: Int64) {
+        let segment = open[windowStart] ?? newSegment(windowStart)
+        segment.pending.append(contentsOf: bytes)
+        segment.pendingLines += 1
+    }
+
+    private func newSegment(_ windowStart: Int64) -> Segment {
+        let part = lastPart[windowStart].map { $0 + 1 } ?? 0
+        lastPart[windowStart] = part
+        let name = window.name(ofWindowStarting: windowStart)
+        let suffix = compress ? ".log.gz" : ".log"
+        let path = directory + "/" + name + (part == 0 ? "" : ".\(part)") + suffix
+        let segment = Segment(path: path, windowStart: windowStart, part: part, length: 0, lines: 0)
+        segment.changed = true
+        open[windowStart] = segment
+        return segment
+    }
+
+    /// Closes segments whose window ended before `watermark` (line time) by more than `grace` seconds.
+    func closeWindows(before watermark: Int64, grace: Int64) {
+        for (start, segment) in open where start + window.seconds + grace <= watermark {
+            segment.open = false
+            segment.changed = true
+            closing.append(segment)
+            open[start] = nil
+        }
+    }
+
+    /// Writes and fsyncs everything pending; returns the records to commit.
+    func flush() throws(LogonymIOError) -> [StateStore.SegmentRecord] {
+        var records: [StateStore.SegmentRecord] = []
+        var createdAny = false
+        for segment in Array(open.values) + closing {
+            if !segment.pending.isEmpty {
+                if segment.fd < 0 {
+                    let fd = Glibc.open(segment.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o640)
+                    guard fd >= 0 else { throw .system("open", path: segment.path, errno: errno) }
+                    segment.fd = fd
+                    createdAny = true
+                }
+                let data = compress ? GzipMember.compress(segment.pending, level: compressionLevel) : segment.pending
+                let failed: Int32? = data.withUnsafeBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let n = pwrite(segment.fd, raw.baseAddress! + offset, raw.count - offset,
+                            off_t(segment.length) + off_t(offset))
+                        if n < 0 {
+                            if errno == EINTR { continue }
+                            return errno
+                        }
+                        offset += n
+                    }
+                    return nil
+                }
+                if let failed { throw .system("write", path: segment.path, errno: failed) }
+                guard fsync(segment.fd) == 0 else { throw .system("fsync", path: segment.path, errno: errno) }
+                segment.length += Int64(data.count)
+                segment.lines += segment.pendingLines
+                segment.pending.removeAll(keepingCapacity: true)
+                segment.pendingLines = 0
+                segment.changed = true
+            }
+            if segment.changed {
+                records.append(
+                    .init(
+                        path: segment.path, input: input, windowStart: segment.windowStart, part: segment.part,
+                        length: segment.length, lines: segment.lines, open: segment.open))
+                segment.changed = false
+            }
+            if !segment.open && segment.fd >= 0 {
+                close(segment.fd)
+                segment.fd = -1
+            }
+        }
+        closing.removeAll()
+        if createdAny {
+            // The new directory entries must be durable before the database says the segments exist.
+            let dirfd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dirfd >= 0 {
+                fsync(dirfd)
+                close(dirfd)
+            }
+        }
+        return records
+    }
+
+    /// Closes every descriptor (segments stay open in the database, to be continued after a restart).
+    func closeFiles() {
+        for segment in open.values where segment.fd >= 0 {
+            close(segment.fd)
+            segment.fd = -1
+        }
+    }
+}
+
+@available(*, unavailable)
+extension SegmentSet: Sendable {}

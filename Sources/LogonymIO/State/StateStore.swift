@@ -1,0 +1,240 @@
+public import Foundation
+import GRDB
+
+/// The daemon's state: one SQLite database (WAL) in the state directory with, per input file, its identity and
+/// committed offset, and per output segment its committed length. Written once per commit cycle, in one
+/// transaction, after the segments were fsynced (DESIGN.md, "State and the exactly-once protocol").
+///
+/// The database never holds log content: files are identified by device, inode and keyed hashes of their bytes.
+public final class StateStore: @unchecked Sendable {
+    let pool: DatabasePool
+    /// The path of the database file.
+    public let path: String
+    /// A random per-database key for the file fingerprints.
+    public let fingerprintKey: [UInt8]
+
+    /// Opens (creating if needed) `state.db` in `directory`.
+    public init(directory: String) throws {
+        path = directory + "/state.db"
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+                    CREATE TABLE files (
+                        id INTEGER PRIMARY KEY,
+                        input TEXT NOT NULL,
+                        chain TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        dev INTEGER NOT NULL,
+                        ino INTEGER NOT NULL,
+                        fingerprint BLOB NOT NULL,
+                        fingerprint_length INTEGER NOT NULL,
+                        path TEXT NOT NULL,
+                        offset INTEGER NOT NULL,
+                        tail BLOB NOT NULL,
+                        state TEXT NOT NULL,
+                        updated REAL NOT NULL
+                    );
+                    CREATE INDEX files_input ON files(input, state, seq);
+                    CREATE TABLE segments (
+                        path TEXT PRIMARY KEY,
+                        input TEXT NOT NULL,
+                        window_start INTEGER NOT NULL,
+                        part INTEGER NOT NULL,
+                        length INTEGER NOT NULL,
+                        lines INTEGER NOT NULL,
+                        open INTEGER NOT NULL
+                    );
+                    CREATE INDEX segments_input ON segments(input, window_start, part);
+                    CREATE TABLE losses (
+                        id INTEGER PRIMARY KEY,
+                        input TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        from_offset INTEGER NOT NULL,
+                        to_offset INTEGER,
+                        reason TEXT NOT NULL,
+                        at REAL NOT NULL
+                    );
+                    """)
+            var key = [UInt8](repeating: 0, count: 32)
+            var generator = SystemRandomNumberGenerator()
+            for i in key.indices { key[i] = UInt8.random(in: 0...255, using: &generator) }
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('fingerprint_key', ?)", arguments: [Data(key)])
+        }
+        try migrator.migrate(pool)
+        fingerprintKey = try pool.read { db in
+            let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint_key'")
+            return data.map { Array($0) } ?? []
+        }
+    }
+
+    // MARK: Files
+
+    /// A followed input file as committed.
+    public struct FileRecord: Sendable, Equatable {
+        public var id: Int64?
+        public var input: String
+        /// The live path the file was first seen at (rotated files belong to its chain).
+        public var chain: String
+        public var seq: Int64
+        public var dev: UInt64
+        public var ino: UInt64
+        public var fingerprint: [UInt8]
+        public var fingerprintLength: Int
+        public var path: String
+        /// Uncompressed bytes read into complete lines.
+        public var offset: Int64
+        /// A keyed hash of the bytes just before `offset`.
+        public var tail: [UInt8]
+        /// `reading`, `finished` or `lost`.
+        public var state: String
+
+        public init(
+            id: Int64?, input: String, chain: String, seq: Int64, dev: UInt64, ino: UInt64, fingerprint: [UInt8],
+            fingerprintLength: Int, path: String, offset: Int64, tail: [UInt8], state: String
+        ) {
+            self.id = id
+            self.input = input
+            self.chain = chain
+            self.seq = seq
+            self.dev = dev
+            self.ino = ino
+            self.fingerprint = fingerprint
+            self.fingerprintLength = fingerprintLength
+            self.path = path
+            self.offset = offset
+            self.tail = tail
+            self.state = state
+        }
+    }
+
+    /// The files of an input, in the order they were seen.
+    public func files(input: String) throws -> [FileRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM files WHERE input = ? ORDER BY seq", arguments: [input]).map(
+                Self.file)
+        }
+    }
+
+    static func file(_ row: Row) -> FileRecord {
+        FileRecord(
+            id: row["id"], input: row["input"], chain: row["chain"], seq: row["seq"],
+            dev: UInt64(bitPattern: row["dev"]), ino: UInt64(bitPattern: row["ino"]),
+            fingerprint: Array(row["fingerprint"] as Data), fingerprintLength: row["fingerprint_length"],
+            path: row["path"], offset: row["offset"], tail: Array(row["tail"] as Data), state: row["state"])
+    }
+
+    // MARK: Segments
+
+    /// An output segment as committed.
+    public struct SegmentRecord: Sendable, Equatable {
+        public var path: String
+        public var input: String
+        public var windowStart: Int64
+        public var part: Int
+        public var length: Int64
+        public var lines: Int64
+        public var open: Bool
+
+        public init(
+            path: String, input: String, windowStart: Int64, part: Int, length: Int64, lines: Int64, open: Bool
+        ) {
+            self.path = path
+            self.input = input
+            self.windowStart = windowStart
+            self.part = part
+            self.length = length
+            self.lines = lines
+            self.open = open
+        }
+    }
+
+    /// Every segment, oldest window first.
+    public func segments(input: String? = nil) throws -> [SegmentRecord] {
+        try pool.read { db in
+            let rows =
+                input == nil
+                ? try Row.fetchAll(db, sql: "SELECT * FROM segments ORDER BY input, window_start, part")
+                : try Row.fetchAll(
+                    db, sql: "SELECT * FROM segments WHERE input = ? ORDER BY window_start, part", arguments: [input])
+            return rows.map {
+                SegmentRecord(
+                    path: $0["path"], input: $0["input"], windowStart: $0["window_start"], part: $0["part"],
+                    length: $0["length"], lines: $0["lines"], open: ($0["open"] as Int) != 0)
+            }
+        }
+    }
+
+    // MARK: Commit
+
+    /// Everything one commit cycle records, in one transaction.
+    public struct Commit: Sendable {
+        public var files: [FileRecord] = []
+        public var segments: [SegmentRecord] = []
+        public var losses: [(input: String, path: String, from: Int64, to: Int64?, reason: String)] = []
+
+        public init() {}
+    }
+
+    /// Records a commit; returns the ids of files inserted (in the order given, `nil` for updates).
+    @discardableResult
+    public func commit(_ commit: Commit) throws -> [Int64?] {
+        let now = Date().timeIntervalSince1970
+        return try pool.write { db in
+            var ids: [Int64?] = []
+            for file in commit.files {
+                let arguments: StatementArguments = [
+                    file.input, file.chain, file.seq, Int64(bitPattern: file.dev), Int64(bitPattern: file.ino),
+                    Data(file.fingerprint), file.fingerprintLength, file.path, file.offset, Data(file.tail), file.state,
+                    now,
+                ]
+                if let id = file.id {
+                    try db.execute(
+                        sql: """
+                            UPDATE files SET input = ?, chain = ?, seq = ?, dev = ?, ino = ?, fingerprint = ?,
+                            fingerprint_length = ?, path = ?, offset = ?, tail = ?, state = ?, updated = ? WHERE id = ?
+                            """, arguments: arguments + [id])
+                    ids.append(nil)
+                } else {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO files (input, chain, seq, dev, ino, fingerprint, fingerprint_length, path,
+                            offset, tail, state, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """, arguments: arguments)
+                    ids.append(db.lastInsertedRowID)
+                }
+            }
+            for segment in commit.segments {
+                try db.execute(
+                    sql: """
+                        INSERT INTO segments (path, input, window_start, part, length, lines, open)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(path) DO UPDATE SET length = excluded.length, lines = excluded.lines,
+                        open = excluded.open
+                        """,
+                    arguments: [
+                        segment.path, segment.input, segment.windowStart, segment.part, segment.length, segment.lines,
+                        segment.open ? 1 : 0,
+                    ])
+            }
+            for loss in commit.losses {
+                try db.execute(
+                    sql: "INSERT INTO losses (input, path, from_offset, to_offset, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [loss.input, loss.path, loss.from, loss.to, loss.reason, now])
+            }
+            return ids
+        }
+    }
+
+    /// The recorded losses (for tests and stats).
+    public func lossCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM losses") ?? 0 }
+    }
+}

@@ -1,0 +1,62 @@
+public import LogonymCore
+
+/// One input of the daemon: files by glob, followed like `tail -F`.
+public struct InputSettings: Sendable, Equatable {
+    /// The input's name: its folder under the output directory, its key in the state database.
+    public var name: String
+    /// Glob patterns of the live files.
+    public var paths: [String]
+    /// The format, or `nil` to detect it from the first file's first lines.
+    public var format: InputFormat?
+    /// Read a file never seen before from its end instead of its beginning (first adoption of a huge live log).
+    public var startAtEnd: Bool
+
+    public init(name: String, paths: [String], format: InputFormat?, startAtEnd: Bool = false) {
+        self.name = name
+        self.paths = paths
+        self.format = format
+        self.startAtEnd = startAtEnd
+    }
+}
+
+/// Everything the tailing engine needs, resolved from the configuration file.
+public struct EngineSettings: Sendable {
+    public var stateDirectory: String
+    public var outputDirectory: String
+    public var window: WindowLength
+    public var compress: Bool
+    public var compressionLevel: Int32
+    public var method: AnonymizationMethod
+    public var prefixes: TruncationPrefixes
+    public var key: PseudonymKey?
+    public var outputFormat: OutputFormat
+    public var unparsablePolicy: UnparsablePolicy
+    public var maxLineBytes: Int
+    public var json: JSONLineFormat
+    public var inputs: [InputSettings]
+    /// Segments whose window ended this long before the newest line (line time) are closed.
+    public var closeGraceSeconds: Int64 = 300
+    /// The most of one line held in memory; a longer line is skipped and counted as too long.
+    public var holdLimit: Int { maxLineBytes * 4 }
+
+    public init(
+        stateDirectory: String, outputDirectory: String, window: WindowLength, compress: Bool,
+        compressionLevel: Int32 = 6, method: AnonymizationMethod, prefixes: TruncationPrefixes, key: PseudonymKey?,
+        outputFormat: OutputFormat = .same, unparsablePolicy: UnparsablePolicy = .scrub,
+        maxLineBytes: Int = 64 * 1024, json: JSONLineFormat = JSONLineFormat(), inputs: [InputSettings]
+    ) {
+        self.stateDirectory = stateDirectory
+        self.outputDirectory = outputDirectory
+        self.window = window
+        self.compress = compress
+        self.compressionLevel = compressionLevel
+        self.method = method
+        self.prefixes = prefixes
+        self.key = key
+        self.outputFormat = outputFormat
+        self.unparsablePolicy = unparsablePolicy
+        self.maxLineBytes = maxLineBytes
+        self.json = json
+        self.inputs = inputs
+    }
+}

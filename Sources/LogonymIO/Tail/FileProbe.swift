@@ -1,0 +1,98 @@
+import LogonymCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// What `stat(2)` says of a file, and how files are told apart across renames, compression and restarts.
+struct FileProbe: Equatable {
+    var dev: UInt64
+    var ino: UInt64
+    var size: Int64
+    /// Modification time in nanoseconds since the epoch.
+    var mtime: Int64
+    var isRegular: Bool
+
+    /// Stats a path (following symlinks).
+    static func path(_ path: String) -> FileProbe? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileProbe(info)
+    }
+
+    /// Stats an open descriptor.
+    static func descriptor(_ fd: Int32) -> FileProbe? {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        return FileProbe(info)
+    }
+
+    init(_ info: stat) {
+        dev = UInt64(info.st_dev)
+        ino = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        isRegular = (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    init(dev: UInt64, ino: UInt64, size: Int64, mtime: Int64, isRegular: Bool) {
+        self.dev = dev
+        self.ino = ino
+        self.size = size
+        self.mtime = mtime
+        self.isRegular = isRegular
+    }
+}
+
+/// Keyed hashes of a file's first bytes (its fingerprint) and of the bytes before a committed offset (its tail):
+/// they recognise a renamed or compressed file and catch truncation, rewrites and inode reuse, without storing
+/// log content.
+struct Fingerprints {
+    /// Bytes of the head that make the fingerprint (fewer while the file is shorter).
+    static let headLength = 1024
+    /// Bytes before the committed offset that make the tail hash.
+    static let tailLength = 256
+
+    let key: [UInt8]
+
+    func hash(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        HMACPseudonym.hmacSHA256(key: key, message: Array(bytes))
+    }
+
+    /// The first `count` decoded bytes of a file (plain or gzip), or fewer if it is shorter.
+    static func head(of path: String, count: Int) -> (bytes: [UInt8], isGzip: Bool)? {
+        guard let source = try? InputOpener.open(path) else { return nil }
+        var bytes: [UInt8] = []
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 1)
+        defer { buffer.deallocate() }
+        while bytes.count < count {
+            guard let n = try? source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(count - bytes.count)])),
+                n > 0
+            else { break }
+            bytes += buffer.prefix(n)
+        }
+        return (bytes, source.isGzip)
+    }
+
+    /// The decoded bytes `from..<to` of a file (plain or gzip), if it has them.
+    static func bytes(of path: String, from: Int64, to: Int64) -> [UInt8]? {
+        guard to >= from, let source = try? InputOpener.open(path) else { return nil }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+        defer { buffer.deallocate() }
+        var position: Int64 = 0
+        var out: [UInt8] = []
+        while position < to {
+            guard let n = try? source.read(into: buffer), n > 0 else { return nil }
+            let chunkEnd = position + Int64(n)
+            if chunkEnd > from {
+                let lower = Int(max(from, position) - position)
+                let upper = Int(min(to, chunkEnd) - position)
+                out += buffer[lower..<upper]
+            }
+            position = chunkEnd
+        }
+        return out
+    }
+}

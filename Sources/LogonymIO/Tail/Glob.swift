@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Shell-style path patterns (`/var/log/nginx/*.log`), expanded with glob(3).
+enum Glob {
+    /// The paths matching `pattern`, sorted; a pattern without wildcards matches itself only if it exists.
+    static func expand(_ pattern: String) -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard glob(pattern, 0, nil, &result) == 0 else { return [] }
+        return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }
+    }
+
+    /// Files in the same directory whose names start with the base name of `path` (its rotated copies:
+    /// `access.log.1`, `access.log.2.gz`, `access.log-20261127`), not including `path` itself.
+    static func siblings(of path: String) -> [String] {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard let dir = opendir(directory.isEmpty ? "/" : directory) else { return [] }
+        defer { closedir(dir) }
+        var found: [String] = []
+        while let entry = readdir(dir) {
+            let entryName = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if entryName != name && entryName.hasPrefix(name) { found.append(directory + "/" + entryName) }
+        }
+        return found.sorted()
+    }
+}

@@ -1,0 +1,444 @@
+import Foundation
+import LogonymCore
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Follows the files of one input like `tail -F`, in order: a rotated file is read to its end before the file
+/// after it, through renames, compression (`.gz`), copytruncate and restarts. Every complete line goes through the
+/// input's ``LineProcessor`` into the segment of its window.
+final class InputTracker {
+    let settings: InputSettings
+    let engine: EngineSettings
+    let store: StateStore
+    let fingerprints: Fingerprints
+    let segments: SegmentSet
+    let anonymizer: Anonymizer
+    let logger: Logger
+    private(set) var processor: LineProcessor?
+    /// Files being read, oldest first.
+    private(set) var files: [TailedFile] = []
+    /// Fingerprints of files read to their end (or lost), by fingerprint length.
+    private var doneFingerprints: [Int: Set<[UInt8]>] = [:]
+    /// Records that left `files` since the last commit.
+    private var released: [StateStore.FileRecord] = []
+    private var losses: [(input: String, path: String, from: Int64, to: Int64?, reason: String)] = []
+    private var nextSeq: Int64 = 0
+    private var hasHistory = false
+    private var lastWindow: Int64?
+    /// The latest line time seen (for closing windows).
+    private(set) var watermark: Int64 = .min
+    private var out: [UInt8] = []
+
+    init(
+        settings: InputSettings, engine: EngineSettings, store: StateStore, anonymizer: Anonymizer, logger: Logger
+    ) {
+        self.settings = settings
+        self.engine = engine
+        self.store = store
+        self.fingerprints = Fingerprints(key: store.fingerprintKey)
+        self.anonymizer = anonymizer
+        self.logger = logger
+        self.segments = SegmentSet(
+            input: settings.name, outputDirectory: engine.outputDirectory, window: engine.window,
+            compress: engine.compress, compressionLevel: engine.compressionLevel)
+        out.reserveCapacity(4096)
+    }
+
+    var lineCounters: RunCounters { processor?.counters ?? RunCounters() }
+
+    // MARK: Recovery
+
+    /// Restores the committed state: cuts segments back, finds every unfinished file (renamed or compressed) at
+    /// its committed offset, then the files rotated after it while logonym was down, oldest first.
+    func recover() throws {
+        try segments.recover(committed: store.segments(input: settings.name))
+        let records = try store.files(input: settings.name)
+        hasHistory = !records.isEmpty
+        nextSeq = (records.map(\.seq).max() ?? -1) + 1
+        for record in records where record.state != "reading" {
+            remember(record)
+        }
+        var cutoff: Int64?
+        for record in records where record.state == "reading" {
+            if let (path, probe) = locate(record) {
+                do {
+                    var found = record
+                    found.path = path
+                    let before = Fingerprints.bytes(
+                        of: path, from: max(0, record.offset - Int64(Fingerprints.tailLength)), to: record.offset)
+                    let file = try TailedFile(record: found, path: path, tailBytes: before ?? [])
+                    file.rotatedAway = !currentMatches().contains(path)
+                    files.append(file)
+                    cutoff = min(cutoff ?? probe.mtime, probe.mtime)
+                    logger.info("resuming \(path) at byte \(record.offset)", metadata: ["input": "\(settings.name)"])
+                    continue
+                } catch {
+                    logger.error("cannot reopen \(path): \(error.message)", metadata: ["input": "\(settings.name)"])
+                }
+            }
+            var lost = record
+            lost.state = "lost"
+            released.append(lost)
+            remember(lost)
+            losses.append((settings.name, record.path, record.offset, nil, "removed before it was read to its end"))
+            logger.error(
+                "\(record.path) is gone: the lines after byte \(record.offset) were lost",
+                metadata: ["input": "\(settings.name)"])
+        }
+        // Files rotated after the one being read, while logonym was down: in modification order.
+        let chains = Set(records.map(\.chain)).union(currentMatches())
+        var newer: [(path: String, probe: FileProbe)] = []
+        for chain in chains {
+            for path in Glob.siblings(of: chain) + [chain] {
+                guard let probe = FileProbe.path(path), probe.isRegular, probe.size > 0,
+                    !files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }),
+                    !newer.contains(where: { $0.probe.dev == probe.dev && $0.probe.ino == probe.ino })
+                else { continue }
+                if let cutoff, probe.mtime < cutoff { continue }
+                if cutoff == nil && path != chain { continue }  // nothing unfinished: only live files
+                if isDone(path) || isBeingRead(path) { continue }
+                newer.append((path, probe))
+            }
+        }
+        for (path, _) in newer.sorted(by: { $0.probe.mtime < $1.probe.mtime }) where cutoff != nil {
+            let chain = chains.first { path == $0 || Glob.siblings(of: $0).contains(path) } ?? path
+            addFile(path: path, chain: chain, startAtEnd: false)
+            logger.info("found \(path), rotated while logonym was down", metadata: ["input": "\(settings.name)"])
+        }
+    }
+
+    private func remember(_ record: StateStore.FileRecord) {
+        guard record.fingerprintLength > 0 else { return }
+        doneFingerprints[record.fingerprintLength, default: []].insert(record.fingerprint)
+    }
+
+    /// Whether the file at `path` has the fingerprint of a file already read to its end.
+    private func isDone(_ path: String) -> Bool {
+        for (length, known) in doneFingerprints {
+            guard let head = Fingerprints.head(of: path, count: length), head.bytes.count == length else { continue }
+            if known.contains(fingerprints.hash(head.bytes[...])) { return true }
+        }
+        return false
+    }
+
+    /// Whether the file at `path` has the fingerprint of a file being read (e.g. its compressed copy).
+    private func isBeingRead(_ path: String) -> Bool {
+        for file in files where file.record.fingerprintLength > 0 {
+            guard let head = Fingerprints.head(of: path, count: file.record.fingerprintLength),
+                head.bytes.count == file.record.fingerprintLength
+            else { continue }
+            if fingerprints.hash(head.bytes[...]) == file.record.fingerprint { return true }
+        }
+        return false
+    }
+
+    /// Finds a committed file: at its path with the same inode, or anywhere in its chain (renamed or compressed)
+    /// with the same fingerprint; the bytes before the committed offset must hash to the committed tail.
+    private func locate(_ record: StateStore.FileRecord) -> (String, FileProbe)? {
+        var candidates = [record.path] + currentMatches() + Glob.siblings(of: record.chain)
+        candidates += Glob.siblings(of: record.path)
+        var seen = Set<String>()
+        // Plain files first: a compressed copy may still be being written by logrotate.
+        let ordered = candidates.filter { seen.insert($0).inserted }.sorted { !$0.hasSuffix(".gz") && $1.hasSuffix(".gz") }
+        for path in ordered {
+            guard let probe = FileProbe.path(path), probe.isRegular else { continue }
+            let sameInode = probe.dev == record.dev && probe.ino == record.ino
+            if record.fingerprintLength == 0 && !sameInode { continue }
+            if record.fingerprintLength > 0 {
+                guard let head = Fingerprints.head(of: path, count: record.fingerprintLength),
+                    head.bytes.count == record.fingerprintLength,
+                    fingerprints.hash(head.bytes[...]) == record.fingerprint
+                else { continue }
+            }
+            let from = max(0, record.offset - Int64(Fingerprints.tailLength))
+            guard let before = Fingerprints.bytes(of: path, from: from, to: record.offset),
+                fingerprints.hash(before[...]) == record.tail
+            else { continue }
+            return (path, probe)
+        }
+        return nil
+    }
+
+    private func currentMatches() -> [String] {
+        settings.paths.flatMap { Glob.expand($0) }
+    }
+
+    // MARK: Scanning
+
+    /// Looks for new files, rotations and truncation.
+    func scan() {
+        let matches = currentMatches()
+        var live = Set<Int>()
+        for path in matches {
+            guard let probe = FileProbe.path(path), probe.isRegular else { continue }
+            if let index = files.firstIndex(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }) {
+                let file = files[index]
+                live.insert(index)
+                file.rotatedAway = false
+                if file.record.path != path {
+                    file.record.path = path
+                    file.dirty = true
+                }
+                if !file.isGzip && probe.size < file.readPosition {
+                    handleTruncation(file, size: probe.size)
+                }
+                refreshFingerprint(file, path: path, size: probe.size)
+            } else if !isDone(path) || probe.size == 0 {
+                let startAtEnd = settings.startAtEnd && !hasHistory
+                addFile(path: path, chain: path, startAtEnd: startAtEnd)
+            }
+        }
+        for (index, file) in files.enumerated() where !live.contains(index) {
+            file.rotatedAway = true
+        }
+    }
+
+    private func addFile(path: String, chain: String, startAtEnd: Bool) {
+        guard let probe = FileProbe.path(path) else { return }
+        var offset: Int64 = 0
+        if startAtEnd { offset = Self.lastLineBoundary(path: path, size: probe.size) }
+        let head = Fingerprints.head(of: path, count: Fingerprints.headLength)?.bytes ?? []
+        let tail = offset > 0 ? Fingerprints.bytes(of: path, from: max(0, offset - 256), to: offset) ?? [] : []
+        let record = StateStore.FileRecord(
+            id: nil, input: settings.name, chain: chain, seq: nextSeq, dev: probe.dev, ino: probe.ino,
+            fingerprint: fingerprints.hash(head[...]), fingerprintLength: head.count, path: path, offset: offset,
+            tail: fingerprints.hash(tail[...]), state: "reading")
+        nextSeq += 1
+        do {
+            let file = try TailedFile(record: record, path: path, tailBytes: tail)
+            files.append(file)
+            logger.info(
+                "following \(path)\(offset > 0 ? " from its end (byte \(offset))" : "")",
+                metadata: ["input": "\(settings.name)"])
+        } catch {
+            logger.error("cannot open \(path): \(error.message)", metadata: ["input": "\(settings.name)"])
+        }
+    }
+
+    /// The end of the last complete line (for `start_at = "end"`).
+    static func lastLineBoundary(path: String, size: Int64) -> Int64 {
+        let from = max(0, size - 65_536)
+        guard let bytes = Fingerprints.bytes(of: path, from: from, to: size),
+            let newline = bytes.lastIndex(of: 0x0A)
+        else { return from }
+        return from + Int64(newline) + 1
+    }
+
+    /// A short file's fingerprint grows with it, up to ``Fingerprints/headLength`` bytes.
+    private func refreshFingerprint(_ file: TailedFile, path: String, size: Int64) {
+        guard file.record.fingerprintLength < Fingerprints.headLength, size > Int64(file.record.fingerprintLength),
+            let head = Fingerprints.head(of: path, count: Fingerprints.headLength)
+        else { return }
+        file.record.fingerprint = fingerprints.hash(head.bytes[...])
+        file.record.fingerprintLength = head.bytes.count
+        file.dirty = true
+    }
+
+    /// copytruncate: the file shrank under us. The copy (same fingerprint, in the chain) holds what was not read
+    /// yet, up to the moment it was taken; it is read first. Lines written between the copy and the truncation
+    /// cannot be recovered: that window is recorded as a possible loss.
+    private func handleTruncation(_ file: TailedFile, size: Int64) {
+        let committed = file.record.offset
+        var copyPath: String?
+        var recovered = true
+        if file.record.fingerprintLength > 0 {
+            for path in Glob.siblings(of: file.record.chain) {
+                guard let probe = FileProbe.path(path), probe.isRegular, probe.size >= committed,
+                    !files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }),
+                    let head = Fingerprints.head(of: path, count: file.record.fingerprintLength),
+                    head.bytes.count == file.record.fingerprintLength,
+                    fingerprints.hash(head.bytes[...]) == file.record.fingerprint
+                else { continue }
+                copyPath = path
+                break
+            }
+        }
+        if copyPath == nil { recovered = false }
+        if let found = copyPath, let probe = FileProbe.path(found) {
+            let copyPath = found
+            var copy = file.record
+            copy.id = nil
+            copy.dev = probe.dev
+            copy.ino = probe.ino
+            copy.path = copyPath
+            copy.seq = file.record.seq
+            do {
+                let reader = try TailedFile(record: copy, path: copyPath, tailBytes: file.tailBytes)
+                reader.rotatedAway = true
+                if let index = files.firstIndex(where: { $0 === file }) { files.insert(reader, at: index) }
+                logger.notice(
+                    "\(file.record.path) was truncated (copytruncate); reading the rest from \(copyPath) from byte \(committed); lines written between the copy and the truncation cannot be recovered",
+                    metadata: ["input": "\(settings.name)"])
+                losses.append(
+                    (settings.name, file.record.path, probe.size, nil, "copytruncate: written after the copy was taken"))
+            } catch {
+                logger.error("cannot open \(copyPath): \(error.message)", metadata: ["input": "\(settings.name)"])
+                recovered = false
+            }
+        }
+        if !recovered {
+            losses.append((settings.name, file.record.path, committed, nil, "truncated before it was read to its end"))
+            logger.error(
+                "\(file.record.path) was truncated to \(size) bytes before it was read past byte \(committed); the lines after it were lost",
+                metadata: ["input": "\(settings.name)"])
+        }
+        file.record.seq = nextSeq
+        nextSeq += 1
+        file.record.fingerprintLength = 0
+        file.record.fingerprint = fingerprints.hash([])
+        file.restartAfterTruncation()
+    }
+
+    // MARK: Reading
+
+    /// Reads what the files hold, oldest first; a rotated file is released once it was read to its end, the
+    /// file after it has data, and it has not changed for two seconds.
+    func read(budget: Int, scratch: UnsafeMutableRawBufferPointer) throws -> Int {
+        var total = 0
+        var index = 0
+        while index < files.count && total < budget {
+            let file = files[index]
+            if hasOlderUnfinished(before: index) {
+                index += 1
+                continue
+            }
+            if processor == nil {
+                guard let created = makeProcessor(path: file.record.path) else { return total }
+                processor = created
+            }
+            let lines = processor!
+            let n: Int
+            do {
+                n = try file.read(
+                    budget: budget - total, scratch: scratch, maxLineBytes: engine.maxLineBytes,
+                    holdLimit: engine.holdLimit,
+                    onLine: { b, s, e in
+                        lines.process(b, from: s, to: e, into: &out)
+                        route(lines.lastLineTime)
+                    },
+                    onLongLine: { b, s, e in
+                        lines.beginLongLine(into: &out)
+                        lines.processLongLinePiece(b, from: s, to: e, into: &out)
+                        lines.endLongLine(into: &out)
+                        route(nil)
+                    },
+                    onDropped: { lines.countDroppedLine(.tooLong) })
+            } catch {
+                if file.isGzip {
+                    // A compressed copy still being written, or damaged: try again at the next scan.
+                    logger.warning("\(file.record.path): \(error.message)", metadata: ["input": "\(settings.name)"])
+                    index += 1
+                    continue
+                }
+                throw error
+            }
+            total += n
+            if file.atEnd && shouldRelease(index) {
+                var record = file.record
+                record.state = "finished"
+                record.tail = fingerprints.hash(file.tailBytes[...])
+                released.append(record)
+                remember(record)
+                files.remove(at: index)
+                logger.info("finished \(record.path) at byte \(record.offset)", metadata: ["input": "\(settings.name)"])
+                continue
+            }
+            index += 1
+        }
+        return total
+    }
+
+    /// Whether a file earlier in the same chain is still being read (files of a chain are read in order).
+    private func hasOlderUnfinished(before index: Int) -> Bool {
+        let chain = files[index].record.chain
+        return files[..<index].contains { $0.record.chain == chain }
+    }
+
+    private func shouldRelease(_ index: Int) -> Bool {
+        let file = files[index]
+        guard file.rotatedAway else { return false }
+        if file.isGzip { return true }
+        let chain = file.record.chain
+        let successorHasData = files[(index + 1)...].contains {
+            $0.record.chain == chain && ((FileProbe.path($0.record.path)?.size ?? 0) > 0)
+        }
+        let stillPresent = FileProbe.path(file.record.path).map { $0.ino == file.record.ino } ?? false
+        guard successorHasData || !stillPresent && !currentMatches().contains(chain) else { return false }
+        guard let probe = file.probe else { return true }
+        let quiet = Int64(Date().timeIntervalSince1970 * 1e9) - probe.mtime > 2_000_000_000
+        return quiet
+    }
+
+    private func makeProcessor(path: String) -> LineProcessor? {
+        let format: InputFormat
+        if let fixed = settings.format {
+            format = fixed
+        } else {
+            guard let head = Fingerprints.head(of: path, count: 64 * 1024), !head.bytes.isEmpty else { return nil }
+            let detected = head.bytes.withUnsafeBufferPointer {
+                FormatDetector.detect($0, from: 0, to: $0.count, json: engine.json)
+            }
+            format = detected.format
+            logger.notice(
+                "format \(format.name) (detected: \(detected.matched) of the first \(detected.sampled) lines match)",
+                metadata: ["input": "\(settings.name)"])
+        }
+        let processor = LineProcessor(
+            format: format, anonymizer: anonymizer, outputFormat: engine.outputFormat,
+            unparsablePolicy: engine.unparsablePolicy)
+        processor.tracksTime = true
+        return processor
+    }
+
+    /// Puts the processed line (if any) into the segment of its window: its own time, else the window of the line
+    /// before it, else the current wall-clock window.
+    private func route(_ time: Int64?) {
+        guard !out.isEmpty else { return }
+        let window: Int64
+        if let time {
+            window = engine.window.start(of: time)
+            watermark = max(watermark, time)
+        } else {
+            window = lastWindow ?? engine.window.start(of: Int64(Date().timeIntervalSince1970))
+        }
+        lastWindow = window
+        segments.append(out[...], windowStart: window)
+        out.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Committing
+
+    /// Whether every file is at its current end.
+    var isIdle: Bool { files.allSatisfy(\.atEnd) }
+
+    /// The file records and losses to commit, together with the segments' flush.
+    func takeCommit(into commit: inout StateStore.Commit) {
+        for file in files where file.dirty {
+            var record = file.record
+            record.tail = fingerprints.hash(file.tailBytes[...])
+            commit.files.append(record)
+        }
+        commit.files += released
+        commit.losses += losses
+    }
+
+    /// After the commit: new rows got ids; dirty flags are cleared.
+    func committed(ids: [Int64?], count: Int) {
+        var position = 0
+        for file in files where file.dirty {
+            if let id = ids[position] { file.record.id = id }
+            file.dirty = false
+            position += 1
+        }
+        released.removeAll()
+        losses.removeAll()
+    }
+}
+
+@available(*, unavailable)
+extension InputTracker: Sendable {}

@@ -1,0 +1,101 @@
+import Foundation
+public import LogonymCore
+public import Logging
+
+/// The daemon's read loop without its lifecycle: follow every input, route lines into window segments, and
+/// commit (write, fsync, one SQLite transaction) at least once a second.
+public final class TailEngine {
+    public let settings: EngineSettings
+    public let store: StateStore
+    let logger: Logger
+    let trackers: [InputTracker]
+    private let scratch: UnsafeMutableRawBufferPointer
+    private var lastCommit = ContinuousClock.now
+    private var lastScan = ContinuousClock.now - .seconds(10)
+    /// Lines read and bytes read since start, for STATUS= and the benchmarks.
+    public private(set) var bytesRead = 0
+    public private(set) var commits = 0
+
+    /// Opens the state database and recovers: segments cut back to their committed lengths, files found again.
+    public init(settings: EngineSettings, logger: Logger) throws {
+        self.settings = settings
+        self.logger = logger
+        try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
+        store = try StateStore(directory: settings.stateDirectory)
+        let anonymizer = Anonymizer(method: settings.method, prefixes: settings.prefixes, key: settings.key)
+        let store = self.store
+        trackers = settings.inputs.map {
+            InputTracker(settings: $0, engine: settings, store: store, anonymizer: anonymizer, logger: logger)
+        }
+        scratch = .allocate(byteCount: settings.holdLimit + 256 * 1024, alignment: 64)
+        for tracker in trackers { try tracker.recover() }
+        try commit()
+    }
+
+    deinit {
+        scratch.deallocate()
+    }
+
+    /// One turn of the loop: scan for new and rotated files (every `scanInterval`), read up to `budget` bytes,
+    /// and commit when a second has passed or much is pending.
+    ///
+    /// - Returns: the bytes read in this turn (0 when every input is at its end).
+    @discardableResult
+    public func step(budget: Int = 4 << 20, scanInterval: Duration = .milliseconds(250)) throws -> Int {
+        let now = ContinuousClock.now
+        if now - lastScan >= scanInterval {
+            for tracker in trackers { tracker.scan() }
+            lastScan = now
+        }
+        var read = 0
+        for tracker in trackers {
+            read += try tracker.read(budget: budget / max(1, trackers.count), scratch: scratch)
+            if tracker.watermark > .min {
+                tracker.segments.closeWindows(before: tracker.watermark, grace: settings.closeGraceSeconds)
+            }
+        }
+        bytesRead += read
+        let pending = trackers.reduce(0) { $0 + $1.segments.pendingBytes }
+        if ContinuousClock.now - lastCommit >= .seconds(1) || pending > 8 << 20 {
+            try commit()
+        }
+        return read
+    }
+
+    /// Whether every file of every input was read to its current end.
+    public var isIdle: Bool { trackers.allSatisfy(\.isIdle) }
+
+    /// Writes and fsyncs pending output, then records offsets and segment lengths in one transaction.
+    public func commit() throws {
+        var commit = StateStore.Commit()
+        var ranges: [Range<Int>] = []
+        for tracker in trackers {
+            commit.segments += try tracker.segments.flush()
+            let start = commit.files.count
+            tracker.takeCommit(into: &commit)
+            ranges.append(start..<commit.files.count)
+        }
+        lastCommit = ContinuousClock.now
+        guard !commit.files.isEmpty || !commit.segments.isEmpty || !commit.losses.isEmpty else { return }
+        let ids = try store.commit(commit)
+        for (tracker, range) in zip(trackers, ranges) {
+            tracker.committed(ids: Array(ids[range]), count: range.count)
+        }
+        commits += 1
+    }
+
+    /// The final commit; descriptors are closed, segments stay open for the next start.
+    public func shutdown() throws {
+        try commit()
+        for tracker in trackers { tracker.segments.closeFiles() }
+    }
+
+    /// Counters of every input, summed.
+    public var counters: RunCounters {
+        trackers.reduce(into: RunCounters()) { $0.add($1.lineCounters) }
+    }
+}
+
+@available(*, unavailable)
+extension TailEngine: Sendable {}

@@ -1,0 +1,155 @@
+import LogonymCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One input file being followed: plain (read on as it grows) or gzip (a rotated file compressed before it was
+/// read to its end, read once). Only complete lines leave it; a partial last line is held until its newline
+/// arrives, and `offset` always stands just after the last complete line handed out.
+final class TailedFile {
+    var record: StateStore.FileRecord
+    let source: any ByteSource
+    let isGzip: Bool
+    /// Decoded bytes taken from `source` so far (`offset` plus the held partial line).
+    private(set) var readPosition: Int64
+    /// The partial line after `offset`.
+    private(set) var partial: [UInt8] = []
+    /// While a line longer than the hold limit is skipped up to its newline.
+    private(set) var discarding = false
+    /// The last bytes before `offset`, for the tail hash.
+    private(set) var tailBytes: [UInt8] = []
+    /// Set when the path this file was found at no longer leads to it (renamed, compressed or deleted).
+    var rotatedAway = false
+    /// Set when the last read reached the current end of the file.
+    private(set) var atEnd = false
+    /// Whether the offset, tail or fingerprint changed since the last commit.
+    var dirty = true
+
+    /// Opens a file at a committed offset: plain files are positioned there, gzip files are inflated up to it.
+    init(record: StateStore.FileRecord, path: String, tailBytes: [UInt8]) throws(LogonymIOError) {
+        let opened = try InputOpener.open(path)
+        self.record = record
+        self.source = opened
+        self.isGzip = opened.isGzip
+        self.tailBytes = tailBytes
+        self.readPosition = 0
+        try skip(to: record.offset)
+    }
+
+    /// The descriptor's current identity (follows the file through renames).
+    var probe: FileProbe? {
+        guard let fd = (source as? PrefixedByteSource)?.source.fd ?? (source as? GzipByteSource)?.source.fd else {
+            return nil
+        }
+        return FileProbe.descriptor(fd)
+    }
+
+    private func skip(to offset: Int64) throws(LogonymIOError) {
+        guard offset > 0 else { return }
+        if !isGzip, let plain = source as? PrefixedByteSource {
+            // The two prefix bytes were read by the opener; position the descriptor directly.
+            lseek(plain.source.fd, off_t(offset), SEEK_SET)
+            plain.discardPrefix()
+            readPosition = offset
+            return
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+        defer { buffer.deallocate() }
+        while readPosition < offset {
+            let want = Int(min(Int64(buffer.count), offset - readPosition))
+            let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
+            guard n > 0 else {
+                throw LogonymIOError(
+                    code: .truncatedGzip, path: record.path,
+                    message: "ends at byte \(readPosition), before the committed offset \(offset)")
+            }
+            readPosition += Int64(n)
+        }
+    }
+
+    /// Reads what is there (up to `budget` bytes) and hands out every complete line.
+    ///
+    /// - Parameters:
+    ///   - scratch: a shared buffer of at least `holdLimit + 64 KiB` bytes.
+    ///   - maxLineBytes: longer lines go to `onLongLine` (scrubbed whole).
+    ///   - holdLimit: the most of one line kept in memory; a longer line is skipped and reported to `onDropped`.
+    /// - Returns: the bytes read.
+    func read(
+        budget: Int,
+        scratch: UnsafeMutableRawBufferPointer,
+        maxLineBytes: Int,
+        holdLimit: Int,
+        onLine: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void,
+        onLongLine: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void,
+        onDropped: () -> Void
+    ) throws(LogonymIOError) -> Int {
+        let base = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let all = UnsafeBufferPointer(start: base, count: scratch.count)
+        var total = 0
+        atEnd = false
+        while total < budget {
+            var filled = partial.count
+            partial.withUnsafeBytes { scratch.copyMemory(from: $0) }
+            let room = scratch.count - filled
+            precondition(room > 0, "the hold limit leaves no room to read")
+            let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[filled..<(filled + room)]))
+            if n == 0 {
+                atEnd = true
+                break
+            }
+            total += n
+            readPosition += Int64(n)
+            filled += n
+            var lineStart = 0
+            while lineStart < filled, let hit = memchr(base + lineStart, 0x0A, filled - lineStart) {
+                let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if discarding {
+                    discarding = false
+                    onDropped()
+                } else if end - lineStart > maxLineBytes {
+                    onLongLine(all, lineStart, end)
+                } else {
+                    onLine(all, lineStart, end)
+                }
+                lineStart = end + 1
+            }
+            if lineStart > 0 {
+                record.offset = readPosition - Int64(filled - lineStart)
+                let keep = min(Fingerprints.tailLength, lineStart)
+                if keep == Fingerprints.tailLength {
+                    tailBytes = Array(all[(lineStart - keep)..<lineStart])
+                } else {
+                    tailBytes = Array((tailBytes + all[(lineStart - keep)..<lineStart]).suffix(Fingerprints.tailLength))
+                }
+                dirty = true
+            }
+            if discarding || filled - lineStart > holdLimit {
+                // Too long to hold: skip to the newline. The offset stays at the line's start, so that after a
+                // restart the same line is skipped again, never half-written.
+                discarding = true
+                partial.removeAll(keepingCapacity: true)
+            } else {
+                partial = Array(all[lineStart..<filled])
+            }
+        }
+        return total
+    }
+
+    /// Restarts reading from the beginning of a truncated file (copytruncate).
+    func restartAfterTruncation() {
+        guard let plain = source as? PrefixedByteSource else { return }
+        lseek(plain.source.fd, 0, SEEK_SET)
+        readPosition = 0
+        record.offset = 0
+        partial.removeAll()
+        discarding = false
+        tailBytes.removeAll()
+        dirty = true
+    }
+}
+
+@available(*, unavailable)
+extension TailedFile: Sendable {}

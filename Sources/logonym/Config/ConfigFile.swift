@@ -1,0 +1,349 @@
+import Foundation
+import LogonymCore
+import LogonymIO
+
+/// One problem in a configuration file: the key, its line, and what is wrong.
+struct ConfigProblem: CustomStringConvertible {
+    var file: String
+    var key: String
+    var line: Int?
+    var message: String
+
+    var description: String {
+        "\(file)\(line.map { ":\($0)" } ?? ""): \(key): \(message)"
+    }
+}
+
+/// Every problem found in one configuration file.
+struct ConfigProblems: Error {
+    var problems: [ConfigProblem]
+
+    init(_ problems: [ConfigProblem]) {
+        self.problems = problems
+    }
+}
+
+/// The daemon's configuration, checked and resolved.
+struct DaemonConfig {
+    var path: String
+    var engine: EngineSettings
+    var pollInterval: Duration
+}
+
+/// Reads `logonym.toml` and reports every problem at once.
+///
+/// Relative paths are resolved against the configuration file's directory.
+struct ConfigFile {
+    let path: String
+    private var problems: [ConfigProblem] = []
+    private let baseDirectory: String
+
+    init(path: String) {
+        self.path = path
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        baseDirectory = (absolute as NSString).deletingLastPathComponent
+    }
+
+    static let knownKeys: [String: Set<String>] = [
+        "": ["state", "output", "anonymize", "daemon", "input"],
+        "state": ["dir"],
+        "output": ["dir", "window", "compress", "compression_level", "format"],
+        "anonymize": [
+            "method", "ipv4_prefix", "ipv6_prefix", "preset", "key_file", "on_unparsable", "max_line_bytes",
+            "json_address_keys",
+        ],
+        "daemon": ["poll_interval", "close_grace"],
+        "input": ["name", "paths", "format", "log_format", "start_at"],
+    ]
+
+    /// Loads and checks the file.
+    static func load(_ path: String) -> Result<DaemonConfig, ConfigProblems> {
+        var file = ConfigFile(path: path)
+        return file.resolve()
+    }
+
+    private mutating func problem(_ key: String, _ line: Int?, _ message: String) {
+        problems.append(ConfigProblem(file: path, key: key, line: line, message: message))
+    }
+
+    private mutating func resolve() -> Result<DaemonConfig, ConfigProblems> {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(ConfigProblems([ConfigProblem(file: path, key: "-", line: nil, message: "cannot read the file")]))
+        }
+        let document: TOMLDocument
+        do {
+            document = try TOMLDocument(String(decoding: data, as: UTF8.self))
+        } catch {
+            return .failure(ConfigProblems([ConfigProblem(file: path, key: "-", line: error.line, message: error.message)]))
+        }
+        let root = document.root
+        checkUnknown(root, section: "", prefix: "")
+        let state = table(root, "state")
+        let output = table(root, "output")
+        let anonymize = table(root, "anonymize")
+        let daemon = table(root, "daemon")
+        for (name, table) in [("state", state), ("output", output), ("anonymize", anonymize), ("daemon", daemon)] {
+            if let table { checkUnknown(table, section: name, prefix: name + ".") }
+        }
+
+        let stateDirectory = directory(state, "state.dir", required: true)
+        let outputDirectory = directory(output, "output.dir", required: true)
+        var window = WindowLength.hour
+        if let (text, line) = string(output, "output.window") {
+            if let parsed = WindowLength(rawValue: text) { window = parsed } else {
+                problem("output.window", line, "'\(text)' is not a window; use \"1h\" or \"1d\"")
+            }
+        }
+        let compress = bool(output, "output.compress") ?? true
+        var level: Int32 = 6
+        if let (value, line) = integer(output, "output.compression_level") {
+            if (1...9).contains(value) { level = Int32(value) } else {
+                problem("output.compression_level", line, "must be 1 to 9, not \(value)")
+            }
+        }
+        let outputFormat: OutputFormat = choice(output, "output.format") ?? .same
+        let method: AnonymizationMethod = choice(anonymize, "anonymize.method") ?? .truncate
+        var prefixes = TruncationPrefixes.ga
+        if let (name, line) = string(anonymize, "anonymize.preset") {
+            if let preset = TruncationPrefixes.presets[name] { prefixes = preset } else {
+                problem("anonymize.preset", line, "'\(name)' is not a preset; use strict, ga or anonip")
+            }
+        }
+        if let (bits, line) = integer(anonymize, "anonymize.ipv4_prefix") {
+            if (0...32).contains(bits) { prefixes.ipv4 = bits } else {
+                problem("anonymize.ipv4_prefix", line, "must be 0 to 32, not \(bits)")
+            }
+        }
+        if let (bits, line) = integer(anonymize, "anonymize.ipv6_prefix") {
+            if (0...128).contains(bits) { prefixes.ipv6 = bits } else {
+                problem("anonymize.ipv6_prefix", line, "must be 0 to 128, not \(bits)")
+            }
+        }
+        var key: PseudonymKey?
+        if let (keyPath, line) = string(anonymize, "anonymize.key_file") {
+            if method.needsKey {
+                do {
+                    key = try KeyFile.load(resolvePath(keyPath))
+                } catch {
+                    problem("anonymize.key_file", line, error.message)
+                }
+            }
+        } else if method.needsKey {
+            let credentials = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"].map { $0 + "/logonym.key" }
+            if let credentials, FileManager.default.fileExists(atPath: credentials) {
+                do {
+                    key = try KeyFile.load(credentials)
+                } catch {
+                    problem("anonymize.key_file", nil, error.message)
+                }
+            } else {
+                problem(
+                    "anonymize.key_file", anonymize?["method"]?.line,
+                    "method \(method.rawValue) needs a key: set key_file or pass the credential logonym.key")
+            }
+        }
+        let policy: UnparsablePolicy = choice(anonymize, "anonymize.on_unparsable") ?? .scrub
+        var maxLine = 64 * 1024
+        if let (value, line) = integer(anonymize, "anonymize.max_line_bytes") {
+            if (256...(64 << 20)).contains(value) { maxLine = value } else {
+                problem("anonymize.max_line_bytes", line, "must be 256 to 67108864, not \(value)")
+            }
+        }
+        let jsonKeys = stringArray(anonymize, "anonymize.json_address_keys") ?? []
+        let json = JSONLineFormat(extraAddressKeys: jsonKeys)
+        var poll = Duration.milliseconds(250)
+        if let (text, line) = string(daemon, "daemon.poll_interval") {
+            if let parsed = Self.duration(text), parsed >= .milliseconds(10), parsed <= .seconds(10) { poll = parsed } else {
+                problem("daemon.poll_interval", line, "'\(text)' is not a duration from 10ms to 10s (e.g. \"250ms\")")
+            }
+        }
+        var grace: Int64 = 300
+        if let (text, line) = string(daemon, "daemon.close_grace") {
+            if let parsed = Self.duration(text) { grace = parsed.components.seconds } else {
+                problem("daemon.close_grace", line, "'\(text)' is not a duration (e.g. \"5m\")")
+            }
+        }
+        let inputs = resolveInputs(root, json: json)
+
+        guard problems.isEmpty, let stateDirectory, let outputDirectory else { return .failure(ConfigProblems(problems)) }
+        var engine = EngineSettings(
+            stateDirectory: stateDirectory, outputDirectory: outputDirectory, window: window, compress: compress,
+            compressionLevel: level, method: method, prefixes: prefixes, key: key, outputFormat: outputFormat,
+            unparsablePolicy: policy, maxLineBytes: maxLine, json: json, inputs: inputs)
+        engine.closeGraceSeconds = grace
+        return .success(DaemonConfig(path: path, engine: engine, pollInterval: poll))
+    }
+
+    private mutating func resolveInputs(_ root: TOMLDocument.Table, json: JSONLineFormat) -> [InputSettings] {
+        guard let (value, line) = root["input"] else {
+            problem("input", nil, "no [[input]] is configured")
+            return []
+        }
+        guard case .tableArray(let tables) = value else {
+            problem("input", line, "must be an array of tables ([[input]])")
+            return []
+        }
+        var inputs: [InputSettings] = []
+        var names = Set<String>()
+        for (index, table) in tables.enumerated() {
+            let prefix = "input[\(index)]."
+            checkUnknown(table, section: "input", prefix: prefix)
+            var name = "input\(index)"
+            if let (text, line) = string(table, prefix + "name") {
+                if text.isEmpty || text.contains("/") || text.hasPrefix(".") {
+                    problem(prefix + "name", line, "'\(text)' cannot name a folder")
+                } else if !names.insert(text).inserted {
+                    problem(prefix + "name", line, "'\(text)' is used by another input")
+                } else {
+                    name = text
+                }
+            } else {
+                problem(prefix + "name", table.line, "missing; every input needs a name")
+            }
+            let paths = (stringArray(table, prefix + "paths") ?? []).map { resolvePath($0) }
+            if paths.isEmpty { problem(prefix + "paths", table["paths"]?.line ?? table.line, "needs at least one path") }
+            var format: InputFormat?
+            if let (custom, line) = string(table, prefix + "log_format") {
+                do {
+                    let nginx = custom.contains("$") ? custom : try LogFormat.nginxSyntax(fromApache: custom)
+                    format = .text(try LogFormat(nginx: nginx, name: "custom"))
+                } catch {
+                    problem(prefix + "log_format", line, error.description)
+                }
+            } else if let (text, line) = string(table, prefix + "format"), text != "auto" {
+                if text == "json" {
+                    format = .json(json)
+                } else if let builtin = LogFormat.named(text) {
+                    format = .text(builtin)
+                } else {
+                    problem(
+                        prefix + "format", line,
+                        "'\(text)' is not a format; use auto, combined, common, vhost_combined, nginx-main or json")
+                }
+            }
+            var startAtEnd = false
+            if let (text, line) = string(table, prefix + "start_at") {
+                switch text {
+                case "beginning": startAtEnd = false
+                case "end": startAtEnd = true
+                default: problem(prefix + "start_at", line, "'\(text)' must be \"beginning\" or \"end\"")
+                }
+            }
+            inputs.append(InputSettings(name: name, paths: paths, format: format, startAtEnd: startAtEnd))
+        }
+        return inputs
+    }
+
+    // MARK: Typed access
+
+    private mutating func checkUnknown(_ table: TOMLDocument.Table, section: String, prefix: String) {
+        let known = Self.knownKeys[section] ?? []
+        for entry in table.entries where !known.contains(entry.key) {
+            problem(prefix + entry.key, entry.line, "unknown key")
+        }
+    }
+
+    private mutating func table(_ root: TOMLDocument.Table, _ name: String) -> TOMLDocument.Table? {
+        guard let (value, line) = root[name] else { return nil }
+        guard case .table(let table) = value else {
+            problem(name, line, "must be a table ([\(name)]), not \(value.typeName)")
+            return nil
+        }
+        return table
+    }
+
+    private mutating func string(_ table: TOMLDocument.Table?, _ key: String) -> (String, Int)? {
+        guard let (value, line) = table?[String(key.split(separator: ".").last!)] else { return nil }
+        guard case .string(let text) = value else {
+            problem(key, line, "must be a string, not \(value.typeName)")
+            return nil
+        }
+        return (text, line)
+    }
+
+    private mutating func integer(_ table: TOMLDocument.Table?, _ key: String) -> (Int, Int)? {
+        guard let (value, line) = table?[String(key.split(separator: ".").last!)] else { return nil }
+        guard case .integer(let number) = value else {
+            problem(key, line, "must be an integer, not \(value.typeName)")
+            return nil
+        }
+        return (number, line)
+    }
+
+    private mutating func bool(_ table: TOMLDocument.Table?, _ key: String) -> Bool? {
+        guard let (value, line) = table?[String(key.split(separator: ".").last!)] else { return nil }
+        guard case .bool(let flag) = value else {
+            problem(key, line, "must be true or false, not \(value.typeName)")
+            return nil
+        }
+        return flag
+    }
+
+    private mutating func stringArray(_ table: TOMLDocument.Table?, _ key: String) -> [String]? {
+        guard let (value, line) = table?[String(key.split(separator: ".").last!)] else { return nil }
+        guard case .array(let items) = value else {
+            problem(key, line, "must be an array of strings, not \(value.typeName)")
+            return nil
+        }
+        var strings: [String] = []
+        for item in items {
+            guard case .string(let text) = item else {
+                problem(key, line, "must hold only strings, not \(item.typeName)")
+                return nil
+            }
+            strings.append(text)
+        }
+        return strings
+    }
+
+    private mutating func choice<T: RawRepresentable & CaseIterable>(_ table: TOMLDocument.Table?, _ key: String) -> T?
+    where T.RawValue == String {
+        guard let (text, line) = string(table, key) else { return nil }
+        guard let value = T(rawValue: text) else {
+            problem(key, line, "'\(text)' must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return value
+    }
+
+    /// A directory that exists and is writable, or can be created (its parent exists and is writable).
+    private mutating func directory(_ table: TOMLDocument.Table?, _ key: String, required: Bool) -> String? {
+        guard let (text, line) = string(table, key) else {
+            if required { problem(key, nil, "missing") }
+            return nil
+        }
+        let path = resolvePath(text)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                problem(key, line, "\(path) is not a directory")
+                return nil
+            }
+            guard access(path, W_OK) == 0 else {
+                problem(key, line, "\(path) is not writable by this user")
+                return nil
+            }
+            return path
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        guard FileManager.default.fileExists(atPath: parent), access(parent, W_OK) == 0 else {
+            problem(key, line, "\(path) does not exist and cannot be created (\(parent) is missing or not writable)")
+            return nil
+        }
+        return path
+    }
+
+    private func resolvePath(_ text: String) -> String {
+        text.hasPrefix("/") ? text : baseDirectory + "/" + text
+    }
+
+    /// Parses `250ms`, `1s`, `5m`, `1h`, `90d`.
+    static func duration(_ text: String) -> Duration? {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (suffix, milliseconds) in units where text.hasSuffix(suffix) {
+            guard let number = Int64(text.dropLast(suffix.count)), number >= 0 else { return nil }
+            return .milliseconds(number * milliseconds)
+        }
+        return nil
+    }
+}

@@ -14,6 +14,8 @@ struct FileProbe: Equatable {
     /// Modification time in nanoseconds since the epoch.
     var mtime: Int64
     var isRegular: Bool
+    /// Hard links: 0 once the file was deleted (while it is still open).
+    var links: UInt64 = 1
 
     /// Stats a path (following symlinks).
     static func path(_ path: String) -> FileProbe? {
@@ -35,6 +37,7 @@ struct FileProbe: Equatable {
         size = Int64(info.st_size)
         mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         isRegular = (info.st_mode & S_IFMT) == S_IFREG
+        links = UInt64(info.st_nlink)
     }
 
     init(dev: UInt64, ino: UInt64, size: Int64, mtime: Int64, isRegular: Bool) {

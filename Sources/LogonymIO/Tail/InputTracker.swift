@@ -33,6 +33,9 @@ final class InputTracker {
     /// The latest line time seen (for closing windows).
     private(set) var watermark: Int64 = .min
     private var out: [UInt8] = []
+    /// Set when a file was added: it is committed right away, so that a restart knows it even if it is renamed
+    /// before the next regular commit.
+    var addedFiles = false
 
     init(
         settings: InputSettings, engine: EngineSettings, store: StateStore, anonymizer: Anonymizer, logger: Logger
@@ -69,10 +72,23 @@ final class InputTracker {
                 do {
                     var found = record
                     found.path = path
+                    found.dev = probe.dev
+                    found.ino = probe.ino
                     let before = Fingerprints.bytes(
                         of: path, from: max(0, record.offset - Int64(Fingerprints.tailLength)), to: record.offset)
                     let file = try TailedFile(record: found, path: path, tailBytes: before ?? [])
                     file.rotatedAway = !currentMatches().contains(path)
+                    if probe.ino != record.ino,
+                        currentMatches().contains(where: { FileProbe.path($0)?.ino == record.ino })
+                    {
+                        // Found as a copy while the original inode lives on with other content: copytruncate
+                        // happened while logonym was down.
+                        losses.append(
+                            (settings.name, record.path, probe.size, nil, "copytruncate: written after the copy was taken"))
+                        logger.notice(
+                            "\(record.path) was copied to \(path) and truncated while logonym was down; lines written between the copy (byte \(probe.size)) and the truncation cannot be recovered",
+                            metadata: ["input": "\(settings.name)"])
+                    }
                     files.append(file)
                     cutoff = min(cutoff ?? probe.mtime, probe.mtime)
                     logger.info("resuming \(path) at byte \(record.offset)", metadata: ["input": "\(settings.name)"])
@@ -184,7 +200,8 @@ final class InputTracker {
                     file.record.path = path
                     file.dirty = true
                 }
-                if !file.isGzip && probe.size < file.readPosition {
+                if !file.isGzip && (probe.size < file.readPosition || !headMatches(file, path: path)) {
+                    // Shrunk, or rewritten from its start (copytruncate, then written past our offset again).
                     handleTruncation(file, size: probe.size)
                 }
                 refreshFingerprint(file, path: path, size: probe.size)
@@ -194,7 +211,16 @@ final class InputTracker {
             }
         }
         for (index, file) in files.enumerated() where !live.contains(index) {
-            file.rotatedAway = true
+            if !file.rotatedAway {
+                file.rotatedAway = true
+                // Find its new name (access.log.1): for the logs, and as the first place to look after a restart.
+                if let renamed = Glob.siblings(of: file.record.chain).first(where: {
+                    FileProbe.path($0).map { $0.dev == file.record.dev && $0.ino == file.record.ino } ?? false
+                }) {
+                    file.record.path = renamed
+                    file.dirty = true
+                }
+            }
         }
     }
 
@@ -212,6 +238,7 @@ final class InputTracker {
         do {
             let file = try TailedFile(record: record, path: path, tailBytes: tail)
             files.append(file)
+            addedFiles = true
             logger.info(
                 "following \(path)\(offset > 0 ? " from its end (byte \(offset))" : "")",
                 metadata: ["input": "\(settings.name)"])
@@ -227,6 +254,13 @@ final class InputTracker {
             let newline = bytes.lastIndex(of: 0x0A)
         else { return from }
         return from + Int64(newline) + 1
+    }
+
+    /// Whether the file still starts with the bytes it was fingerprinted with.
+    private func headMatches(_ file: TailedFile, path: String) -> Bool {
+        let length = file.record.fingerprintLength
+        guard length > 0, let head = Fingerprints.head(of: path, count: length) else { return true }
+        return head.bytes.count == length && fingerprints.hash(head.bytes[...]) == file.record.fingerprint
     }
 
     /// A short file's fingerprint grows with it, up to ``Fingerprints/headLength`` bytes.
@@ -353,25 +387,25 @@ final class InputTracker {
         return total
     }
 
-    /// Whether a file earlier in the same chain is still being read (files of a chain are read in order).
+    /// Whether a file earlier in the same chain still has bytes to read: the files of a chain are read in order,
+    /// and every pass reads the older file again before the newer one.
     private func hasOlderUnfinished(before index: Int) -> Bool {
         let chain = files[index].record.chain
-        return files[..<index].contains { $0.record.chain == chain }
+        return files[..<index].contains { $0.record.chain == chain && !$0.atEnd }
     }
 
+    /// A rotated file is let go once it was read to its end, it has not changed for two seconds (a writer still
+    /// holding it, such as an nginx worker that has not reopened yet, would change it), and either the file after
+    /// it in the chain has data or it was deleted. There is no timeout: a file that keeps growing keeps being read.
     private func shouldRelease(_ index: Int) -> Bool {
         let file = files[index]
         guard file.rotatedAway else { return false }
         if file.isGzip { return true }
-        let chain = file.record.chain
-        let successorHasData = files[(index + 1)...].contains {
-            $0.record.chain == chain && ((FileProbe.path($0.record.path)?.size ?? 0) > 0)
-        }
-        let stillPresent = FileProbe.path(file.record.path).map { $0.ino == file.record.ino } ?? false
-        guard successorHasData || !stillPresent && !currentMatches().contains(chain) else { return false }
         guard let probe = file.probe else { return true }
-        let quiet = Int64(Date().timeIntervalSince1970 * 1e9) - probe.mtime > 2_000_000_000
-        return quiet
+        let chain = file.record.chain
+        let successorHasData = files[(index + 1)...].contains { $0.record.chain == chain && ($0.probe?.size ?? 0) > 0 }
+        guard successorHasData || probe.links == 0 else { return false }
+        return Int64(Date().timeIntervalSince1970 * 1e9) - probe.mtime > 2_000_000_000
     }
 
     private func makeProcessor(path: String) -> LineProcessor? {

@@ -47,6 +47,10 @@ public final class TailEngine {
         if now - lastScan >= scanInterval {
             for tracker in trackers { tracker.scan() }
             lastScan = now
+            if trackers.contains(where: \.addedFiles) {
+                try commit()
+                for tracker in trackers { tracker.addedFiles = false }
+            }
         }
         var read = 0
         for tracker in trackers {

@@ -68,14 +68,20 @@ final class SegmentSet {
             lastPart[record.windowStart] = max(lastPart[record.windowStart] ?? 0, record.part)
             guard record.open else { continue }
             let segment = Segment(
-                path: record.path, windowStart: record.windowStart, part: record.part, length: record.length,
-                lines: record.lines)
+                path: record.path,
+                windowStart: record.windowStart,
+                part: record.part,
+                length: record.length,
+                lines: record.lines
+            )
             if let probe = FileProbe.path(record.path) {
                 if probe.size > record.length { truncate(record.path, off_t(record.length)) }
             } else if record.length > 0 {
                 throw LogonymIOError(
-                    code: .openFailed, path: record.path,
-                    message: "committed segment is missing (\(record.length) bytes were recorded)")
+                    code: .openFailed,
+                    path: record.path,
+                    message: "committed segment is missing (\(record.length) bytes were recorded)"
+                )
             }
             open[record.windowStart] = segment
         }
@@ -131,8 +137,12 @@ final class SegmentSet {
                 let failed: Int32? = data.withUnsafeBytes { raw in
                     var offset = 0
                     while offset < raw.count {
-                        let n = pwrite(segment.fd, raw.baseAddress! + offset, raw.count - offset,
-                            off_t(segment.length) + off_t(offset))
+                        let n = pwrite(
+                            segment.fd,
+                            raw.baseAddress! + offset,
+                            raw.count - offset,
+                            off_t(segment.length) + off_t(offset)
+                        )
                         if n < 0 {
                             if errno == EINTR { continue }
                             return errno
@@ -152,8 +162,15 @@ final class SegmentSet {
             if segment.changed {
                 records.append(
                     .init(
-                        path: segment.path, input: input, windowStart: segment.windowStart, part: segment.part,
-                        length: segment.length, lines: segment.lines, open: segment.open))
+                        path: segment.path,
+                        input: input,
+                        windowStart: segment.windowStart,
+                        part: segment.part,
+                        length: segment.length,
+                        lines: segment.lines,
+                        open: segment.open
+                    )
+                )
                 segment.changed = false
             }
             if !segment.open && segment.fd >= 0 {

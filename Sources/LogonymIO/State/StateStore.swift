@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 
 /// The daemon's state: one SQLite database (WAL) in the state directory with, per input file, its identity and
@@ -62,7 +62,8 @@ public final class StateStore: @unchecked Sendable {
                         reason TEXT NOT NULL,
                         at REAL NOT NULL
                     );
-                    """)
+                    """
+            )
             var key = [UInt8](repeating: 0, count: 32)
             var generator = SystemRandomNumberGenerator()
             for i in key.indices { key[i] = UInt8.random(in: 0...255, using: &generator) }
@@ -95,10 +96,22 @@ public final class StateStore: @unchecked Sendable {
         public var tail: [UInt8]
         /// `reading`, `finished` or `lost`.
         public var state: String
+        /// When the record was last committed (seconds since the epoch).
+        public var updated: Double = 0
 
         public init(
-            id: Int64?, input: String, chain: String, seq: Int64, dev: UInt64, ino: UInt64, fingerprint: [UInt8],
-            fingerprintLength: Int, path: String, offset: Int64, tail: [UInt8], state: String
+            id: Int64?,
+            input: String,
+            chain: String,
+            seq: Int64,
+            dev: UInt64,
+            ino: UInt64,
+            fingerprint: [UInt8],
+            fingerprintLength: Int,
+            path: String,
+            offset: Int64,
+            tail: [UInt8],
+            state: String
         ) {
             self.id = id
             self.input = input
@@ -119,16 +132,28 @@ public final class StateStore: @unchecked Sendable {
     public func files(input: String) throws -> [FileRecord] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM files WHERE input = ? ORDER BY seq", arguments: [input]).map(
-                Self.file)
+                Self.file
+            )
         }
     }
 
     static func file(_ row: Row) -> FileRecord {
-        FileRecord(
-            id: row["id"], input: row["input"], chain: row["chain"], seq: row["seq"],
-            dev: UInt64(bitPattern: row["dev"]), ino: UInt64(bitPattern: row["ino"]),
-            fingerprint: Array(row["fingerprint"] as Data), fingerprintLength: row["fingerprint_length"],
-            path: row["path"], offset: row["offset"], tail: Array(row["tail"] as Data), state: row["state"])
+        var record = FileRecord(
+            id: row["id"],
+            input: row["input"],
+            chain: row["chain"],
+            seq: row["seq"],
+            dev: UInt64(bitPattern: row["dev"]),
+            ino: UInt64(bitPattern: row["ino"]),
+            fingerprint: Array(row["fingerprint"] as Data),
+            fingerprintLength: row["fingerprint_length"],
+            path: row["path"],
+            offset: row["offset"],
+            tail: Array(row["tail"] as Data),
+            state: row["state"]
+        )
+        record.updated = row["updated"]
+        return record
     }
 
     // MARK: Segments
@@ -144,7 +169,13 @@ public final class StateStore: @unchecked Sendable {
         public var open: Bool
 
         public init(
-            path: String, input: String, windowStart: Int64, part: Int, length: Int64, lines: Int64, open: Bool
+            path: String,
+            input: String,
+            windowStart: Int64,
+            part: Int,
+            length: Int64,
+            lines: Int64,
+            open: Bool
         ) {
             self.path = path
             self.input = input
@@ -163,11 +194,20 @@ public final class StateStore: @unchecked Sendable {
                 input == nil
                 ? try Row.fetchAll(db, sql: "SELECT * FROM segments ORDER BY input, window_start, part")
                 : try Row.fetchAll(
-                    db, sql: "SELECT * FROM segments WHERE input = ? ORDER BY window_start, part", arguments: [input])
+                    db,
+                    sql: "SELECT * FROM segments WHERE input = ? ORDER BY window_start, part",
+                    arguments: [input]
+                )
             return rows.map {
                 SegmentRecord(
-                    path: $0["path"], input: $0["input"], windowStart: $0["window_start"], part: $0["part"],
-                    length: $0["length"], lines: $0["lines"], open: ($0["open"] as Int) != 0)
+                    path: $0["path"],
+                    input: $0["input"],
+                    windowStart: $0["window_start"],
+                    part: $0["part"],
+                    length: $0["length"],
+                    lines: $0["lines"],
+                    open: ($0["open"] as Int) != 0
+                )
             }
         }
     }
@@ -200,14 +240,18 @@ public final class StateStore: @unchecked Sendable {
                         sql: """
                             UPDATE files SET input = ?, chain = ?, seq = ?, dev = ?, ino = ?, fingerprint = ?,
                             fingerprint_length = ?, path = ?, offset = ?, tail = ?, state = ?, updated = ? WHERE id = ?
-                            """, arguments: arguments + [id])
+                            """,
+                        arguments: arguments + [id]
+                    )
                     ids.append(nil)
                 } else {
                     try db.execute(
                         sql: """
                             INSERT INTO files (input, chain, seq, dev, ino, fingerprint, fingerprint_length, path,
                             offset, tail, state, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """, arguments: arguments)
+                            """,
+                        arguments: arguments
+                    )
                     ids.append(db.lastInsertedRowID)
                 }
             }
@@ -222,12 +266,15 @@ public final class StateStore: @unchecked Sendable {
                     arguments: [
                         segment.path, segment.input, segment.windowStart, segment.part, segment.length, segment.lines,
                         segment.open ? 1 : 0,
-                    ])
+                    ]
+                )
             }
             for loss in commit.losses {
                 try db.execute(
-                    sql: "INSERT INTO losses (input, path, from_offset, to_offset, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [loss.input, loss.path, loss.from, loss.to, loss.reason, now])
+                    sql:
+                        "INSERT INTO losses (input, path, from_offset, to_offset, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [loss.input, loss.path, loss.from, loss.to, loss.reason, now]
+                )
             }
             return ids
         }

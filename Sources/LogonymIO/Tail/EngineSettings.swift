@@ -40,10 +40,19 @@ public struct EngineSettings: Sendable {
     public var holdLimit: Int { maxLineBytes * 4 }
 
     public init(
-        stateDirectory: String, outputDirectory: String, window: WindowLength, compress: Bool,
-        compressionLevel: Int32 = 6, method: AnonymizationMethod, prefixes: TruncationPrefixes, key: PseudonymKey?,
-        outputFormat: OutputFormat = .same, unparsablePolicy: UnparsablePolicy = .scrub,
-        maxLineBytes: Int = 64 * 1024, json: JSONLineFormat = JSONLineFormat(), inputs: [InputSettings]
+        stateDirectory: String,
+        outputDirectory: String,
+        window: WindowLength,
+        compress: Bool,
+        compressionLevel: Int32 = 6,
+        method: AnonymizationMethod,
+        prefixes: TruncationPrefixes,
+        key: PseudonymKey?,
+        outputFormat: OutputFormat = .same,
+        unparsablePolicy: UnparsablePolicy = .scrub,
+        maxLineBytes: Int = 64 * 1024,
+        json: JSONLineFormat = JSONLineFormat(),
+        inputs: [InputSettings]
     ) {
         self.stateDirectory = stateDirectory
         self.outputDirectory = outputDirectory

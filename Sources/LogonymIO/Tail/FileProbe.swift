@@ -71,7 +71,10 @@ struct Fingerprints {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 1)
         defer { buffer.deallocate() }
         while bytes.count < count {
-            guard let n = try? source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(count - bytes.count)])),
+            guard
+                let n = try? source.read(
+                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(count - bytes.count)])
+                ),
                 n > 0
             else { break }
             bytes += buffer.prefix(n)

@@ -1,6 +1,6 @@
 import Foundation
-import LogonymCore
 import Logging
+import LogonymCore
 
 #if canImport(Glibc)
 import Glibc
@@ -38,7 +38,11 @@ final class InputTracker {
     var addedFiles = false
 
     init(
-        settings: InputSettings, engine: EngineSettings, store: StateStore, anonymizer: Anonymizer, logger: Logger
+        settings: InputSettings,
+        engine: EngineSettings,
+        store: StateStore,
+        anonymizer: Anonymizer,
+        logger: Logger
     ) {
         self.settings = settings
         self.engine = engine
@@ -47,8 +51,12 @@ final class InputTracker {
         self.anonymizer = anonymizer
         self.logger = logger
         self.segments = SegmentSet(
-            input: settings.name, outputDirectory: engine.outputDirectory, window: engine.window,
-            compress: engine.compress, compressionLevel: engine.compressionLevel)
+            input: settings.name,
+            outputDirectory: engine.outputDirectory,
+            window: engine.window,
+            compress: engine.compress,
+            compressionLevel: engine.compressionLevel
+        )
         out.reserveCapacity(4096)
     }
 
@@ -75,7 +83,10 @@ final class InputTracker {
                     found.dev = probe.dev
                     found.ino = probe.ino
                     let before = Fingerprints.bytes(
-                        of: path, from: max(0, record.offset - Int64(Fingerprints.tailLength)), to: record.offset)
+                        of: path,
+                        from: max(0, record.offset - Int64(Fingerprints.tailLength)),
+                        to: record.offset
+                    )
                     let file = try TailedFile(record: found, path: path, tailBytes: before ?? [])
                     file.rotatedAway = !currentMatches().contains(path)
                     if probe.ino != record.ino,
@@ -84,10 +95,15 @@ final class InputTracker {
                         // Found as a copy while the original inode lives on with other content: copytruncate
                         // happened while logonym was down.
                         losses.append(
-                            (settings.name, record.path, probe.size, nil, "copytruncate: written after the copy was taken"))
+                            (
+                                settings.name, record.path, probe.size, nil,
+                                "copytruncate: written after the copy was taken"
+                            )
+                        )
                         logger.notice(
                             "\(record.path) was copied to \(path) and truncated while logonym was down; lines written between the copy (byte \(probe.size)) and the truncation cannot be recovered",
-                            metadata: ["input": "\(settings.name)"])
+                            metadata: ["input": "\(settings.name)"]
+                        )
                     }
                     files.append(file)
                     cutoff = min(cutoff ?? probe.mtime, probe.mtime)
@@ -97,34 +113,49 @@ final class InputTracker {
                     logger.error("cannot reopen \(path): \(error.message)", metadata: ["input": "\(settings.name)"])
                 }
             }
-            var lost = record
-            lost.state = "lost"
-            released.append(lost)
-            remember(lost)
+            var gone = record
+            let committedAt = Int64(record.updated * 1e9)
+            cutoff = min(cutoff ?? committedAt, committedAt)
+            if record.offset == 0 && record.fingerprintLength < Fingerprints.headLength {
+                // Nothing of it was read, and it had too few bytes to be recognised: it is found again below,
+                // among the files changed since it was committed.
+                gone.state = "finished"
+                released.append(gone)
+                continue
+            }
+            gone.state = "lost"
+            released.append(gone)
+            remember(gone)
             losses.append((settings.name, record.path, record.offset, nil, "removed before it was read to its end"))
             logger.error(
                 "\(record.path) is gone: the lines after byte \(record.offset) were lost",
-                metadata: ["input": "\(settings.name)"])
+                metadata: ["input": "\(settings.name)"]
+            )
         }
         // Files rotated after the one being read, while logonym was down: in modification order.
+        guard let cutoff else { return }
         let chains = Set(records.map(\.chain)).union(currentMatches())
-        var newer: [(path: String, probe: FileProbe)] = []
-        for chain in chains {
-            for path in Glob.siblings(of: chain) + [chain] {
-                guard let probe = FileProbe.path(path), probe.isRegular, probe.size > 0,
-                    !files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }),
-                    !newer.contains(where: { $0.probe.dev == probe.dev && $0.probe.ino == probe.ino })
-                else { continue }
-                if let cutoff, probe.mtime < cutoff { continue }
-                if cutoff == nil && path != chain { continue }  // nothing unfinished: only live files
-                if isDone(path) || isBeingRead(path) { continue }
-                newer.append((path, probe))
-            }
+        for chain in chains.sorted() {
+            addMissedFiles(chain: chain, changedSince: cutoff, includingLive: true)
         }
-        for (path, _) in newer.sorted(by: { $0.probe.mtime < $1.probe.mtime }) where cutoff != nil {
-            let chain = chains.first { path == $0 || Glob.siblings(of: $0).contains(path) } ?? path
+    }
+
+    /// Adds, oldest first, the files of a chain that changed since `cutoff` and are neither read already nor
+    /// being read: files rotated (and perhaps compressed) before logonym saw them, because it was down or
+    /// because two rotations came faster than a scan.
+    private func addMissedFiles(chain: String, changedSince cutoff: Int64, includingLive: Bool) {
+        var missed: [(path: String, probe: FileProbe)] = []
+        for path in Glob.siblings(of: chain) + (includingLive ? [chain] : []) {
+            guard let probe = FileProbe.path(path), probe.isRegular, probe.size > 0, probe.mtime >= cutoff,
+                !files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }),
+                !missed.contains(where: { $0.probe.dev == probe.dev && $0.probe.ino == probe.ino }),
+                !isDone(path), !isBeingRead(path)
+            else { continue }
+            missed.append((path, probe))
+        }
+        for (path, _) in missed.sorted(by: { $0.probe.mtime < $1.probe.mtime }) {
             addFile(path: path, chain: chain, startAtEnd: false)
-            logger.info("found \(path), rotated while logonym was down", metadata: ["input": "\(settings.name)"])
+            logger.notice("found \(path), rotated before it was followed", metadata: ["input": "\(settings.name)"])
         }
     }
 
@@ -160,7 +191,9 @@ final class InputTracker {
         candidates += Glob.siblings(of: record.path)
         var seen = Set<String>()
         // Plain files first: a compressed copy may still be being written by logrotate.
-        let ordered = candidates.filter { seen.insert($0).inserted }.sorted { !$0.hasSuffix(".gz") && $1.hasSuffix(".gz") }
+        let ordered = candidates.filter { seen.insert($0).inserted }.sorted {
+            !$0.hasSuffix(".gz") && $1.hasSuffix(".gz")
+        }
         for path in ordered {
             guard let probe = FileProbe.path(path), probe.isRegular else { continue }
             let sameInode = probe.dev == record.dev && probe.ino == record.ino
@@ -206,6 +239,10 @@ final class InputTracker {
                 }
                 refreshFingerprint(file, path: path, size: probe.size)
             } else if !isDone(path) || probe.size == 0 {
+                if let newest = files.last(where: { $0.record.chain == path }), let previous = newest.probe {
+                    // A rotation: first any file rotated in between that was never seen.
+                    addMissedFiles(chain: path, changedSince: previous.mtime, includingLive: false)
+                }
                 let startAtEnd = settings.startAtEnd && !hasHistory
                 addFile(path: path, chain: path, startAtEnd: startAtEnd)
             }
@@ -231,9 +268,19 @@ final class InputTracker {
         let head = Fingerprints.head(of: path, count: Fingerprints.headLength)?.bytes ?? []
         let tail = offset > 0 ? Fingerprints.bytes(of: path, from: max(0, offset - 256), to: offset) ?? [] : []
         let record = StateStore.FileRecord(
-            id: nil, input: settings.name, chain: chain, seq: nextSeq, dev: probe.dev, ino: probe.ino,
-            fingerprint: fingerprints.hash(head[...]), fingerprintLength: head.count, path: path, offset: offset,
-            tail: fingerprints.hash(tail[...]), state: "reading")
+            id: nil,
+            input: settings.name,
+            chain: chain,
+            seq: nextSeq,
+            dev: probe.dev,
+            ino: probe.ino,
+            fingerprint: fingerprints.hash(head[...]),
+            fingerprintLength: head.count,
+            path: path,
+            offset: offset,
+            tail: fingerprints.hash(tail[...]),
+            state: "reading"
+        )
         nextSeq += 1
         do {
             let file = try TailedFile(record: record, path: path, tailBytes: tail)
@@ -241,7 +288,8 @@ final class InputTracker {
             addedFiles = true
             logger.info(
                 "following \(path)\(offset > 0 ? " from its end (byte \(offset))" : "")",
-                metadata: ["input": "\(settings.name)"])
+                metadata: ["input": "\(settings.name)"]
+            )
         } catch {
             logger.error("cannot open \(path): \(error.message)", metadata: ["input": "\(settings.name)"])
         }
@@ -307,9 +355,11 @@ final class InputTracker {
                 if let index = files.firstIndex(where: { $0 === file }) { files.insert(reader, at: index) }
                 logger.notice(
                     "\(file.record.path) was truncated (copytruncate); reading the rest from \(copyPath) from byte \(committed); lines written between the copy and the truncation cannot be recovered",
-                    metadata: ["input": "\(settings.name)"])
+                    metadata: ["input": "\(settings.name)"]
+                )
                 losses.append(
-                    (settings.name, file.record.path, probe.size, nil, "copytruncate: written after the copy was taken"))
+                    (settings.name, file.record.path, probe.size, nil, "copytruncate: written after the copy was taken")
+                )
             } catch {
                 logger.error("cannot open \(copyPath): \(error.message)", metadata: ["input": "\(settings.name)"])
                 recovered = false
@@ -319,7 +369,8 @@ final class InputTracker {
             losses.append((settings.name, file.record.path, committed, nil, "truncated before it was read to its end"))
             logger.error(
                 "\(file.record.path) was truncated to \(size) bytes before it was read past byte \(committed); the lines after it were lost",
-                metadata: ["input": "\(settings.name)"])
+                metadata: ["input": "\(settings.name)"]
+            )
         }
         file.record.seq = nextSeq
         nextSeq += 1
@@ -349,7 +400,9 @@ final class InputTracker {
             let n: Int
             do {
                 n = try file.read(
-                    budget: budget - total, scratch: scratch, maxLineBytes: engine.maxLineBytes,
+                    budget: budget - total,
+                    scratch: scratch,
+                    maxLineBytes: engine.maxLineBytes,
                     holdLimit: engine.holdLimit,
                     onLine: { b, s, e in
                         lines.process(b, from: s, to: e, into: &out)
@@ -361,7 +414,8 @@ final class InputTracker {
                         lines.endLongLine(into: &out)
                         route(nil)
                     },
-                    onDropped: { lines.countDroppedLine(.tooLong) })
+                    onDropped: { lines.countDroppedLine(.tooLong) }
+                )
             } catch {
                 if file.isGzip {
                     // A compressed copy still being written, or damaged: try again at the next scan.
@@ -420,11 +474,15 @@ final class InputTracker {
             format = detected.format
             logger.notice(
                 "format \(format.name) (detected: \(detected.matched) of the first \(detected.sampled) lines match)",
-                metadata: ["input": "\(settings.name)"])
+                metadata: ["input": "\(settings.name)"]
+            )
         }
         let processor = LineProcessor(
-            format: format, anonymizer: anonymizer, outputFormat: engine.outputFormat,
-            unparsablePolicy: engine.unparsablePolicy)
+            format: format,
+            anonymizer: anonymizer,
+            outputFormat: engine.outputFormat,
+            unparsablePolicy: engine.unparsablePolicy
+        )
         processor.tracksTime = true
         return processor
     }
@@ -452,6 +510,14 @@ final class InputTracker {
 
     /// The file records and losses to commit, together with the segments' flush.
     func takeCommit(into commit: inout StateStore.Commit) {
+        for file in files where file.record.fingerprintLength < Fingerprints.headLength && !file.isGzip {
+            // Through the descriptor: the file may have been renamed or deleted since it was found.
+            if let head = file.head(Fingerprints.headLength), head.count > file.record.fingerprintLength {
+                file.record.fingerprint = fingerprints.hash(head[...])
+                file.record.fingerprintLength = head.count
+                file.dirty = true
+            }
+        }
         for file in files where file.dirty {
             var record = file.record
             record.tail = fingerprints.hash(file.tailBytes[...])

@@ -1,6 +1,6 @@
 import Foundation
-public import LogonymCore
 public import Logging
+public import LogonymCore
 
 /// The daemon's read loop without its lifecycle: follow every input, route lines into window segments, and
 /// commit (write, fsync, one SQLite transaction) at least once a second.

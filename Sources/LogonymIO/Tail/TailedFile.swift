@@ -47,6 +47,16 @@ final class TailedFile {
         return FileProbe.descriptor(fd)
     }
 
+    /// The first `count` bytes of a plain file, read through the descriptor (whatever its name now).
+    func head(_ count: Int) -> [UInt8]? {
+        guard let plain = source as? PrefixedByteSource else { return nil }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { pread(plain.source.fd, $0.baseAddress, count, 0) }
+        guard n >= 0 else { return nil }
+        bytes.removeLast(count - n)
+        return bytes
+    }
+
     private func skip(to offset: Int64) throws(LogonymIOError) {
         guard offset > 0 else { return }
         if !isGzip, let plain = source as? PrefixedByteSource {
@@ -63,8 +73,10 @@ final class TailedFile {
             let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
             guard n > 0 else {
                 throw LogonymIOError(
-                    code: .truncatedGzip, path: record.path,
-                    message: "ends at byte \(readPosition), before the committed offset \(offset)")
+                    code: .truncatedGzip,
+                    path: record.path,
+                    message: "ends at byte \(readPosition), before the committed offset \(offset)"
+                )
             }
             readPosition += Int64(n)
         }

@@ -25,7 +25,10 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Read every input to its current end, commit and exit (catch up a backlog, then stop).")
     var once = false
 
-    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error.", valueName: "level"))
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp("trace, debug, info, notice, warning, error.", valueName: "level")
+    )
     var logLevel: String = "info"
 
     func run() async throws {
@@ -37,7 +40,9 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(2)
         }
         guard let level = Logger.Level(rawValue: logLevel) else {
-            throw CommandFailure.usage("--log-level '\(logLevel)': must be trace, debug, info, notice, warning or error")
+            throw CommandFailure.usage(
+                "--log-level '\(logLevel)': must be trace, debug, info, notice, warning or error"
+            )
         }
         var logger = Logger(label: "logonym") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = level

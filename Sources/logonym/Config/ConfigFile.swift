@@ -68,13 +68,17 @@ struct ConfigFile {
 
     private mutating func resolve() -> Result<DaemonConfig, ConfigProblems> {
         guard let data = FileManager.default.contents(atPath: path) else {
-            return .failure(ConfigProblems([ConfigProblem(file: path, key: "-", line: nil, message: "cannot read the file")]))
+            return .failure(
+                ConfigProblems([ConfigProblem(file: path, key: "-", line: nil, message: "cannot read the file")])
+            )
         }
         let document: TOMLDocument
         do {
             document = try TOMLDocument(String(decoding: data, as: UTF8.self))
         } catch {
-            return .failure(ConfigProblems([ConfigProblem(file: path, key: "-", line: error.line, message: error.message)]))
+            return .failure(
+                ConfigProblems([ConfigProblem(file: path, key: "-", line: error.line, message: error.message)])
+            )
         }
         let root = document.root
         checkUnknown(root, section: "", prefix: "")
@@ -90,14 +94,18 @@ struct ConfigFile {
         let outputDirectory = directory(output, "output.dir", required: true)
         var window = WindowLength.hour
         if let (text, line) = string(output, "output.window") {
-            if let parsed = WindowLength(rawValue: text) { window = parsed } else {
+            if let parsed = WindowLength(rawValue: text) {
+                window = parsed
+            } else {
                 problem("output.window", line, "'\(text)' is not a window; use \"1h\" or \"1d\"")
             }
         }
         let compress = bool(output, "output.compress") ?? true
         var level: Int32 = 6
         if let (value, line) = integer(output, "output.compression_level") {
-            if (1...9).contains(value) { level = Int32(value) } else {
+            if (1...9).contains(value) {
+                level = Int32(value)
+            } else {
                 problem("output.compression_level", line, "must be 1 to 9, not \(value)")
             }
         }
@@ -105,17 +113,23 @@ struct ConfigFile {
         let method: AnonymizationMethod = choice(anonymize, "anonymize.method") ?? .truncate
         var prefixes = TruncationPrefixes.ga
         if let (name, line) = string(anonymize, "anonymize.preset") {
-            if let preset = TruncationPrefixes.presets[name] { prefixes = preset } else {
+            if let preset = TruncationPrefixes.presets[name] {
+                prefixes = preset
+            } else {
                 problem("anonymize.preset", line, "'\(name)' is not a preset; use strict, ga or anonip")
             }
         }
         if let (bits, line) = integer(anonymize, "anonymize.ipv4_prefix") {
-            if (0...32).contains(bits) { prefixes.ipv4 = bits } else {
+            if (0...32).contains(bits) {
+                prefixes.ipv4 = bits
+            } else {
                 problem("anonymize.ipv4_prefix", line, "must be 0 to 32, not \(bits)")
             }
         }
         if let (bits, line) = integer(anonymize, "anonymize.ipv6_prefix") {
-            if (0...128).contains(bits) { prefixes.ipv6 = bits } else {
+            if (0...128).contains(bits) {
+                prefixes.ipv6 = bits
+            } else {
                 problem("anonymize.ipv6_prefix", line, "must be 0 to 128, not \(bits)")
             }
         }
@@ -138,14 +152,18 @@ struct ConfigFile {
                 }
             } else {
                 problem(
-                    "anonymize.key_file", anonymize?["method"]?.line,
-                    "method \(method.rawValue) needs a key: set key_file or pass the credential logonym.key")
+                    "anonymize.key_file",
+                    anonymize?["method"]?.line,
+                    "method \(method.rawValue) needs a key: set key_file or pass the credential logonym.key"
+                )
             }
         }
         let policy: UnparsablePolicy = choice(anonymize, "anonymize.on_unparsable") ?? .scrub
         var maxLine = 64 * 1024
         if let (value, line) = integer(anonymize, "anonymize.max_line_bytes") {
-            if (256...(64 << 20)).contains(value) { maxLine = value } else {
+            if (256...(64 << 20)).contains(value) {
+                maxLine = value
+            } else {
                 problem("anonymize.max_line_bytes", line, "must be 256 to 67108864, not \(value)")
             }
         }
@@ -153,23 +171,40 @@ struct ConfigFile {
         let json = JSONLineFormat(extraAddressKeys: jsonKeys)
         var poll = Duration.milliseconds(250)
         if let (text, line) = string(daemon, "daemon.poll_interval") {
-            if let parsed = Self.duration(text), parsed >= .milliseconds(10), parsed <= .seconds(10) { poll = parsed } else {
+            if let parsed = Self.duration(text), parsed >= .milliseconds(10), parsed <= .seconds(10) {
+                poll = parsed
+            } else {
                 problem("daemon.poll_interval", line, "'\(text)' is not a duration from 10ms to 10s (e.g. \"250ms\")")
             }
         }
         var grace: Int64 = 300
         if let (text, line) = string(daemon, "daemon.close_grace") {
-            if let parsed = Self.duration(text) { grace = parsed.components.seconds } else {
+            if let parsed = Self.duration(text) {
+                grace = parsed.components.seconds
+            } else {
                 problem("daemon.close_grace", line, "'\(text)' is not a duration (e.g. \"5m\")")
             }
         }
         let inputs = resolveInputs(root, json: json)
 
-        guard problems.isEmpty, let stateDirectory, let outputDirectory else { return .failure(ConfigProblems(problems)) }
+        guard problems.isEmpty, let stateDirectory, let outputDirectory else {
+            return .failure(ConfigProblems(problems))
+        }
         var engine = EngineSettings(
-            stateDirectory: stateDirectory, outputDirectory: outputDirectory, window: window, compress: compress,
-            compressionLevel: level, method: method, prefixes: prefixes, key: key, outputFormat: outputFormat,
-            unparsablePolicy: policy, maxLineBytes: maxLine, json: json, inputs: inputs)
+            stateDirectory: stateDirectory,
+            outputDirectory: outputDirectory,
+            window: window,
+            compress: compress,
+            compressionLevel: level,
+            method: method,
+            prefixes: prefixes,
+            key: key,
+            outputFormat: outputFormat,
+            unparsablePolicy: policy,
+            maxLineBytes: maxLine,
+            json: json,
+            inputs: inputs
+        )
         engine.closeGraceSeconds = grace
         return .success(DaemonConfig(path: path, engine: engine, pollInterval: poll))
     }
@@ -201,7 +236,9 @@ struct ConfigFile {
                 problem(prefix + "name", table.line, "missing; every input needs a name")
             }
             let paths = (stringArray(table, prefix + "paths") ?? []).map { resolvePath($0) }
-            if paths.isEmpty { problem(prefix + "paths", table["paths"]?.line ?? table.line, "needs at least one path") }
+            if paths.isEmpty {
+                problem(prefix + "paths", table["paths"]?.line ?? table.line, "needs at least one path")
+            }
             var format: InputFormat?
             if let (custom, line) = string(table, prefix + "log_format") {
                 do {
@@ -217,8 +254,10 @@ struct ConfigFile {
                     format = .text(builtin)
                 } else {
                     problem(
-                        prefix + "format", line,
-                        "'\(text)' is not a format; use auto, combined, common, vhost_combined, nginx-main or json")
+                        prefix + "format",
+                        line,
+                        "'\(text)' is not a format; use auto, combined, common, vhost_combined, nginx-main or json"
+                    )
                 }
             }
             var startAtEnd = false

@@ -88,7 +88,11 @@ struct TOMLDocument {
         }
     }
 
-    private static func appendTableArray(_ root: inout Table, _ keys: [String], line: Int) throws(SyntaxError)
+    private static func appendTableArray(
+        _ root: inout Table,
+        _ keys: [String],
+        line: Int
+    ) throws(SyntaxError)
         -> [(key: String, index: Int?)]
     {
         let parentPath = try ensureTable(&root, Array(keys.dropLast()).map { ($0, nil) }, line: line)
@@ -109,7 +113,11 @@ struct TOMLDocument {
         return parentPath + [(last, index)]
     }
 
-    private static func ensureTable(_ root: inout Table, _ path: [(key: String, index: Int?)], line: Int)
+    private static func ensureTable(
+        _ root: inout Table,
+        _ path: [(key: String, index: Int?)],
+        line: Int
+    )
         throws(SyntaxError) -> [(key: String, index: Int?)]
     {
         var resolved: [(key: String, index: Int?)] = []
@@ -129,7 +137,11 @@ struct TOMLDocument {
     }
 
     private static func assign(
-        _ root: inout Table, _ path: [(key: String, index: Int?)], _ keys: [String], _ value: Value, line: Int
+        _ root: inout Table,
+        _ path: [(key: String, index: Int?)],
+        _ keys: [String],
+        _ value: Value,
+        line: Int
     ) throws(SyntaxError) {
         let full = path + keys.dropLast().map { ($0, nil) }
         let resolved = try ensureTable(&root, full, line: line)
@@ -144,7 +156,9 @@ struct TOMLDocument {
 
     /// Applies `body` to the table at `path` inside `table`.
     private static func modify(
-        _ table: inout Table, _ path: [(key: String, index: Int?)], line: Int,
+        _ table: inout Table,
+        _ path: [(key: String, index: Int?)],
+        line: Int,
         _ body: (inout Table) throws(SyntaxError) -> Void
     ) throws(SyntaxError) {
         guard let (key, index) = path.first else {
@@ -227,7 +241,8 @@ private struct Parser {
                 keys.append(try string())
             } else {
                 var key = ""
-                while let c = peek, c.properties.isAlphabetic && c.isASCII || ("0"..."9").contains(c) || c == "_" || c == "-"
+                while let c = peek,
+                    c.properties.isAlphabetic && c.isASCII || ("0"..."9").contains(c) || c == "_" || c == "-"
                 {
                     key.unicodeScalars.append(c)
                     advance()

@@ -96,6 +96,7 @@ final class TailService: Service, Sendable {
             metadata: [
                 "lines_read": "\(counters.linesRead)", "lines_written": "\(counters.linesWritten)",
                 "lines_dropped": "\(counters.linesDropped)",
-            ])
+            ]
+        )
     }
 }

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon against crashes and real logrotate. Each test writes lines steadily and checks that the output holds
+/// each line exactly once, in order.
+@Suite(.serialized, .enabled(if: CLI.which("logrotate") != nil || ProcessInfo.processInfo.environment["CI"] != nil))
+struct DaemonTests {
+    @Test func fiftyKillsAtRandomMomentsLoseAndDoubleNothing() async throws {
+        let harness = try DaemonHarness()
+        defer { harness.cleanup() }
+        let lines = generatedLines(40_000, malformedEvery: 997)
+        let writer = LogWriter(path: harness.log, lines: lines)
+        writer.start(batch: 50...300, pause: 8000)
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        while kills < 50 || !writer.isDone {
+            try harness.start()
+            try await Task.sleep(for: .milliseconds(Int.random(in: 40...400, using: &generator)))
+            harness.stop(signal: SIGKILL)
+            kills += 1
+        }
+        writer.wait()
+        let final = try harness.catchUp()
+        #expect(final.status == 0, "\(final.stderr)")
+        let output = try harness.output()
+        let expected = try DaemonHarness.reference(lines)
+        #expect(output.count == expected.count, "bytes: \(output.count) vs \(expected.count)")
+        let same = output == expected
+        #expect(same, "the output differs from one clean run after \(kills) kills")
+        for path in harness.segmentPaths {
+            let test = try CLI.runProgram("/bin/sh", ["-c", "gzip -t '\(path)'"])
+            #expect(test.status == 0, "\(path) is not a valid gzip file")
+        }
+        #expect(harness.segmentPaths.count >= 2, "the lines span several windows")
+    }
+
+    @Test(arguments: [
+        ("create", false), ("create", true), ("create\n    compress\n    delaycompress", false),
+        ("create\n    compress\n    delaycompress", true), ("create\n    compress", false),
+        ("create\n    compress", true),
+        ("copytruncate", false), ("copytruncate", true),
+    ])
+    func rotationWhileAWriterAppendsKeepsEveryLineOnce(_ directives: String, _ withKills: Bool) async throws {
+        let harness = try DaemonHarness()
+        defer { harness.cleanup() }
+        let lines = generatedLines(20_000)
+        let writer = LogWriter(path: harness.log, lines: lines)
+        try harness.start()
+        writer.start()
+        var rotations = 0
+        var generator = SystemRandomNumberGenerator()
+        while !writer.isDone {
+            try await Task.sleep(for: .milliseconds(Int.random(in: 150...400, using: &generator)))
+            try harness.rotate(directives)
+            rotations += 1
+            if withKills && rotations % 2 == 0 {
+                harness.stop(signal: SIGKILL)
+                if rotations % 4 == 0 {
+                    try harness.rotate(directives)  // rotated again while logonym is down
+                    rotations += 1
+                }
+                try harness.start()
+            }
+        }
+        writer.wait()
+        try await Task.sleep(for: .milliseconds(2500))  // let the last rotated file go quiet
+        #expect(harness.stop(signal: SIGTERM) == 0)
+        let final = try harness.catchUp()
+        #expect(final.status == 0)
+        let output = try harness.output().split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+        let expected = try DaemonHarness.reference(lines).split(separator: 0x0A, omittingEmptySubsequences: false)
+            .dropLast()
+        #expect(rotations >= 3)
+        #expect(Set(output).count == output.count, "no line twice (\(output.count - Set(output).count) doubled)")
+        let missing = expected.count - output.count
+        if directives == "copytruncate" {
+            // Lines written between logrotate's copy and its truncation cannot be recovered; each such event
+            // must be recorded.
+            let losses = try harness.recordedLosses()
+            #expect(missing == 0 || losses > 0, "\(missing) lines lost silently")
+            var position = expected.startIndex
+            for line in output {
+                guard let found = expected[position...].firstIndex(of: line) else {
+                    Issue.record("output line out of order or unknown")
+                    break
+                }
+                position = found + 1
+            }
+        } else {
+            #expect(missing == 0, "\(missing) lines lost")
+            #expect(Array(output) == Array(expected), "every line once, in order")
+        }
+    }
+
+    @Test func partialLinesWaitForTheirNewlineAndStartAtEndSkipsTheBacklog() async throws {
+        let harness = try DaemonHarness(compress: false)
+        defer { harness.cleanup() }
+        let lines = generatedLines(10)
+        let fd = open(harness.log, O_WRONLY | O_APPEND)
+        defer { close(fd) }
+        let first = lines[0] + [0x0A] + Array(lines[1].prefix(30))
+        first.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
+        try harness.start()
+        try await Task.sleep(for: .milliseconds(1500))
+        let partial = try harness.output()
+        #expect(partial.filter { $0 == 0x0A }.count == 1, "the half line is held back")
+        let rest = Array(lines[1].dropFirst(30)) + [0x0A]
+        rest.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(harness.stop() == 0)
+        let output = try harness.output()
+        #expect(output == (try DaemonHarness.reference(Array(lines[0...1]))))
+    }
+}

@@ -364,9 +364,16 @@ struct ConfigFile {
             }
             return path
         }
-        let parent = (path as NSString).deletingLastPathComponent
-        guard FileManager.default.fileExists(atPath: parent), access(parent, W_OK) == 0 else {
-            problem(key, line, "\(path) does not exist and cannot be created (\(parent) is missing or not writable)")
+        // It is created (with any missing parents) at start: the nearest existing ancestor must be writable.
+        var ancestor = (path as NSString).deletingLastPathComponent
+        while !FileManager.default.fileExists(atPath: ancestor) && ancestor != "/" && !ancestor.isEmpty {
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
+        var ancestorIsDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: ancestor, isDirectory: &ancestorIsDirectory),
+            ancestorIsDirectory.boolValue, access(ancestor, W_OK) == 0
+        else {
+            problem(key, line, "\(path) does not exist and cannot be created (\(ancestor) is not a writable directory)")
             return nil
         }
         return path

@@ -2,8 +2,21 @@ public import LogonymCore
 
 /// One input of the daemon: files by glob, followed like `tail -F`.
 public struct InputSettings: Sendable, Equatable {
+    /// Where an input's lines come from.
+    public enum Source: Sendable, Equatable {
+        /// Files by glob, followed like `tail -F`: exactly once.
+        case files
+        /// Syslog datagrams (nginx `access_log syslog:server=unix:...`) on a Unix socket and optionally UDP on
+        /// loopback: what was committed is never lost; what is in flight when the process is killed can be.
+        case syslog(socket: String?, udp: String?, socketMode: UInt16)
+        /// Standard input of `logonym pipe` (Apache `CustomLog "|..."`), same guarantee as syslog.
+        case pipe
+    }
+
     /// The input's name: its folder under the output directory, its key in the state database.
     public var name: String
+    /// Where its lines come from.
+    public var source: Source = .files
     /// Glob patterns of the live files.
     public var paths: [String]
     /// The format, or `nil` to detect it from the first file's first lines.
@@ -11,7 +24,14 @@ public struct InputSettings: Sendable, Equatable {
     /// Read a file never seen before from its end instead of its beginning (first adoption of a huge live log).
     public var startAtEnd: Bool
 
-    public init(name: String, paths: [String], format: InputFormat?, startAtEnd: Bool = false) {
+    public init(
+        name: String,
+        paths: [String],
+        format: InputFormat?,
+        startAtEnd: Bool = false,
+        source: Source = .files
+    ) {
+        self.source = source
         self.name = name
         self.paths = paths
         self.format = format

@@ -29,10 +29,9 @@ final class InputTracker {
     private var losses: [(input: String, path: String, from: Int64, to: Int64?, reason: String)] = []
     private var nextSeq: Int64 = 0
     private var hasHistory = false
-    private var lastWindow: Int64?
-    /// The latest line time seen (for closing windows).
-    private(set) var watermark: Int64 = .min
-    private var out: [UInt8] = []
+    /// Where the last line went, and the newest line time (for closing windows).
+    let routing = RoutingState()
+    var watermark: Int64 { routing.watermark }
     /// Set when a file was added: it is committed right away, so that a restart knows it even if it is renamed
     /// before the next regular commit.
     var addedFiles = false
@@ -57,7 +56,6 @@ final class InputTracker {
             compress: engine.compress,
             compressionLevel: engine.compressionLevel
         )
-        out.reserveCapacity(4096)
     }
 
     var lineCounters: RunCounters { processor?.counters ?? RunCounters() }
@@ -399,21 +397,14 @@ final class InputTracker {
             let lines = processor!
             let n: Int
             do {
+                let router = LineRouter(processor: lines, segments: segments, window: engine.window, state: routing)
                 n = try file.read(
                     budget: budget - total,
                     scratch: scratch,
                     maxLineBytes: engine.maxLineBytes,
                     holdLimit: engine.holdLimit,
-                    onLine: { b, s, e in
-                        lines.process(b, from: s, to: e, into: &out)
-                        route(lines.lastLineTime)
-                    },
-                    onLongLine: { b, s, e in
-                        lines.beginLongLine(into: &out)
-                        lines.processLongLinePiece(b, from: s, to: e, into: &out)
-                        lines.endLongLine(into: &out)
-                        route(nil)
-                    },
+                    onLine: { b, s, e in router.line(b, s, e) },
+                    onLongLine: { b, s, e in router.longLine(b, s, e) },
                     onDropped: { lines.countDroppedLine(.tooLong) }
                 )
             } catch {
@@ -485,22 +476,6 @@ final class InputTracker {
         )
         processor.tracksTime = true
         return processor
-    }
-
-    /// Puts the processed line (if any) into the segment of its window: its own time, else the window of the line
-    /// before it, else the current wall-clock window.
-    private func route(_ time: Int64?) {
-        guard !out.isEmpty else { return }
-        let window: Int64
-        if let time {
-            window = engine.window.start(of: time)
-            watermark = max(watermark, time)
-        } else {
-            window = lastWindow ?? engine.window.start(of: Int64(Date().timeIntervalSince1970))
-        }
-        lastWindow = window
-        segments.append(out[...], windowStart: window)
-        out.removeAll(keepingCapacity: true)
     }
 
     // MARK: Committing

@@ -8,7 +8,7 @@ public final class TailEngine {
     public let settings: EngineSettings
     public let store: StateStore
     let logger: Logger
-    let trackers: [InputTracker]
+    let trackers: [any EngineInput]
     private let scratch: UnsafeMutableRawBufferPointer
     private var lastCommit = ContinuousClock.now
     private var lastScan = ContinuousClock.now - .seconds(10)
@@ -25,8 +25,13 @@ public final class TailEngine {
         store = try StateStore(directory: settings.stateDirectory)
         let anonymizer = Anonymizer(method: settings.method, prefixes: settings.prefixes, key: settings.key)
         let store = self.store
-        trackers = settings.inputs.map {
-            InputTracker(settings: $0, engine: settings, store: store, anonymizer: anonymizer, logger: logger)
+        trackers = try settings.inputs.map { input -> any EngineInput in
+            if input.source == .files {
+                return InputTracker(
+                    settings: input, engine: settings, store: store, anonymizer: anonymizer, logger: logger)
+            }
+            return try MessageInput(
+                settings: input, engine: settings, store: store, anonymizer: anonymizer, logger: logger)
         }
         scratch = .allocate(byteCount: settings.holdLimit + 256 * 1024, alignment: 64)
         for tracker in trackers { try tracker.recover() }
@@ -69,6 +74,11 @@ public final class TailEngine {
 
     /// Whether every file of every input was read to its current end.
     public var isIdle: Bool { trackers.allSatisfy(\.isIdle) }
+
+    /// Whether every stream input (`logonym pipe`) reached its end.
+    public var streamsEnded: Bool {
+        trackers.allSatisfy { ($0 as? MessageInput)?.streamEnded ?? true }
+    }
 
     /// Writes and fsyncs pending output, then records offsets and segment lengths in one transaction.
     public func commit() throws {

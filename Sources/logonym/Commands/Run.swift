@@ -34,7 +34,7 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let daemonConfig: DaemonConfig
         switch ConfigFile.load(config) {
-        case .success(let loaded): daemonConfig = loaded
+        case .success(let loaded): daemonConfig = loaded.selecting(.daemon)
         case .failure(let problems):
             for problem in problems.problems { Diagnostics.error(problem.description) }
             throw ExitCode(2)

@@ -28,6 +28,24 @@ struct DaemonConfig {
     var path: String
     var engine: EngineSettings
     var pollInterval: Duration
+    /// Which inputs this process runs: the daemon runs file and syslog inputs, `logonym pipe` one pipe input.
+    var selection: Selection = .daemon
+
+    enum Selection: Equatable {
+        case daemon
+        case pipe(String)
+    }
+
+    /// The same configuration, keeping only the inputs of `selection`.
+    func selecting(_ selection: Selection) -> DaemonConfig {
+        var copy = self
+        copy.selection = selection
+        switch selection {
+        case .daemon: copy.engine.inputs = engine.inputs.filter { $0.source != .pipe }
+        case .pipe(let name): copy.engine.inputs = engine.inputs.filter { $0.name == name && $0.source == .pipe }
+        }
+        return copy
+    }
 }
 
 /// Reads `logonym.toml` and reports every problem at once.
@@ -53,7 +71,7 @@ struct ConfigFile {
             "json_address_keys",
         ],
         "daemon": ["poll_interval", "close_grace"],
-        "input": ["name", "paths", "format", "log_format", "start_at"],
+        "input": ["name", "type", "paths", "socket", "udp", "socket_mode", "format", "log_format", "start_at"],
     ]
 
     /// Loads and checks the file.
@@ -235,8 +253,32 @@ struct ConfigFile {
             } else {
                 problem(prefix + "name", table.line, "missing; every input needs a name")
             }
+            var source = InputSettings.Source.files
+            let kind = string(table, prefix + "type")
+            switch kind?.0 ?? "file" {
+            case "file": break
+            case "syslog":
+                let socket = string(table, prefix + "socket").map { resolvePath($0.0) }
+                let udp = string(table, prefix + "udp")?.0
+                var mode: UInt16 = 0o660
+                if let (text, line) = string(table, prefix + "socket_mode") {
+                    if let parsed = UInt16(text, radix: 8), parsed <= 0o777 { mode = parsed } else {
+                        problem(prefix + "socket_mode", line, "'\(text)' is not an octal mode such as \"0660\"")
+                    }
+                }
+                if socket == nil && udp == nil {
+                    problem(prefix + "socket", table.line, "a syslog input needs socket (a Unix socket path) or udp")
+                }
+                if let udp, !udp.hasPrefix("127.") {
+                    problem(prefix + "udp", table["udp"]?.line, "'\(udp)' must be a loopback address such as 127.0.0.1:5514")
+                }
+                source = .syslog(socket: socket, udp: udp, socketMode: mode)
+            case "pipe": source = .pipe
+            default:
+                problem(prefix + "type", kind?.1, "'\(kind!.0)' must be \"file\", \"syslog\" or \"pipe\"")
+            }
             let paths = (stringArray(table, prefix + "paths") ?? []).map { resolvePath($0) }
-            if paths.isEmpty {
+            if paths.isEmpty && source == .files {
                 problem(prefix + "paths", table["paths"]?.line ?? table.line, "needs at least one path")
             }
             var format: InputFormat?
@@ -268,7 +310,8 @@ struct ConfigFile {
                 default: problem(prefix + "start_at", line, "'\(text)' must be \"beginning\" or \"end\"")
                 }
             }
-            inputs.append(InputSettings(name: name, paths: paths, format: format, startAtEnd: startAtEnd))
+            inputs.append(
+                InputSettings(name: name, paths: paths, format: format, startAtEnd: startAtEnd, source: source))
         }
         return inputs
     }

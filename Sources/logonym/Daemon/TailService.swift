@@ -14,10 +14,13 @@ final class TailService: Service, Sendable {
     let notifier: SystemdNotifier
     let logger: Logger
     let once: Bool
+    /// `logonym pipe`: stop when standard input ends.
+    let untilStreamEnds: Bool
     private let stopRequested = Atomic<Bool>(false)
     private let reloadRequested = Atomic<Bool>(false)
 
-    init(config: DaemonConfig, notifier: SystemdNotifier, logger: Logger, once: Bool) {
+    init(config: DaemonConfig, notifier: SystemdNotifier, logger: Logger, once: Bool, untilStreamEnds: Bool = false) {
+        self.untilStreamEnds = untilStreamEnds
         self.configPath = config.path
         self.initial = config
         self.notifier = notifier
@@ -54,7 +57,7 @@ final class TailService: Service, Sendable {
         while !stopRequested.load(ordering: .relaxed) {
             if reloadRequested.exchange(false, ordering: .relaxed) {
                 notifier.reloading()
-                switch ConfigFile.load(configPath) {
+                switch ConfigFile.load(configPath).map({ $0.selecting(initial.selection) }) {
                 case .success(let reloaded):
                     try engine.shutdown()
                     config = reloaded
@@ -80,6 +83,7 @@ final class TailService: Service, Sendable {
                 linesAtStatus = lines
                 lastStatus = now
             }
+            if untilStreamEnds && engine.streamsEnded { break }
             if read == 0 {
                 if once && engine.isIdle {
                     try engine.commit()

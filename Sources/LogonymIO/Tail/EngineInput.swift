@@ -1,0 +1,41 @@
+import LogonymCore
+
+/// One input as the engine drives it: files, syslog datagrams or a stream.
+protocol EngineInput: AnyObject {
+    var name: String { get }
+    var segments: SegmentSet { get }
+    var watermark: Int64 { get }
+    var lineCounters: RunCounters { get }
+    /// Whether everything available was read.
+    var isIdle: Bool { get }
+    /// Set when new files were added (committed at once).
+    var addedFiles: Bool { get set }
+    func recover() throws
+    func scan()
+    func read(budget: Int, scratch: UnsafeMutableRawBufferPointer) throws -> Int
+    func takeCommit(into commit: inout StateStore.Commit)
+    func committed(ids: [Int64?], count: Int)
+}
+
+extension InputTracker: EngineInput {
+    var name: String { settings.name }
+}
+
+/// Builds the processor of an input that is not a file: its configured format, or detected from the first line.
+func makeProcessor(for settings: InputSettings, engine: EngineSettings, anonymizer: Anonymizer, sample: [UInt8])
+    -> LineProcessor
+{
+    let format =
+        settings.format
+        ?? sample.withUnsafeBufferPointer {
+            FormatDetector.detect($0, from: 0, to: $0.count, json: engine.json).format
+        }
+    let processor = LineProcessor(
+        format: format,
+        anonymizer: anonymizer,
+        outputFormat: engine.outputFormat,
+        unparsablePolicy: engine.unparsablePolicy
+    )
+    processor.tracksTime = true
+    return processor
+}

@@ -1,0 +1,208 @@
+import Foundation
+import LogonymCore
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// An input whose lines arrive as messages rather than as a file: syslog datagrams on a Unix socket (and UDP on
+/// loopback), or the standard input of `logonym pipe`. Lines go into the same window segments as file inputs;
+/// what was committed is never lost, what is received but not yet committed when the process is killed can be.
+final class MessageInput: EngineInput {
+    let settings: InputSettings
+    let engine: EngineSettings
+    let segments: SegmentSet
+    let anonymizer: Anonymizer
+    let logger: Logger
+    let routing = RoutingState()
+    private var processor: LineProcessor?
+    private var descriptors: [Int32] = []
+    private var socketPath: String?
+    /// For a stream: the partial last line.
+    private var partial: [UInt8] = []
+    private(set) var streamEnded = false
+    private var idle = true
+    var addedFiles = false
+
+    var name: String { settings.name }
+    var watermark: Int64 { routing.watermark }
+    var lineCounters: RunCounters { processor?.counters ?? RunCounters() }
+    var isIdle: Bool { idle }
+
+    let store: StateStore
+
+    init(
+        settings: InputSettings,
+        engine: EngineSettings,
+        store: StateStore,
+        anonymizer: Anonymizer,
+        logger: Logger
+    ) throws {
+        self.store = store
+        self.settings = settings
+        self.engine = engine
+        self.anonymizer = anonymizer
+        self.logger = logger
+        segments = SegmentSet(
+            input: settings.name,
+            outputDirectory: engine.outputDirectory,
+            window: engine.window,
+            compress: engine.compress,
+            compressionLevel: engine.compressionLevel
+        )
+        switch settings.source {
+        case .syslog(let socket, let udp, let mode):
+            if let socket { try bindUnix(socket, mode: mode) }
+            if let udp { try bindUDP(udp) }
+        case .pipe:
+            fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK)
+            descriptors = [0]
+        case .files:
+            preconditionFailure("file inputs are followed by InputTracker")
+        }
+    }
+
+    deinit {
+        for fd in descriptors where fd != 0 { close(fd) }
+        if let socketPath { unlink(socketPath) }
+    }
+
+    /// Cuts this input's open segments back to their committed lengths.
+    func recover() throws {
+        try segments.recover(committed: store.segments(input: settings.name))
+    }
+    func scan() {}
+    func takeCommit(into commit: inout StateStore.Commit) {}
+    func committed(ids: [Int64?], count: Int) {}
+
+    func read(budget: Int, scratch: UnsafeMutableRawBufferPointer) throws -> Int {
+        var total = 0
+        idle = true
+        for fd in descriptors {
+            while total < budget {
+                let n = fd == 0 ? Glibc.read(fd, scratch.baseAddress, scratch.count)
+                    : recv(fd, scratch.baseAddress, scratch.count, Int32(MSG_DONTWAIT))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    break  // EAGAIN: nothing more now
+                }
+                if n == 0 {
+                    if fd == 0 {
+                        streamEnded = true
+                        if !partial.isEmpty {
+                            let rest = partial
+                            partial = []
+                            rest.withUnsafeBufferPointer { handle($0, 0, $0.count) }
+                        }
+                    }
+                    break
+                }
+                idle = false
+                total += n
+                let bytes = UnsafeBufferPointer(start: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
+                if fd == 0 { stream(bytes) } else { datagram(bytes) }
+            }
+        }
+        return total
+    }
+
+    /// A syslog message: `<PRI>Mmm dd hh:mm:ss [host] tag: MESSAGE`; the message is the log line.
+    private func datagram(_ b: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        if b.count > 0 && b[0] == UInt8(ascii: "<") {
+            var i = 1
+            while i < b.count && b[i] != UInt8(ascii: ">") { i += 1 }
+            start = i + 1
+            // "Mmm dd hh:mm:ss " then an optional host and the tag, which ends in ": ".
+            var j = min(b.count, start + 16)
+            while j + 1 < b.count && !(b[j] == UInt8(ascii: ":") && b[j + 1] == UInt8(ascii: " ")) { j += 1 }
+            if j + 1 < b.count { start = j + 2 }
+        }
+        var end = b.count
+        while end > start && (b[end - 1] == 0x0A || b[end - 1] == 0x00) { end -= 1 }
+        handle(b, start, end)
+    }
+
+    /// Standard input: complete lines now, the partial last one when its newline arrives.
+    private func stream(_ b: UnsafeBufferPointer<UInt8>) {
+        var data = partial
+        data.append(contentsOf: b)
+        data.withUnsafeBufferPointer { all in
+            var lineStart = 0
+            for i in 0..<all.count where all[i] == 0x0A {
+                handle(all, lineStart, i)
+                lineStart = i + 1
+            }
+            partial = Array(all[lineStart...])
+        }
+        if partial.count > engine.holdLimit {
+            processorFor(partial).countDroppedLine(.tooLong)
+            partial = []
+        }
+    }
+
+    private func handle(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+        let lines = processorFor(Array(b[start..<end]))
+        let router = LineRouter(processor: lines, segments: segments, window: engine.window, state: routing)
+        if end - start > engine.maxLineBytes { router.longLine(b, start, end) } else { router.line(b, start, end) }
+    }
+
+    private func processorFor(_ sample: [UInt8]) -> LineProcessor {
+        if let processor { return processor }
+        let created = makeProcessor(for: settings, engine: engine, anonymizer: anonymizer, sample: sample)
+        processor = created
+        return created
+    }
+
+    private func bindUnix(_ path: String, mode: UInt16) throws {
+        unlink(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw LogonymIOError(code: .openFailed, path: path, message: "socket path is too long")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in bytes.enumerated() { raw[i] = byte }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard fd >= 0, result == 0 else { throw LogonymIOError.system("bind", path: path, errno: errno) }
+        chmod(path, mode_t(mode))
+        var size: Int32 = 4 << 20
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        descriptors.append(fd)
+        socketPath = path
+        logger.info("listening for syslog on \(path)", metadata: ["input": "\(settings.name)"])
+    }
+
+    private func bindUDP(_ endpoint: String) throws {
+        let parts = endpoint.split(separator: ":")
+        guard parts.count == 2, let port = UInt16(parts[1]) else {
+            throw LogonymIOError(code: .openFailed, path: endpoint, message: "expected 127.0.0.1:PORT")
+        }
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, String(parts[0]), &address.sin_addr) == 1,
+            UInt32(bigEndian: address.sin_addr.s_addr) >> 24 == 127
+        else {
+            throw LogonymIOError(code: .openFailed, path: endpoint, message: "syslog over UDP listens on loopback only")
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, result == 0 else { throw LogonymIOError.system("bind", path: endpoint, errno: errno) }
+        descriptors.append(fd)
+        logger.info("listening for syslog on udp \(endpoint)", metadata: ["input": "\(settings.name)"])
+    }
+}
+
+@available(*, unavailable)
+extension MessageInput: Sendable {}

@@ -14,7 +14,7 @@ final class DaemonHarness: @unchecked Sendable {
     var process: Process?
     let input = "web"
 
-    init(extraConfig: String = "", compress: Bool = true, window: String = "1h") throws {
+    init(extraConfig: String = "", extraInputs: String = "", compress: Bool = true, window: String = "1h") throws {
         root = NSTemporaryDirectory() + "logonym-daemon-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root + "/logs", withIntermediateDirectories: true)
         config = root + "/logonym.toml"
@@ -34,6 +34,7 @@ final class DaemonHarness: @unchecked Sendable {
             name = "\(input)"
             paths = ["logs/access.log"]
             format = "combined"
+            \(extraInputs)
 
             """
         try text.write(toFile: config, atomically: true, encoding: .utf8)
@@ -88,8 +89,8 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// The decompressed contents of every segment of the input, in window and part order.
-    func output() throws -> [UInt8] {
-        let directory = root + "/out/" + input
+    func output(input: String? = nil) throws -> [UInt8] {
+        let directory = root + "/out/" + (input ?? self.input)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var bytes: [UInt8] = []
         for name in names.sorted(by: Self.segmentOrder) {

@@ -4,6 +4,8 @@ public enum DropReason: String, CaseIterable, Sendable, Codable {
     case unparsable
     /// The line was longer than `--max-line-bytes` and `--on-unparsable drop` is set.
     case tooLong = "too_long"
+    /// A syslog message arrived while logonym's receive queue was full.
+    case overflow
 }
 
 /// What a run did, line by line; summed over inputs. Never holds an address.

@@ -20,6 +20,7 @@ final class MessageInput: EngineInput {
     let routing = RoutingState()
     private var processor: LineProcessor?
     private var descriptors: [Int32] = []
+    private var receiver: DatagramReceiver?
     private var socketPath: String?
     /// For a stream: the partial last line.
     private var partial: [UInt8] = []
@@ -57,6 +58,10 @@ final class MessageInput: EngineInput {
         case .syslog(let socket, let udp, let mode):
             if let socket { try bindUnix(socket, mode: mode) }
             if let udp { try bindUDP(udp) }
+            // A Unix datagram socket queues only a few messages (net.unix.max_dgram_qlen), and nginx drops what
+            // does not fit: a thread of its own takes them off the socket as they come.
+            receiver = DatagramReceiver(descriptors: descriptors, limit: 64 << 20)
+            receiver?.start()
         case .pipe:
             fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK)
             descriptors = [0]
@@ -66,6 +71,7 @@ final class MessageInput: EngineInput {
     }
 
     deinit {
+        receiver?.stop()
         for fd in descriptors where fd != 0 { close(fd) }
         if let socketPath { unlink(socketPath) }
     }
@@ -81,6 +87,16 @@ final class MessageInput: EngineInput {
     func read(budget: Int, scratch: UnsafeMutableRawBufferPointer) throws -> Int {
         var total = 0
         idle = true
+        if let receiver {
+            for message in receiver.take() {
+                idle = false
+                total += message.count
+                message.withUnsafeBufferPointer { datagram($0) }
+            }
+            let dropped = receiver.takeDropped()
+            for _ in 0..<dropped { processorFor([]).countDroppedLine(.overflow) }
+            return total
+        }
         for fd in descriptors {
             while total < budget {
                 let n = fd == 0 ? Glibc.read(fd, scratch.baseAddress, scratch.count)
@@ -206,3 +222,79 @@ final class MessageInput: EngineInput {
 
 @available(*, unavailable)
 extension MessageInput: Sendable {}
+
+/// Receives datagrams on its own thread into a bounded queue that the engine drains; when the queue is full,
+/// messages are counted as dropped (`overflow`) instead of blocking the senders.
+final class DatagramReceiver: @unchecked Sendable {
+    private let descriptors: [Int32]
+    private let limit: Int
+    private let lock = NSLock()
+    private var queue: [[UInt8]] = []
+    private var queuedBytes = 0
+    private var dropped = 0
+    private var stopping = false
+    private var thread: Thread?
+
+    init(descriptors: [Int32], limit: Int) {
+        self.descriptors = descriptors
+        self.limit = limit
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "logonym-syslog"
+        self.thread = thread
+        thread.start()
+    }
+
+    func stop() {
+        lock.lock()
+        stopping = true
+        lock.unlock()
+    }
+
+    private func run() {
+        var polls = descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            lock.lock()
+            let done = stopping
+            lock.unlock()
+            if done { return }
+            guard poll(&polls, nfds_t(polls.count), 200) > 0 else { continue }
+            for index in polls.indices where polls[index].revents & Int16(POLLIN) != 0 {
+                while true {
+                    let n = buffer.withUnsafeMutableBytes {
+                        recv(polls[index].fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+                    }
+                    if n <= 0 { break }
+                    lock.lock()
+                    if queuedBytes + n > limit {
+                        dropped += 1
+                    } else {
+                        queue.append(Array(buffer[0..<n]))
+                        queuedBytes += n
+                    }
+                    lock.unlock()
+                }
+            }
+        }
+    }
+
+    func take() -> [[UInt8]] {
+        lock.lock()
+        defer { lock.unlock() }
+        let taken = queue
+        queue.removeAll(keepingCapacity: true)
+        queuedBytes = 0
+        return taken
+    }
+
+    func takeDropped() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let count = dropped
+        dropped = 0
+        return count
+    }
+}

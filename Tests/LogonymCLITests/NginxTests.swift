@@ -10,7 +10,9 @@ import Glibc
 @Suite(.serialized, .enabled(if: CLI.which("nginx") != nil || ProcessInfo.processInfo.environment["CI"] != nil))
 struct NginxTests {
     @Test func everyRequestAppearsExactlyOnceThroughARotation() async throws {
-        let nginx = try #require(CLI.which("nginx") ?? ["/usr/sbin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) })
+        let nginx = try #require(
+            CLI.which("nginx") ?? ["/usr/sbin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        )
         let socket = NSTemporaryDirectory() + "logonym-nginx-\(UUID().uuidString.prefix(6)).sock"
         let harness = try DaemonHarness(
             extraInputs: """
@@ -20,7 +22,8 @@ struct NginxTests {
                 socket = "\(socket)"
                 socket_mode = "0666"
                 format = "combined"
-                """)
+                """
+        )
         defer { harness.cleanup() }
         let root = harness.root
         let filePort = Int.random(in: 20_000..<40_000)
@@ -75,7 +78,9 @@ struct NginxTests {
         func requests(_ port: Int, _ range: ClosedRange<Int>) throws {
             // curl's URL globbing: one process, keep-alive, one request per number.
             let result = try CLI.runProgram(
-                "/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/r/[\(range.lowerBound)-\(range.upperBound)]"])
+                "/usr/bin/curl",
+                ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/r/[\(range.lowerBound)-\(range.upperBound)]"]
+            )
             #expect(result.status == 0, "curl: \(result.stderr)")
         }
         try requests(filePort, 1...half)

@@ -22,7 +22,12 @@ extension InputTracker: EngineInput {
 }
 
 /// Builds the processor of an input that is not a file: its configured format, or detected from the first line.
-func makeProcessor(for settings: InputSettings, engine: EngineSettings, anonymizer: Anonymizer, sample: [UInt8])
+func makeProcessor(
+    for settings: InputSettings,
+    engine: EngineSettings,
+    anonymizer: Anonymizer,
+    sample: [UInt8]
+)
     -> LineProcessor
 {
     let format =

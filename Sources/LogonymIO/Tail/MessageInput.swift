@@ -1,6 +1,6 @@
 import Foundation
-import LogonymCore
 import Logging
+import LogonymCore
 
 #if canImport(Glibc)
 import Glibc
@@ -99,7 +99,9 @@ final class MessageInput: EngineInput {
         }
         for fd in descriptors {
             while total < budget {
-                let n = fd == 0 ? Glibc.read(fd, scratch.baseAddress, scratch.count)
+                let n =
+                    fd == 0
+                    ? Glibc.read(fd, scratch.baseAddress, scratch.count)
                     : recv(fd, scratch.baseAddress, scratch.count, Int32(MSG_DONTWAIT))
                 if n < 0 {
                     if errno == EINTR { continue }
@@ -118,7 +120,10 @@ final class MessageInput: EngineInput {
                 }
                 idle = false
                 total += n
-                let bytes = UnsafeBufferPointer(start: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
+                let bytes = UnsafeBufferPointer(
+                    start: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    count: n
+                )
                 if fd == 0 { stream(bytes) } else { datagram(bytes) }
             }
         }
@@ -186,7 +191,9 @@ final class MessageInput: EngineInput {
             for (i, byte) in bytes.enumerated() { raw[i] = byte }
         }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard fd >= 0, result == 0 else { throw LogonymIOError.system("bind", path: path, errno: errno) }
         chmod(path, mode_t(mode))
@@ -212,7 +219,9 @@ final class MessageInput: EngineInput {
             throw LogonymIOError(code: .openFailed, path: endpoint, message: "syslog over UDP listens on loopback only")
         }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard fd >= 0, result == 0 else { throw LogonymIOError.system("bind", path: endpoint, errno: errno) }
         descriptors.append(fd)

@@ -28,10 +28,20 @@ public final class TailEngine {
         trackers = try settings.inputs.map { input -> any EngineInput in
             if input.source == .files {
                 return InputTracker(
-                    settings: input, engine: settings, store: store, anonymizer: anonymizer, logger: logger)
+                    settings: input,
+                    engine: settings,
+                    store: store,
+                    anonymizer: anonymizer,
+                    logger: logger
+                )
             }
             return try MessageInput(
-                settings: input, engine: settings, store: store, anonymizer: anonymizer, logger: logger)
+                settings: input,
+                engine: settings,
+                store: store,
+                anonymizer: anonymizer,
+                logger: logger
+            )
         }
         scratch = .allocate(byteCount: settings.holdLimit + 256 * 1024, alignment: 64)
         for tracker in trackers { try tracker.recover() }

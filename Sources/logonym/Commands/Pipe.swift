@@ -35,10 +35,16 @@ struct Pipe: AsyncParsableCommand {
         }
         let logger = Logger(label: "logonym") { StreamLogHandler.standardError(label: $0) }
         let service = TailService(
-            config: loaded, notifier: SystemdNotifier(environment: [:]), logger: logger, once: false,
-            untilStreamEnds: true)
+            config: loaded,
+            notifier: SystemdNotifier(environment: [:]),
+            logger: logger,
+            once: false,
+            untilStreamEnds: true
+        )
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "pipe")],
+            services: [
+                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "pipe")
+            ],
             logger: logger
         )
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]

@@ -262,7 +262,9 @@ struct ConfigFile {
                 let udp = string(table, prefix + "udp")?.0
                 var mode: UInt16 = 0o660
                 if let (text, line) = string(table, prefix + "socket_mode") {
-                    if let parsed = UInt16(text, radix: 8), parsed <= 0o777 { mode = parsed } else {
+                    if let parsed = UInt16(text, radix: 8), parsed <= 0o777 {
+                        mode = parsed
+                    } else {
                         problem(prefix + "socket_mode", line, "'\(text)' is not an octal mode such as \"0660\"")
                     }
                 }
@@ -270,7 +272,11 @@ struct ConfigFile {
                     problem(prefix + "socket", table.line, "a syslog input needs socket (a Unix socket path) or udp")
                 }
                 if let udp, !udp.hasPrefix("127.") {
-                    problem(prefix + "udp", table["udp"]?.line, "'\(udp)' must be a loopback address such as 127.0.0.1:5514")
+                    problem(
+                        prefix + "udp",
+                        table["udp"]?.line,
+                        "'\(udp)' must be a loopback address such as 127.0.0.1:5514"
+                    )
                 }
                 source = .syslog(socket: socket, udp: udp, socketMode: mode)
             case "pipe": source = .pipe
@@ -311,7 +317,8 @@ struct ConfigFile {
                 }
             }
             inputs.append(
-                InputSettings(name: name, paths: paths, format: format, startAtEnd: startAtEnd, source: source))
+                InputSettings(name: name, paths: paths, format: format, startAtEnd: startAtEnd, source: source)
+            )
         }
         return inputs
     }

@@ -1,3 +1,4 @@
+import Logging
 import LogonymCore
 
 /// One input as the engine drives it: files, syslog datagrams or a stream.
@@ -21,20 +22,28 @@ extension InputTracker: EngineInput {
     var name: String { settings.name }
 }
 
-/// Builds the processor of an input that is not a file: its configured format, or detected from the first line.
+/// Builds an input's processor: its configured format, or the one detected from a sample of its first lines (and
+/// says which).
 func makeProcessor(
     for settings: InputSettings,
     engine: EngineSettings,
     anonymizer: Anonymizer,
-    sample: [UInt8]
-)
-    -> LineProcessor
-{
-    let format =
-        settings.format
-        ?? sample.withUnsafeBufferPointer {
-            FormatDetector.detect($0, from: 0, to: $0.count, json: engine.json).format
+    sample: [UInt8],
+    logger: Logger
+) -> LineProcessor {
+    let format: InputFormat
+    if let fixed = settings.format {
+        format = fixed
+    } else {
+        let detected = sample.withUnsafeBufferPointer {
+            FormatDetector.detect($0, from: 0, to: $0.count, json: engine.json)
         }
+        format = detected.format
+        logger.notice(
+            "format \(format.name) (detected: \(detected.matched) of the first \(detected.sampled) lines match)",
+            metadata: ["input": "\(settings.name)"]
+        )
+    }
     let processor = LineProcessor(
         format: format,
         anonymizer: anonymizer,

@@ -453,29 +453,20 @@ final class InputTracker {
         return Int64(Date().timeIntervalSince1970 * 1e9) - probe.mtime > 2_000_000_000
     }
 
+    /// The input's processor, once its first file has bytes to detect the format from (when it is not given).
     private func makeProcessor(path: String) -> LineProcessor? {
-        let format: InputFormat
-        if let fixed = settings.format {
-            format = fixed
-        } else {
+        var sample: [UInt8] = []
+        if settings.format == nil {
             guard let head = Fingerprints.head(of: path, count: 64 * 1024), !head.bytes.isEmpty else { return nil }
-            let detected = head.bytes.withUnsafeBufferPointer {
-                FormatDetector.detect($0, from: 0, to: $0.count, json: engine.json)
-            }
-            format = detected.format
-            logger.notice(
-                "format \(format.name) (detected: \(detected.matched) of the first \(detected.sampled) lines match)",
-                metadata: ["input": "\(settings.name)"]
-            )
+            sample = head.bytes
         }
-        let processor = LineProcessor(
-            format: format,
+        return LogonymIO.makeProcessor(
+            for: settings,
+            engine: engine,
             anonymizer: anonymizer,
-            outputFormat: engine.outputFormat,
-            unparsablePolicy: engine.unparsablePolicy
+            sample: sample,
+            logger: logger
         )
-        processor.tracksTime = true
-        return processor
     }
 
     // MARK: Committing

@@ -166,14 +166,20 @@ final class MessageInput: EngineInput {
     }
 
     private func handle(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
-        let lines = processorFor(Array(b[start..<end]))
+        let lines = processor ?? processorFor(Array(b[start..<end]))
         let router = LineRouter(processor: lines, segments: segments, window: engine.window, state: routing)
         if end - start > engine.maxLineBytes { router.longLine(b, start, end) } else { router.line(b, start, end) }
     }
 
     private func processorFor(_ sample: [UInt8]) -> LineProcessor {
         if let processor { return processor }
-        let created = makeProcessor(for: settings, engine: engine, anonymizer: anonymizer, sample: sample)
+        let created = makeProcessor(
+            for: settings,
+            engine: engine,
+            anonymizer: anonymizer,
+            sample: sample,
+            logger: logger
+        )
         processor = created
         return created
     }

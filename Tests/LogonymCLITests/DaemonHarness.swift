@@ -38,7 +38,7 @@ final class DaemonHarness: @unchecked Sendable {
 
             """
         try text.write(toFile: config, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
     }
 
     var log: String { root + "/logs/access.log" }

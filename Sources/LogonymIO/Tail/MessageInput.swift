@@ -63,7 +63,7 @@ final class MessageInput: EngineInput {
             receiver = DatagramReceiver(descriptors: descriptors, limit: 64 << 20)
             receiver?.start()
         case .pipe:
-            fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK)
             descriptors = [0]
         case .files:
             preconditionFailure("file inputs are followed by InputTracker")

@@ -56,6 +56,17 @@ final class SegmentSet {
         self.compressionLevel = compressionLevel
     }
 
+    /// The segments of `input` as the engine's settings say (directory, window, compression).
+    convenience init(input: String, engine: EngineSettings) {
+        self.init(
+            input: input,
+            outputDirectory: engine.outputDirectory,
+            window: engine.window,
+            compress: engine.compress,
+            compressionLevel: engine.compressionLevel
+        )
+    }
+
     /// Bytes waiting to be written.
     var pendingBytes: Int { open.values.reduce(0) { $0 + $1.pending.count } }
 

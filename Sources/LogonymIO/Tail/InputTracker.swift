@@ -49,13 +49,7 @@ final class InputTracker {
         self.fingerprints = Fingerprints(key: store.fingerprintKey)
         self.anonymizer = anonymizer
         self.logger = logger
-        self.segments = SegmentSet(
-            input: settings.name,
-            outputDirectory: engine.outputDirectory,
-            window: engine.window,
-            compress: engine.compress,
-            compressionLevel: engine.compressionLevel
-        )
+        self.segments = SegmentSet(input: settings.name, engine: engine)
     }
 
     var lineCounters: RunCounters { processor?.counters ?? RunCounters() }

@@ -47,13 +47,7 @@ final class MessageInput: EngineInput {
         self.engine = engine
         self.anonymizer = anonymizer
         self.logger = logger
-        segments = SegmentSet(
-            input: settings.name,
-            outputDirectory: engine.outputDirectory,
-            window: engine.window,
-            compress: engine.compress,
-            compressionLevel: engine.compressionLevel
-        )
+        segments = SegmentSet(input: settings.name, engine: engine)
         switch settings.source {
         case .syslog(let socket, let udp, let mode):
             if let socket { try bindUnix(socket, mode: mode) }

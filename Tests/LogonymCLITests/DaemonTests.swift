@@ -116,3 +116,44 @@ struct DaemonTests {
         #expect(output == (try DaemonHarness.reference(Array(lines[0...1]))))
     }
 }
+
+@Suite(.serialized)
+struct DeletedFileTests {
+    /// A file deleted while it is being followed is read to its end through the open descriptor, then the new file.
+    @Test func aFileDeletedWhileFollowedIsReadToItsEnd() async throws {
+        let harness = try DaemonHarness(compress: false)
+        defer { harness.cleanup() }
+        let lines = generatedLines(3000)
+        func append(_ range: Range<Int>, to path: String) {
+            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+            var bytes: [UInt8] = []
+            for line in lines[range] {
+                bytes += line
+                bytes.append(0x0A)
+            }
+            bytes.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        try harness.start()
+        append(0..<1000, to: harness.log)
+        for _ in 0..<50 where try harness.output().filter({ $0 == 0x0A }).count < 1000 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // Keep the file open for writing, as a web server would, and delete it: what is written after the
+        // deletion can only be read through logonym's own descriptor.
+        let fd = open(harness.log, O_WRONLY | O_APPEND)
+        unlink(harness.log)
+        var late: [UInt8] = []
+        for line in lines[1000..<2000] {
+            late += line
+            late.append(0x0A)
+        }
+        late.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        append(2000..<3000, to: harness.log)  // a new file at the same path
+        try await Task.sleep(for: .milliseconds(3500))
+        #expect(harness.stop() == 0)
+        let output = try harness.output()
+        #expect(output == (try DaemonHarness.reference(lines)), "every line once, in order, across the deletion")
+    }
+}

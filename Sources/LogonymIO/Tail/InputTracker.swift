@@ -465,6 +465,14 @@ final class InputTracker {
 
     // MARK: Committing
 
+    /// Bytes in the files beyond what was read (plain files; a compressed copy counts as read when opened).
+    var backlogBytes: Int64 {
+        files.reduce(0) { total, file in
+            guard !file.isGzip, let size = file.probe?.size else { return total }
+            return total + max(0, size - file.readPosition)
+        }
+    }
+
     /// Whether every file is at its current end.
     var isIdle: Bool { files.allSatisfy(\.atEnd) }
 

@@ -85,6 +85,11 @@ public final class TailEngine {
     /// Whether every file of every input was read to its current end.
     public var isIdle: Bool { trackers.allSatisfy(\.isIdle) }
 
+    /// Bytes written to followed files that are not read yet (the daemon's lag, in bytes).
+    public var backlogBytes: Int64 {
+        trackers.reduce(0) { $0 + (($1 as? InputTracker)?.backlogBytes ?? 0) }
+    }
+
     /// Whether every stream input (`logonym pipe`) reached its end.
     public var streamsEnded: Bool {
         trackers.allSatisfy { ($0 as? MessageInput)?.streamEnded ?? true }

@@ -79,7 +79,9 @@ final class TailService: Service, Sendable {
                 let lines = engine.counters.linesRead
                 let seconds = BatchRunner.seconds(now - lastStatus)
                 let rate = Int(Double(lines - linesAtStatus) / seconds)
-                notifier.send("STATUS=\(rate) lines/s, lag \(engine.isIdle ? "none" : "catching up"), \(lines) lines")
+                notifier.send(
+                    "STATUS=\(rate) lines/s, lag \(engine.backlogBytes) bytes unread, \(lines) lines since start"
+                )
                 linesAtStatus = lines
                 lastStatus = now
             }

@@ -15,7 +15,7 @@ protocol EngineInput: AnyObject {
     func scan()
     func read(budget: Int, scratch: UnsafeMutableRawBufferPointer) throws -> Int
     func takeCommit(into commit: inout StateStore.Commit)
-    func committed(ids: [Int64?], count: Int)
+    func committed(ids: [Int64?])
 }
 
 extension InputTracker: EngineInput {

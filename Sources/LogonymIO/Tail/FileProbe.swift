@@ -64,6 +64,13 @@ struct Fingerprints {
         HMACPseudonym.hmacSHA256(key: key, message: Array(bytes))
     }
 
+    /// The fingerprint of the first `length` decoded bytes of the file at `path`: `nil` when it cannot be read,
+    /// empty (matching no fingerprint) when it is shorter than `length`.
+    func fingerprint(of path: String, length: Int) -> [UInt8]? {
+        guard let head = Self.head(of: path, count: length) else { return nil }
+        return head.bytes.count == length ? hash(head.bytes[...]) : []
+    }
+
     /// The first `count` decoded bytes of a file (plain or gzip), or fewer if it is shorter.
     static func head(of path: String, count: Int) -> (bytes: [UInt8], isGzip: Bool)? {
         guard let source = try? InputOpener.open(path) else { return nil }
@@ -82,9 +89,15 @@ struct Fingerprints {
         return (bytes, source.isGzip)
     }
 
-    /// The decoded bytes `from..<to` of a file (plain or gzip), if it has them.
+    /// The decoded bytes `from..<to` of a file (plain or gzip), if it has them. A plain file is read at the range
+    /// itself; only gzip has to be inflated from its start.
     static func bytes(of path: String, from: Int64, to: Int64) -> [UInt8]? {
         guard to >= from, let source = try? InputOpener.open(path) else { return nil }
+        if !source.isGzip, let plain = source as? PrefixedByteSource {
+            var out = [UInt8](repeating: 0, count: Int(to - from))
+            let n = out.withUnsafeMutableBytes { pread(plain.source.fd, $0.baseAddress, $0.count, off_t(from)) }
+            return n == out.count ? out : nil
+        }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { buffer.deallocate() }
         var position: Int64 = 0

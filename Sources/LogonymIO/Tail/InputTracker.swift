@@ -158,22 +158,14 @@ final class InputTracker {
 
     /// Whether the file at `path` has the fingerprint of a file already read to its end.
     private func isDone(_ path: String) -> Bool {
-        for (length, known) in doneFingerprints {
-            guard let head = Fingerprints.head(of: path, count: length), head.bytes.count == length else { continue }
-            if known.contains(fingerprints.hash(head.bytes[...])) { return true }
+        doneFingerprints.contains { length, known in
+            fingerprints.fingerprint(of: path, length: length).map(known.contains) ?? false
         }
-        return false
     }
 
     /// Whether the file at `path` has the fingerprint of a file being read (e.g. its compressed copy).
     private func isBeingRead(_ path: String) -> Bool {
-        for file in files where file.record.fingerprintLength > 0 {
-            guard let head = Fingerprints.head(of: path, count: file.record.fingerprintLength),
-                head.bytes.count == file.record.fingerprintLength
-            else { continue }
-            if fingerprints.hash(head.bytes[...]) == file.record.fingerprint { return true }
-        }
-        return false
+        files.contains { hasFingerprint(path, of: $0.record) }
     }
 
     /// Finds a committed file: at its path with the same inode, or anywhere in its chain (renamed or compressed)
@@ -190,12 +182,7 @@ final class InputTracker {
             guard let probe = FileProbe.path(path), probe.isRegular else { continue }
             let sameInode = probe.dev == record.dev && probe.ino == record.ino
             if record.fingerprintLength == 0 && !sameInode { continue }
-            if record.fingerprintLength > 0 {
-                guard let head = Fingerprints.head(of: path, count: record.fingerprintLength),
-                    head.bytes.count == record.fingerprintLength,
-                    fingerprints.hash(head.bytes[...]) == record.fingerprint
-                else { continue }
-            }
+            if record.fingerprintLength > 0 && !hasFingerprint(path, of: record) { continue }
             let from = max(0, record.offset - Int64(Fingerprints.tailLength))
             guard let before = Fingerprints.bytes(of: path, from: from, to: record.offset),
                 fingerprints.hash(before[...]) == record.tail
@@ -296,11 +283,17 @@ final class InputTracker {
         return from + Int64(newline) + 1
     }
 
-    /// Whether the file still starts with the bytes it was fingerprinted with.
+    /// Whether the file still starts with the bytes it was fingerprinted with (true when it cannot be read now).
     private func headMatches(_ file: TailedFile, path: String) -> Bool {
         let length = file.record.fingerprintLength
-        guard length > 0, let head = Fingerprints.head(of: path, count: length) else { return true }
-        return head.bytes.count == length && fingerprints.hash(head.bytes[...]) == file.record.fingerprint
+        guard length > 0, let current = fingerprints.fingerprint(of: path, length: length) else { return true }
+        return current == file.record.fingerprint
+    }
+
+    /// Whether the file at `path` starts with the bytes `record` was fingerprinted with.
+    private func hasFingerprint(_ path: String, of record: StateStore.FileRecord) -> Bool {
+        record.fingerprintLength > 0
+            && fingerprints.fingerprint(of: path, length: record.fingerprintLength) == record.fingerprint
     }
 
     /// A short file's fingerprint grows with it, up to ``Fingerprints/headLength`` bytes.
@@ -318,23 +311,15 @@ final class InputTracker {
     /// cannot be recovered: that window is recorded as a possible loss.
     private func handleTruncation(_ file: TailedFile, size: Int64) {
         let committed = file.record.offset
-        var copyPath: String?
-        var recovered = true
-        if file.record.fingerprintLength > 0 {
-            for path in Glob.siblings(of: file.record.chain) {
-                guard let probe = FileProbe.path(path), probe.isRegular, probe.size >= committed,
-                    !files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }),
-                    let head = Fingerprints.head(of: path, count: file.record.fingerprintLength),
-                    head.bytes.count == file.record.fingerprintLength,
-                    fingerprints.hash(head.bytes[...]) == file.record.fingerprint
-                else { continue }
-                copyPath = path
-                break
-            }
-        }
-        if copyPath == nil { recovered = false }
-        if let found = copyPath, let probe = FileProbe.path(found) {
-            let copyPath = found
+        let copy = Glob.siblings(of: file.record.chain).lazy.compactMap { path -> (String, FileProbe)? in
+            guard let probe = FileProbe.path(path), probe.isRegular, probe.size >= committed,
+                !self.files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }),
+                self.hasFingerprint(path, of: file.record)
+            else { return nil }
+            return (path, probe)
+        }.first
+        var recovered = false
+        if let (copyPath, probe) = copy {
             var copy = file.record
             copy.id = nil
             copy.dev = probe.dev
@@ -352,9 +337,9 @@ final class InputTracker {
                 losses.append(
                     (settings.name, file.record.path, probe.size, nil, "copytruncate: written after the copy was taken")
                 )
+                recovered = true
             } catch {
                 logger.error("cannot open \(copyPath): \(error.message)", metadata: ["input": "\(settings.name)"])
-                recovered = false
             }
         }
         if !recovered {
@@ -496,7 +481,7 @@ final class InputTracker {
     }
 
     /// After the commit: new rows got ids; dirty flags are cleared.
-    func committed(ids: [Int64?], count: Int) {
+    func committed(ids: [Int64?]) {
         var position = 0
         for file in files where file.dirty {
             if let id = ids[position] { file.record.id = id }

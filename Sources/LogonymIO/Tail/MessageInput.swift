@@ -76,7 +76,7 @@ final class MessageInput: EngineInput {
     }
     func scan() {}
     func takeCommit(into commit: inout StateStore.Commit) {}
-    func committed(ids: [Int64?], count: Int) {}
+    func committed(ids: [Int64?]) {}
 
     func read(budget: Int, scratch: UnsafeMutableRawBufferPointer) throws -> Int {
         var total = 0

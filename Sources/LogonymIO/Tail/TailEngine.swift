@@ -12,9 +12,6 @@ public final class TailEngine {
     private let scratch: UnsafeMutableRawBufferPointer
     private var lastCommit = ContinuousClock.now
     private var lastScan = ContinuousClock.now - .seconds(10)
-    /// Lines read and bytes read since start, for STATUS= and the benchmarks.
-    public private(set) var bytesRead = 0
-    public private(set) var commits = 0
 
     /// Opens the state database and recovers: segments cut back to their committed lengths, files found again.
     public init(settings: EngineSettings, logger: Logger) throws {
@@ -74,7 +71,6 @@ public final class TailEngine {
                 tracker.segments.closeWindows(before: tracker.watermark, grace: settings.closeGraceSeconds)
             }
         }
-        bytesRead += read
         let pending = trackers.reduce(0) { $0 + $1.segments.pendingBytes }
         if ContinuousClock.now - lastCommit >= .seconds(1) || pending > 8 << 20 {
             try commit()
@@ -109,9 +105,8 @@ public final class TailEngine {
         guard !commit.files.isEmpty || !commit.segments.isEmpty || !commit.losses.isEmpty else { return }
         let ids = try store.commit(commit)
         for (tracker, range) in zip(trackers, ranges) {
-            tracker.committed(ids: Array(ids[range]), count: range.count)
+            tracker.committed(ids: Array(ids[range]))
         }
-        commits += 1
     }
 
     /// The final commit; descriptors are closed, segments stay open for the next start.

@@ -14,7 +14,14 @@ final class DaemonHarness: @unchecked Sendable {
     var process: Process?
     let input = "web"
 
-    init(extraConfig: String = "", extraInputs: String = "", compress: Bool = true, window: String = "1h") throws {
+    init(
+        extraConfig: String = "",
+        extraInputs: String = "",
+        compress: Bool = true,
+        window: String = "1h",
+        method: String = "truncate",
+        retention: String = "output = \"off\""
+    ) throws {
         root = NSTemporaryDirectory() + "logonym-daemon-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root + "/logs", withIntermediateDirectories: true)
         config = root + "/logonym.toml"
@@ -26,7 +33,9 @@ final class DaemonHarness: @unchecked Sendable {
             window = "\(window)"
             compress = \(compress)
             [anonymize]
-            method = "truncate"
+            method = "\(method)"
+            [retention]
+            \(retention)
             [daemon]
             poll_interval = "50ms"
             \(extraConfig)

@@ -1,5 +1,5 @@
 /// How client addresses are replaced.
-public enum AnonymizationMethod: String, CaseIterable, Sendable {
+public enum AnonymizationMethod: String, CaseIterable, Sendable, Codable {
     /// Zero the host bits (keep a prefix).
     case truncate
     /// Keyed HMAC-SHA256 pseudonym, written back as an address of the same family (construction v1).

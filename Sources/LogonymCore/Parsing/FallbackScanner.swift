@@ -19,6 +19,26 @@ public enum FallbackScanner: Sendable {
     ) -> Int {
         var found = 0
         var copied = start
+        forEachAddress(bytes, from: start, to: end) { field in
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<field.range.lowerBound]))
+            counters.countAddress(field.address)
+            anonymizer.writePseudonym(of: field, into: &out)
+            copied = field.range.upperBound
+            found &+= 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<end]))
+        counters.scannerAddresses &+= found
+        return found
+    }
+
+    /// Calls `body` with every address-looking token in `bytes[start..<end]`, in order (the tokens ``scrub`` would
+    /// replace). `forget` uses it to find the lines that hold one pseudonym.
+    public static func forEachAddress(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        to end: Int,
+        _ body: (AddressField) -> Void
+    ) {
         var i = start
         while i < end {
             guard isRunByte(bytes[i]) else {
@@ -33,19 +53,13 @@ public enum FallbackScanner: Sendable {
                 j &+= 1
             }
             if colons >= 2, let (address, range) = v6Token(bytes, from: i, to: j) {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<range.lowerBound]))
-                replace(AddressField(address: address, range: range), anonymizer, &counters, &out)
-                copied = range.upperBound
-                found &+= 1
+                body(AddressField(address: address, range: range))
             } else if dots >= 3 {
                 var p = i
                 while p < j {
                     let startsNumber = isDigit(bytes[p]) && (p == i || !isDigit(bytes[p - 1]))
                     if startsNumber, let (value, quadEnd) = quad(bytes, from: p, to: j) {
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<p]))
-                        replace(AddressField(address: .v4(value), range: p..<quadEnd), anonymizer, &counters, &out)
-                        copied = quadEnd
-                        found &+= 1
+                        body(AddressField(address: .v4(value), range: p..<quadEnd))
                         p = quadEnd
                     } else {
                         p &+= 1
@@ -54,9 +68,6 @@ public enum FallbackScanner: Sendable {
             }
             i = j
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<end]))
-        counters.scannerAddresses &+= found
-        return found
     }
 
     /// Where a long line may be cut into pieces without cutting an address-looking token: just after the last
@@ -77,16 +88,6 @@ public enum FallbackScanner: Sendable {
 
     @inlinable
     static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-
-    private static func replace(
-        _ field: AddressField,
-        _ anonymizer: Anonymizer,
-        _ counters: inout RunCounters,
-        _ out: inout [UInt8]
-    ) {
-        counters.countAddress(field.address)
-        anonymizer.writePseudonym(of: field, into: &out)
-    }
 
     /// The run as an IPv6 address, allowing for trailing punctuation (`2001:db8::1.` at the end of a sentence,
     /// `…::1:` before a port-less colon) and for hex letters glued to its front (`cafe2001:db8::1`).

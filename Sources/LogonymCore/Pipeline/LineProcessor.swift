@@ -16,27 +16,36 @@ public final class LineProcessor {
     /// The counters in raw memory, so that per-line increments cost no exclusivity checks.
     let tally: UnsafeMutablePointer<RunCounters>
 
-    let anonymizer: Anonymizer
+    /// The anonymizer of the current line's window (or of the whole run, without windows).
+    private(set) var anonymizer: Anonymizer
     let fieldMatch: FieldMatch
     let jsonMatch = JSONMatch()
     /// The text format's address variables in line order, and whether each is a forwarded-for list.
     let addressVariables: [(index: Int, isList: Bool)]
     var scratch: [UInt8] = []
-    var longLineDropped = false
-    /// Whether ``lastLineTime`` is looked up for every parsed line (the daemon routes lines into time windows).
-    public var tracksTime = false
-    /// The timestamp of the last line processed, when it parsed and had one (and ``tracksTime`` is on).
+    var longLineDrop: DropReason?
+    /// Per-window anonymizers: each line is assigned to the window of its own time (else the window of the line
+    /// before it) and anonymized with that window's key. `nil` for one anonymizer over the whole run.
+    public let windows: (any WindowAnonymizers)?
+    /// The timestamp of the last line processed, when it parsed and had one (with ``windows`` only).
     public private(set) var lastLineTime: Int64?
+    /// The window start of the last line processed (with ``windows`` only).
+    public private(set) var lastWindowStart: Int64?
+    private var activeWindow: Int64?
+    private var activeAnonymizer: Anonymizer?
+    private var seenGeneration = -1
     private var timeCache = (text: [UInt8](), seconds: Int64(0))
 
     public init(
         format: InputFormat,
         anonymizer: Anonymizer,
         outputFormat: OutputFormat = .same,
-        unparsablePolicy: UnparsablePolicy = .scrub
+        unparsablePolicy: UnparsablePolicy = .scrub,
+        windows: (any WindowAnonymizers)? = nil
     ) {
         self.format = format
         self.anonymizer = anonymizer
+        self.windows = windows
         self.outputFormat = outputFormat
         self.unparsablePolicy = unparsablePolicy
         switch format {
@@ -58,6 +67,24 @@ public final class LineProcessor {
         tally.initialize(to: RunCounters())
     }
 
+    /// Creates a processor that anonymizes each line with the anonymizer of its window.
+    public convenience init(
+        format: InputFormat,
+        windows: any WindowAnonymizers,
+        outputFormat: OutputFormat = .same,
+        unparsablePolicy: UnparsablePolicy = .scrub
+    ) {
+        // Replaced before the first address is written; it keeps no bit of an address, should that ever fail.
+        let placeholder = Anonymizer(method: .truncate, prefixes: TruncationPrefixes(ipv4: 0, ipv6: 0))
+        self.init(
+            format: format,
+            anonymizer: placeholder,
+            outputFormat: outputFormat,
+            unparsablePolicy: unparsablePolicy,
+            windows: windows
+        )
+    }
+
     deinit {
         tally.deinitialize(count: 1)
         tally.deallocate()
@@ -71,7 +98,10 @@ public final class LineProcessor {
         switch format {
         case .text(let logFormat):
             if logFormat.match(b, from: start, to: end, into: fieldMatch) {
-                if tracksTime { lastLineTime = lineTime(logFormat, b) }
+                if windows != nil {
+                    lastLineTime = lineTime(logFormat, b)
+                    guard enterWindow(of: lastLineTime) else { return drop(.expired) }
+                }
                 if outputFormat == .same {
                     rewriteText(b, start, end, into: &out)
                 } else {
@@ -82,7 +112,10 @@ public final class LineProcessor {
             }
         case .json(let jsonFormat):
             if jsonFormat.scan(b, from: start, to: end, into: jsonMatch) {
-                if tracksTime { lastLineTime = jsonLineTime(b) }
+                if windows != nil {
+                    lastLineTime = jsonLineTime(b)
+                    guard enterWindow(of: lastLineTime) else { return drop(.expired) }
+                }
                 if outputFormat == .same {
                     rewriteJSON(b, start, end, into: &out)
                 } else {
@@ -93,10 +126,8 @@ public final class LineProcessor {
             }
         }
         tally.pointee.unparsable &+= 1
-        guard unparsablePolicy == .scrub else {
-            tally.pointee.dropped[.unparsable, default: 0] += 1
-            return
-        }
+        guard unparsablePolicy == .scrub else { return drop(.unparsable) }
+        if windows != nil && !enterWindow(of: nil) { return drop(.expired) }
         openScrubbedLine(into: &out)
         writeScrubbed(b, from: start, to: end, into: &out)
         closeScrubbedLine(into: &out)
@@ -108,8 +139,9 @@ public final class LineProcessor {
     public func beginLongLine(into out: inout [UInt8]) {
         tally.pointee.linesRead &+= 1
         tally.pointee.tooLong &+= 1
-        longLineDropped = unparsablePolicy == .drop
-        if !longLineDropped { openScrubbedLine(into: &out) }
+        longLineDrop = unparsablePolicy == .drop ? .tooLong : nil
+        if longLineDrop == nil && windows != nil && !enterWindow(of: nil) { longLineDrop = .expired }
+        if longLineDrop == nil { openScrubbedLine(into: &out) }
     }
 
     /// Scrubs one piece of a long line. The caller cuts pieces at ``FallbackScanner/safeCut(_:from:to:)``.
@@ -119,13 +151,13 @@ public final class LineProcessor {
         to end: Int,
         into out: inout [UInt8]
     ) {
-        if !longLineDropped { writeScrubbed(b, from: start, to: end, into: &out) }
+        if longLineDrop == nil { writeScrubbed(b, from: start, to: end, into: &out) }
     }
 
     /// Ends a long line.
     public func endLongLine(into out: inout [UInt8]) {
-        if longLineDropped {
-            tally.pointee.dropped[.tooLong, default: 0] += 1
+        if let longLineDrop {
+            drop(longLineDrop)
         } else {
             closeScrubbedLine(into: &out)
         }
@@ -136,6 +168,26 @@ public final class LineProcessor {
         tally.pointee.linesRead &+= 1
         if reason == .tooLong { tally.pointee.tooLong &+= 1 }
         tally.pointee.dropped[reason, default: 0] += 1
+    }
+
+    private func drop(_ reason: DropReason) {
+        tally.pointee.dropped[reason, default: 0] += 1
+    }
+
+    /// Selects the anonymizer of the window of a line at `time` (else of the line before, else the current
+    /// window); `false` when that window is past retention.
+    @inline(__always)
+    private func enterWindow(of time: Int64?) -> Bool {
+        let windows = self.windows!
+        let start = time.map { windows.window.start(of: $0) } ?? lastWindowStart ?? windows.currentWindowStart()
+        lastWindowStart = start
+        if start != activeWindow || windows.generation != seenGeneration {
+            seenGeneration = windows.generation
+            activeWindow = start
+            activeAnonymizer = windows.anonymizer(forWindowStarting: start)
+            if let activeAnonymizer { anonymizer = activeAnonymizer }
+        }
+        return activeAnonymizer != nil
     }
 
     // MARK: Lines scrubbed by the fallback scanner

@@ -6,6 +6,8 @@ public enum DropReason: String, CaseIterable, Sendable, Codable {
     case tooLong = "too_long"
     /// A syslog message arrived while logonym's receive queue was full.
     case overflow
+    /// The line's window was already past output retention when it arrived.
+    case expired
 }
 
 /// What a run did, line by line; summed over inputs. Never holds an address.

@@ -201,6 +201,17 @@ final class SegmentSet {
         return records
     }
 
+    /// An open segment that `forget` rewrote (after a commit, so nothing is pending): continue it in its new file
+    /// at its new length.
+    func replaced(_ record: StateStore.SegmentRecord) {
+        guard let segment = open[record.windowStart], segment.path == record.path else { return }
+        precondition(segment.pending.isEmpty, "a segment is rewritten only after a commit")
+        if segment.fd >= 0 { close(segment.fd) }
+        segment.fd = -1
+        segment.length = record.length
+        segment.lines = record.lines
+    }
+
     /// Closes every descriptor (segments stay open in the database, to be continued after a restart).
     func closeFiles() {
         for segment in open.values where segment.fd >= 0 {

@@ -69,6 +69,7 @@ public final class StateStore: @unchecked Sendable {
             for i in key.indices { key[i] = UInt8.random(in: 0...255, using: &generator) }
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('fingerprint_key', ?)", arguments: [Data(key)])
         }
+        Self.registerMaintenanceTables(in: &migrator)
         try migrator.migrate(pool)
         fingerprintKey = try pool.read { db in
             let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint_key'")
@@ -198,18 +199,20 @@ public final class StateStore: @unchecked Sendable {
                     sql: "SELECT * FROM segments WHERE input = ? ORDER BY window_start, part",
                     arguments: [input]
                 )
-            return rows.map {
-                SegmentRecord(
-                    path: $0["path"],
-                    input: $0["input"],
-                    windowStart: $0["window_start"],
-                    part: $0["part"],
-                    length: $0["length"],
-                    lines: $0["lines"],
-                    open: ($0["open"] as Int) != 0
-                )
-            }
+            return rows.map(Self.segment)
         }
+    }
+
+    static func segment(_ row: Row) -> SegmentRecord {
+        SegmentRecord(
+            path: row["path"],
+            input: row["input"],
+            windowStart: row["window_start"],
+            part: row["part"],
+            length: row["length"],
+            lines: row["lines"],
+            open: (row["open"] as Int) != 0
+        )
     }
 
     // MARK: Commit

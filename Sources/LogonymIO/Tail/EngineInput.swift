@@ -27,7 +27,7 @@ extension InputTracker: EngineInput {
 func makeProcessor(
     for settings: InputSettings,
     engine: EngineSettings,
-    anonymizer: Anonymizer,
+    windows: any WindowAnonymizers,
     sample: [UInt8],
     logger: Logger
 ) -> LineProcessor {
@@ -44,12 +44,10 @@ func makeProcessor(
             metadata: ["input": "\(settings.name)"]
         )
     }
-    let processor = LineProcessor(
+    return LineProcessor(
         format: format,
-        anonymizer: anonymizer,
+        windows: windows,
         outputFormat: engine.outputFormat,
         unparsablePolicy: engine.unparsablePolicy
     )
-    processor.tracksTime = true
-    return processor
 }

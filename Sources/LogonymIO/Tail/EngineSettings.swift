@@ -48,7 +48,11 @@ public struct EngineSettings: Sendable {
     public var compressionLevel: Int32
     public var method: AnonymizationMethod
     public var prefixes: TruncationPrefixes
-    public var key: PseudonymKey?
+    /// Where window keys come from.
+    public var keyMode: KeyMode
+    /// What retention sweeps delete; the daemon runs one every ``sweepInterval``.
+    public var retention: RetentionPolicy = RetentionPolicy()
+    public var sweepInterval: Duration = .seconds(300)
     public var outputFormat: OutputFormat
     public var unparsablePolicy: UnparsablePolicy
     public var maxLineBytes: Int
@@ -67,7 +71,7 @@ public struct EngineSettings: Sendable {
         compressionLevel: Int32 = 6,
         method: AnonymizationMethod,
         prefixes: TruncationPrefixes,
-        key: PseudonymKey?,
+        keyMode: KeyMode,
         outputFormat: OutputFormat = .same,
         unparsablePolicy: UnparsablePolicy = .scrub,
         maxLineBytes: Int = 64 * 1024,
@@ -81,7 +85,7 @@ public struct EngineSettings: Sendable {
         self.compressionLevel = compressionLevel
         self.method = method
         self.prefixes = prefixes
-        self.key = key
+        self.keyMode = keyMode
         self.outputFormat = outputFormat
         self.unparsablePolicy = unparsablePolicy
         self.maxLineBytes = maxLineBytes

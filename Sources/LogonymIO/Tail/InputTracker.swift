@@ -17,7 +17,7 @@ final class InputTracker {
     let store: StateStore
     let fingerprints: Fingerprints
     let segments: SegmentSet
-    let anonymizer: Anonymizer
+    let windows: any WindowAnonymizers
     let logger: Logger
     private(set) var processor: LineProcessor?
     /// Files being read, oldest first.
@@ -40,14 +40,14 @@ final class InputTracker {
         settings: InputSettings,
         engine: EngineSettings,
         store: StateStore,
-        anonymizer: Anonymizer,
+        windows: any WindowAnonymizers,
         logger: Logger
     ) {
         self.settings = settings
         self.engine = engine
         self.store = store
         self.fingerprints = Fingerprints(key: store.fingerprintKey)
-        self.anonymizer = anonymizer
+        self.windows = windows
         self.logger = logger
         self.segments = SegmentSet(input: settings.name, engine: engine)
     }
@@ -376,7 +376,7 @@ final class InputTracker {
             let lines = processor!
             let n: Int
             do {
-                let router = LineRouter(processor: lines, segments: segments, window: engine.window, state: routing)
+                let router = LineRouter(processor: lines, segments: segments, state: routing)
                 n = try file.read(
                     budget: budget - total,
                     scratch: scratch,
@@ -442,7 +442,7 @@ final class InputTracker {
         return LogonymIO.makeProcessor(
             for: settings,
             engine: engine,
-            anonymizer: anonymizer,
+            windows: windows,
             sample: sample,
             logger: logger
         )

@@ -15,7 +15,7 @@ final class MessageInput: EngineInput {
     let settings: InputSettings
     let engine: EngineSettings
     let segments: SegmentSet
-    let anonymizer: Anonymizer
+    let windows: any WindowAnonymizers
     let logger: Logger
     let routing = RoutingState()
     private var processor: LineProcessor?
@@ -39,13 +39,13 @@ final class MessageInput: EngineInput {
         settings: InputSettings,
         engine: EngineSettings,
         store: StateStore,
-        anonymizer: Anonymizer,
+        windows: any WindowAnonymizers,
         logger: Logger
     ) throws {
         self.store = store
         self.settings = settings
         self.engine = engine
-        self.anonymizer = anonymizer
+        self.windows = windows
         self.logger = logger
         segments = SegmentSet(input: settings.name, engine: engine)
         switch settings.source {
@@ -161,7 +161,7 @@ final class MessageInput: EngineInput {
 
     private func handle(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
         let lines = processor ?? processorFor(Array(b[start..<end]))
-        let router = LineRouter(processor: lines, segments: segments, window: engine.window, state: routing)
+        let router = LineRouter(processor: lines, segments: segments, state: routing)
         if end - start > engine.maxLineBytes { router.longLine(b, start, end) } else { router.line(b, start, end) }
     }
 
@@ -170,7 +170,7 @@ final class MessageInput: EngineInput {
         let created = makeProcessor(
             for: settings,
             engine: engine,
-            anonymizer: anonymizer,
+            windows: windows,
             sample: sample,
             logger: logger
         )

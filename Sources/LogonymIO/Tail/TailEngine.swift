@@ -7,20 +7,40 @@ public import LogonymCore
 public final class TailEngine {
     public let settings: EngineSettings
     public let store: StateStore
+    /// Keys, audit log, retention and erasure of the state directory.
+    public let maintenance: Maintenance
     let logger: Logger
     let trackers: [any EngineInput]
     private let scratch: UnsafeMutableRawBufferPointer
     private var lastCommit = ContinuousClock.now
     private var lastScan = ContinuousClock.now - .seconds(10)
+    /// The `maintainer` lock when this engine serves sweeps and requests (the daemon), and its inputs' locks.
+    private var locks: [StateLock]
+    private let maintainer: Bool
+    var lastRequestCheck = ContinuousClock.now
+    var lastSweep: ContinuousClock.Instant
 
-    /// Opens the state database and recovers: segments cut back to their committed lengths, files found again.
-    public init(settings: EngineSettings, logger: Logger) throws {
+    /// Opens the state database and recovers: interrupted rewrites completed, segments cut back to their
+    /// committed lengths, files found again.
+    ///
+    /// - Parameter maintainer: whether this engine runs retention sweeps and serves `forget` and `retention`
+    ///   requests (the daemon); it then holds the state directory's `maintainer` lock.
+    public init(settings: EngineSettings, logger: Logger, maintainer: Bool = false) throws {
         self.settings = settings
         self.logger = logger
+        self.maintainer = maintainer
         try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
+        var locks: [StateLock] = []
+        let names = (maintainer ? ["maintainer"] : []) + settings.inputs.map { StateLock.inputLockName($0.name) }
+        for name in names {
+            locks.append(try StateLock.acquire(name, stateDirectory: settings.stateDirectory, timeout: .seconds(30)))
+        }
+        self.locks = locks
         store = try StateStore(directory: settings.stateDirectory)
-        let anonymizer = Anonymizer(method: settings.method, prefixes: settings.prefixes, key: settings.key)
+        try store.completeRewrites(window: settings.window)
+        maintenance = try Maintenance(settings: settings, store: store)
+        let windows = maintenance.ring
         let store = self.store
         trackers = try settings.inputs.map { input -> any EngineInput in
             if input.source == .files {
@@ -28,7 +48,7 @@ public final class TailEngine {
                     settings: input,
                     engine: settings,
                     store: store,
-                    anonymizer: anonymizer,
+                    windows: windows,
                     logger: logger
                 )
             }
@@ -36,11 +56,12 @@ public final class TailEngine {
                 settings: input,
                 engine: settings,
                 store: store,
-                anonymizer: anonymizer,
+                windows: windows,
                 logger: logger
             )
         }
         scratch = .allocate(byteCount: settings.holdLimit + 256 * 1024, alignment: 64)
+        lastSweep = ContinuousClock.now - settings.sweepInterval
         for tracker in trackers { try tracker.recover() }
         try commit()
     }
@@ -71,10 +92,12 @@ public final class TailEngine {
                 tracker.segments.closeWindows(before: tracker.watermark, grace: settings.closeGraceSeconds)
             }
         }
+        if let failure = maintenance.ring.failure { throw failure }
         let pending = trackers.reduce(0) { $0 + $1.segments.pendingBytes }
         if ContinuousClock.now - lastCommit >= .seconds(1) || pending > 8 << 20 {
             try commit()
         }
+        if maintainer { try maintain() }
         return read
     }
 
@@ -113,6 +136,7 @@ public final class TailEngine {
     public func shutdown() throws {
         try commit()
         for tracker in trackers { tracker.segments.closeFiles() }
+        locks.removeAll()
     }
 
     /// Counters of every input, summed.

@@ -63,14 +63,15 @@ struct ConfigFile {
     }
 
     static let knownKeys: [String: Set<String>] = [
-        "": ["state", "output", "anonymize", "daemon", "input"],
+        "": ["state", "output", "anonymize", "daemon", "retention", "input"],
         "state": ["dir"],
         "output": ["dir", "window", "compress", "compression_level", "format"],
         "anonymize": [
-            "method", "ipv4_prefix", "ipv6_prefix", "preset", "key_file", "on_unparsable", "max_line_bytes",
-            "json_address_keys",
+            "method", "ipv4_prefix", "ipv6_prefix", "preset", "key_mode", "key_file", "on_unparsable",
+            "max_line_bytes", "json_address_keys",
         ],
         "daemon": ["poll_interval", "close_grace"],
+        "retention": ["output", "raw_inputs", "keys", "audit", "sweep_interval"],
         "input": ["name", "type", "paths", "socket", "udp", "socket_mode", "format", "log_format", "start_at"],
     ]
 
@@ -80,7 +81,7 @@ struct ConfigFile {
         return file.resolve()
     }
 
-    private mutating func problem(_ key: String, _ line: Int?, _ message: String) {
+    mutating func problem(_ key: String, _ line: Int?, _ message: String) {
         problems.append(ConfigProblem(file: path, key: key, line: line, message: message))
     }
 
@@ -104,7 +105,12 @@ struct ConfigFile {
         let output = table(root, "output")
         let anonymize = table(root, "anonymize")
         let daemon = table(root, "daemon")
-        for (name, table) in [("state", state), ("output", output), ("anonymize", anonymize), ("daemon", daemon)] {
+        let retentionTable = table(root, "retention")
+        let sections = [
+            ("state", state), ("output", output), ("anonymize", anonymize), ("daemon", daemon),
+            ("retention", retentionTable),
+        ]
+        for (name, table) in sections {
             if let table { checkUnknown(table, section: name, prefix: name + ".") }
         }
 
@@ -151,31 +157,7 @@ struct ConfigFile {
                 problem("anonymize.ipv6_prefix", line, "must be 0 to 128, not \(bits)")
             }
         }
-        var key: PseudonymKey?
-        if let (keyPath, line) = string(anonymize, "anonymize.key_file") {
-            if method.needsKey {
-                do {
-                    key = try KeyFile.load(resolvePath(keyPath))
-                } catch {
-                    problem("anonymize.key_file", line, error.message)
-                }
-            }
-        } else if method.needsKey {
-            let credentials = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"].map { $0 + "/logonym.key" }
-            if let credentials, FileManager.default.fileExists(atPath: credentials) {
-                do {
-                    key = try KeyFile.load(credentials)
-                } catch {
-                    problem("anonymize.key_file", nil, error.message)
-                }
-            } else {
-                problem(
-                    "anonymize.key_file",
-                    anonymize?["method"]?.line,
-                    "method \(method.rawValue) needs a key: set key_file or pass the credential logonym.key"
-                )
-            }
-        }
+        let keyMode = resolveKeyMode(anonymize, method: method)
         let policy: UnparsablePolicy = choice(anonymize, "anonymize.on_unparsable") ?? .scrub
         var maxLine = 64 * 1024
         if let (value, line) = integer(anonymize, "anonymize.max_line_bytes") {
@@ -203,6 +185,7 @@ struct ConfigFile {
                 problem("daemon.close_grace", line, "'\(text)' is not a duration (e.g. \"5m\")")
             }
         }
+        let (retention, sweepInterval) = resolveRetention(retentionTable)
         let inputs = resolveInputs(root, json: json)
 
         guard problems.isEmpty, let stateDirectory, let outputDirectory else {
@@ -216,7 +199,7 @@ struct ConfigFile {
             compressionLevel: level,
             method: method,
             prefixes: prefixes,
-            key: key,
+            keyMode: keyMode,
             outputFormat: outputFormat,
             unparsablePolicy: policy,
             maxLineBytes: maxLine,
@@ -224,6 +207,8 @@ struct ConfigFile {
             inputs: inputs
         )
         engine.closeGraceSeconds = grace
+        engine.retention = retention
+        engine.sweepInterval = sweepInterval
         return .success(DaemonConfig(path: path, engine: engine, pollInterval: poll))
     }
 
@@ -332,7 +317,7 @@ struct ConfigFile {
         }
     }
 
-    private mutating func table(_ root: TOMLDocument.Table, _ name: String) -> TOMLDocument.Table? {
+    mutating func table(_ root: TOMLDocument.Table, _ name: String) -> TOMLDocument.Table? {
         guard let (value, line) = root[name] else { return nil }
         guard case .table(let table) = value else {
             problem(name, line, "must be a table ([\(name)]), not \(value.typeName)")
@@ -341,7 +326,7 @@ struct ConfigFile {
         return table
     }
 
-    private mutating func string(_ table: TOMLDocument.Table?, _ key: String) -> (String, Int)? {
+    mutating func string(_ table: TOMLDocument.Table?, _ key: String) -> (String, Int)? {
         guard let (value, line) = table?[String(key.split(separator: ".").last!)] else { return nil }
         guard case .string(let text) = value else {
             problem(key, line, "must be a string, not \(value.typeName)")
@@ -350,7 +335,7 @@ struct ConfigFile {
         return (text, line)
     }
 
-    private mutating func integer(_ table: TOMLDocument.Table?, _ key: String) -> (Int, Int)? {
+    mutating func integer(_ table: TOMLDocument.Table?, _ key: String) -> (Int, Int)? {
         guard let (value, line) = table?[String(key.split(separator: ".").last!)] else { return nil }
         guard case .integer(let number) = value else {
             problem(key, line, "must be an integer, not \(value.typeName)")
@@ -359,7 +344,7 @@ struct ConfigFile {
         return (number, line)
     }
 
-    private mutating func bool(_ table: TOMLDocument.Table?, _ key: String) -> Bool? {
+    mutating func bool(_ table: TOMLDocument.Table?, _ key: String) -> Bool? {
         guard let (value, line) = table?[String(key.split(separator: ".").last!)] else { return nil }
         guard case .bool(let flag) = value else {
             problem(key, line, "must be true or false, not \(value.typeName)")
@@ -368,7 +353,7 @@ struct ConfigFile {
         return flag
     }
 
-    private mutating func stringArray(_ table: TOMLDocument.Table?, _ key: String) -> [String]? {
+    mutating func stringArray(_ table: TOMLDocument.Table?, _ key: String) -> [String]? {
         guard let (value, line) = table?[String(key.split(separator: ".").last!)] else { return nil }
         guard case .array(let items) = value else {
             problem(key, line, "must be an array of strings, not \(value.typeName)")
@@ -385,7 +370,7 @@ struct ConfigFile {
         return strings
     }
 
-    private mutating func choice<T: RawRepresentable & CaseIterable>(_ table: TOMLDocument.Table?, _ key: String) -> T?
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ table: TOMLDocument.Table?, _ key: String) -> T?
     where T.RawValue == String {
         guard let (text, line) = string(table, key) else { return nil }
         guard let value = T(rawValue: text) else {
@@ -429,7 +414,7 @@ struct ConfigFile {
         return path
     }
 
-    private func resolvePath(_ text: String) -> String {
+    func resolvePath(_ text: String) -> String {
         text.hasPrefix("/") ? text : baseDirectory + "/" + text
     }
 

@@ -46,7 +46,9 @@ final class TailService: Service, Sendable {
 
     private func loop() async throws {
         var config = initial
-        var engine = try TailEngine(settings: config.engine, logger: logger)
+        let maintainer = !untilStreamEnds
+        var engine = try TailEngine(settings: config.engine, logger: logger, maintainer: maintainer)
+        if maintainer { try engine.maintenance.audit.record(AuditEvent("config_loaded", path: configPath)) }
         try engine.step()
         notifier.send("READY=1\nSTATUS=started")
         logger.info("ready", metadata: ["inputs": "\(config.engine.inputs.map(\.name))"])
@@ -61,7 +63,10 @@ final class TailService: Service, Sendable {
                 case .success(let reloaded):
                     try engine.shutdown()
                     config = reloaded
-                    engine = try TailEngine(settings: config.engine, logger: logger)
+                    engine = try TailEngine(settings: config.engine, logger: logger, maintainer: maintainer)
+                    if maintainer {
+                        try engine.maintenance.audit.record(AuditEvent("config_reloaded", path: configPath))
+                    }
                     logger.notice("configuration reloaded", metadata: ["config": "\(configPath)"])
                 case .failure(let problems):
                     for problem in problems.problems { logger.error("\(problem)") }

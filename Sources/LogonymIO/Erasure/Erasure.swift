@@ -1,0 +1,250 @@
+import Foundation
+import GRDB
+public import LogonymCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// What `forget` removes: per window that has output, the pseudonym the address had there, or that the window
+/// can no longer be linked (its key was destroyed). Holds pseudonyms only, never the address, so it can be handed
+/// to the daemon through the state database.
+public struct ErasurePlan: Codable, Sendable, Equatable {
+    /// A window whose key still exists, and the address's pseudonym in it (canonical text).
+    public struct Target: Codable, Sendable, Equatable {
+        public var windowStart: Int64
+        public var pseudonym: String
+    }
+
+    public var method: AnonymizationMethod
+    public var targets: [Target] = []
+    /// Names of windows with output whose key is gone.
+    public var unlinkable: [String] = []
+    /// The time range asked for, as given (for the audit log).
+    public var range: String?
+
+    /// The pseudonyms of `address` in every window with output in `[since, until)` (epoch seconds).
+    public static func make(
+        address: IPAddress,
+        since: Int64?,
+        until: Int64?,
+        store: StateStore,
+        ring: KeyRing
+    ) throws -> ErasurePlan {
+        var plan = ErasurePlan(method: ring.method)
+        guard ring.method != .truncate else { return plan }
+        let window = ring.window
+        let starts = Set(
+            try store.segments().map(\.windowStart).filter {
+                $0 + window.seconds > (since ?? .min) && $0 < (until ?? .max)
+            }
+        )
+        for start in starts.sorted() {
+            if let anonymizer = try ring.existingAnonymizer(forWindowStarting: start) {
+                let pseudonym = anonymizer.pseudonym(for: address).canonical
+                plan.targets.append(Target(windowStart: start, pseudonym: pseudonym.description))
+            } else {
+                plan.unlinkable.append(window.name(ofWindowStarting: start))
+            }
+        }
+        return plan
+    }
+}
+
+/// What `forget` did (or, in a dry run, would do).
+public struct ErasureReport: Codable, Sendable {
+    /// One window's result.
+    public struct WindowResult: Codable, Sendable {
+        public var window: String
+        public var segments: Int
+        public var linesRemoved: Int64
+    }
+
+    public var method: AnonymizationMethod
+    public var dryRun: Bool
+    public var windows: [WindowResult] = []
+    public var unlinkable: [String] = []
+    /// Open segments another process writes (a `logonym pipe`), left alone.
+    public var skipped: [String] = []
+    public var linesRemoved: Int64 { windows.reduce(0) { $0 + $1.linesRemoved } }
+    public var segmentsRewritten: Int { windows.reduce(0) { $0 + $1.segments } }
+}
+
+/// Carries out an ``ErasurePlan``: every segment of a linked window is read, and if it holds lines in which the
+/// pseudonym appears as an address (client, forwarded-for, or anywhere in a scrubbed line), it is rewritten without
+/// them: new file, fsync, journal row, rename, then the segment's new length and an audit entry in one transaction.
+/// A crash at any step leaves either the old or the new segment, and the next start completes the journal.
+public struct Eraser {
+    public let store: StateStore
+    public let audit: AuditLog
+    public let window: WindowLength
+    public let compressionLevel: Int32
+
+    public init(store: StateStore, audit: AuditLog, window: WindowLength, compressionLevel: Int32) {
+        self.store = store
+        self.audit = audit
+        self.window = window
+        self.compressionLevel = compressionLevel
+    }
+
+    /// Runs the plan; `mayRewrite` says whether an open segment of an input may be rewritten by this process.
+    ///
+    /// - Returns: the report, and the segments rewritten (the daemon updates its open ones).
+    public func run(
+        _ plan: ErasurePlan,
+        dryRun: Bool,
+        mayRewrite: (String) -> Bool
+    ) throws -> (ErasureReport, [StateStore.SegmentRecord]) {
+        var report = ErasureReport(method: plan.method, dryRun: dryRun, unlinkable: plan.unlinkable)
+        guard plan.method != .truncate else { return (report, []) }
+        let segments = try store.segments()
+        if !dryRun {
+            var started = AuditEvent("erasure_started", note: plan.range)
+            started.windows = plan.targets.map { window.name(ofWindowStarting: $0.windowStart) }
+            started.unlinkable = plan.unlinkable
+            try audit.record(started)
+        }
+        var rewritten: [StateStore.SegmentRecord] = []
+        for target in plan.targets {
+            guard let pseudonym = IPAddress(target.pseudonym) else { continue }
+            var result = WindowResultBuilder(window: window.name(ofWindowStarting: target.windowStart))
+            for segment in segments where segment.windowStart == target.windowStart {
+                if segment.open && !mayRewrite(segment.input) {
+                    report.skipped.append(segment.path)
+                    continue
+                }
+                let removed = try filter(segment, removing: pseudonym, dryRun: dryRun)
+                guard removed > 0 else { continue }
+                result.add(removed)
+                if !dryRun { rewritten += try store.completeRewrites(window: window) }
+                try audit.sync()
+            }
+            if result.segments > 0 { report.windows.append(result.value) }
+        }
+        if !dryRun {
+            var done = AuditEvent("erasure_done", lines: report.linesRemoved, note: plan.range)
+            done.segments = report.segmentsRewritten
+            done.windows = report.windows.map(\.window)
+            done.unlinkable = plan.unlinkable
+            try audit.record(done)
+        }
+        return (report, rewritten)
+    }
+
+    private struct WindowResultBuilder {
+        var value: ErasureReport.WindowResult
+        var segments: Int { value.segments }
+
+        init(window: String) {
+            value = .init(window: window, segments: 0, linesRemoved: 0)
+        }
+
+        mutating func add(_ removed: Int64) {
+            value.segments += 1
+            value.linesRemoved += removed
+        }
+    }
+
+    /// Copies the segment without the lines holding `pseudonym` to a temporary file and journals the rewrite.
+    ///
+    /// - Returns: the lines removed (0: nothing written).
+    private func filter(
+        _ segment: StateStore.SegmentRecord,
+        removing pseudonym: IPAddress,
+        dryRun: Bool
+    ) throws -> Int64 {
+        if let probe = FileProbe.path(segment.path), probe.size > segment.length, !dryRun {
+            // Bytes past the committed length were never committed: a restart would cut them too.
+            truncate(segment.path, off_t(segment.length))
+        }
+        let slash = segment.path.lastIndex(of: "/")!
+        let temporary =
+            String(segment.path[...slash]) + "." + String(segment.path[segment.path.index(after: slash)...])
+            + ".forget.tmp"
+        let compress = segment.path.hasSuffix(".gz")
+        var output: Int32 = -1
+        if !dryRun {
+            output = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+            guard output >= 0 else { throw LogonymIOError.system("create", path: temporary, errno: errno) }
+        }
+        defer { if output >= 0 { close(output) } }
+        var kept: Int64 = 0
+        var removed: Int64 = 0
+        var length: Int64 = 0
+        var pending: [UInt8] = []
+        func emit() throws {
+            guard output >= 0, !pending.isEmpty else { return }
+            let data = compress ? GzipMember.compress(pending, level: compressionLevel) : pending
+            let written = data.withUnsafeBytes { write(output, $0.baseAddress, $0.count) }
+            guard written == data.count else { throw LogonymIOError.system("write", path: temporary, errno: errno) }
+            length += Int64(data.count)
+            pending.removeAll(keepingCapacity: true)
+        }
+        try SegmentLines.forEach(in: segment.path) { b, range in
+            var holds = false
+            FallbackScanner.forEachAddress(b, from: range.lowerBound, to: range.upperBound) { field in
+                if field.address.canonical == pseudonym { holds = true }
+            }
+            if holds {
+                removed += 1
+            } else {
+                kept += 1
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: b[range]))
+                pending.append(0x0A)
+                if pending.count >= 1 << 20 { try emit() }
+            }
+        }
+        guard removed > 0, !dryRun else {
+            if !dryRun { unlink(temporary) }
+            return removed
+        }
+        try emit()
+        guard fsync(output) == 0 else { throw LogonymIOError.system("fsync", path: temporary, errno: errno) }
+        try store.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO rewrites (path, temporary, length, lines, removed) VALUES (?, ?, ?, ?, ?)",
+                arguments: [segment.path, temporary, length, kept, removed]
+            )
+        }
+        CrashPoint.reach("rewrite-journaled")
+        return removed
+    }
+}
+
+/// Reads a segment (plain or gzip members) line by line in bounded chunks.
+enum SegmentLines {
+    static func forEach(
+        in path: String,
+        _ body: (UnsafeBufferPointer<UInt8>, Range<Int>) throws -> Void
+    ) throws {
+        let source = try InputOpener.open(path)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var filled = 0
+        while true {
+            if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+            let n = try buffer.withUnsafeMutableBytes { raw in
+                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
+            }
+            if n == 0 { break }
+            filled += n
+            let consumed = try buffer.withUnsafeBufferPointer { b -> Int in
+                var lineStart = 0
+                while let newline = UnsafeBufferPointer(rebasing: b[lineStart..<filled]).firstIndex(of: 0x0A) {
+                    let end = lineStart + newline
+                    try body(b, lineStart..<end)
+                    lineStart = end + 1
+                }
+                return lineStart
+            }
+            buffer.replaceSubrange(0..<consumed, with: [])
+            buffer += [UInt8](repeating: 0, count: consumed)
+            filled -= consumed
+        }
+        if filled > 0 { try buffer.withUnsafeBufferPointer { try body($0, 0..<filled) } }
+    }
+}
+
+@available(*, unavailable)
+extension Eraser: Sendable {}

@@ -1,0 +1,215 @@
+import Foundation
+import GRDB
+public import LogonymCore
+
+/// The `ephemeral` window keys: one random key per window in `STATE/keys` (mode 0700), each in a file of mode
+/// 0600 named by its key id (`1h-2026-11-27T10-3fa2c1d0.key`), mirrored in the state database's `keys` table.
+///
+/// A key is written under a temporary name, fsynced and renamed before it is used, so output is never committed
+/// under a key that a restart would not find. Destroying one overwrites the file, unlinks it and fsyncs the
+/// directory before the database and the audit log say it is gone.
+public final class KeyStore {
+    /// The key directory.
+    public let directory: String
+    let stateDirectory: String
+    let store: StateStore
+    let audit: AuditLog
+    /// Live keys by window length and start.
+    private var live: [KeyID: String] = [:]
+
+    /// A window key's identity: window length and start, plus a random suffix (a later key for the same window,
+    /// made after the first was destroyed, has another id).
+    public struct KeyID: Hashable, Sendable, CustomStringConvertible {
+        public var window: WindowLength
+        public var windowStart: Int64
+
+        public var description: String { "\(window.rawValue)-\(window.name(ofWindowStarting: windowStart))" }
+    }
+
+    /// A live key as the retention sweep sees it.
+    public struct LiveKey: Sendable {
+        public var id: String
+        public var window: WindowLength
+        public var windowStart: Int64
+        public var path: String
+    }
+
+    /// Opens (creating, mode 0700) the key directory; refuses one that group or others can read, or a key file
+    /// that they can; reconciles the database with the files (after a crash between the two).
+    public init(stateDirectory: String, store: StateStore, audit: AuditLog) throws {
+        self.stateDirectory = stateDirectory
+        directory = stateDirectory + "/keys"
+        self.store = store
+        self.audit = audit
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            throw LogonymIOError.system("mkdir", path: directory, errno: errno)
+        }
+        var info = stat()
+        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw KeyFile.Problem(path: directory, message: "the key directory is not a directory")
+        }
+        if info.st_mode & 0o077 != 0 {
+            throw KeyFile.Problem(
+                path: directory,
+                message:
+                    "the key directory can be read by group or others; run 'chmod 700 \(directory)' (and keep it owned by the user logonym runs as)"
+            )
+        }
+        let lock = try StateLock.acquire("keys", stateDirectory: stateDirectory, timeout: .seconds(10))
+        defer { withExtendedLifetime(lock) {} }
+        var onDisk: [String: (KeyID, String)] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            let path = directory + "/" + name
+            if name.hasPrefix(".") && name.hasSuffix(".tmp") {
+                // A key that was never renamed into place was never used.
+                unlink(path)
+                continue
+            }
+            guard name.hasSuffix(".key"), let id = Self.parse(String(name.dropLast(4))) else { continue }
+            guard stat(path, &info) == 0 else { continue }
+            if info.st_mode & 0o077 != 0 {
+                throw KeyFile.Problem(
+                    path: path,
+                    message: "the key file can be read by group or others; run 'chmod 600 \(path)'"
+                )
+            }
+            onDisk[String(name.dropLast(4))] = (id, path)
+        }
+        let recorded = try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT id FROM keys WHERE destroyed IS NULL").map { $0["id"] as String }
+        }
+        try store.write { db in
+            for name in recorded where onDisk[name] == nil {
+                try db.execute(
+                    sql: "UPDATE keys SET destroyed = ? WHERE id = ?",
+                    arguments: [Date().timeIntervalSince1970, name]
+                )
+                try AuditLog.insert(
+                    AuditEvent("key_destroyed", keyID: name, note: "completed after a restart"),
+                    into: db
+                )
+            }
+            for (name, (id, _)) in onDisk where !recorded.contains(name) {
+                try Self.insertKey(name, id, into: db)
+                try AuditLog.insert(
+                    AuditEvent("key_created", keyID: name, window: id.window.name(ofWindowStarting: id.windowStart)),
+                    into: db
+                )
+            }
+        }
+        try audit.sync()
+        for (_, (id, path)) in onDisk { live[id] = path }
+    }
+
+    /// The key of a window, created if there is none (or only a destroyed one).
+    public func key(for id: KeyID) throws -> PseudonymKey {
+        if let path = live[id], access(path, F_OK) == 0 { return try KeyFile.load(path) }
+        live[id] = nil
+        // Another process (a `logonym pipe` next to the daemon) may have made it: look again under the lock.
+        let lock = try StateLock.acquire("keys", stateDirectory: stateDirectory, timeout: .seconds(10))
+        defer { withExtendedLifetime(lock) {} }
+        if let path = Self.find(id, in: directory) {
+            live[id] = path
+            return try KeyFile.load(path)
+        }
+        let key = PseudonymKey.random()
+        var suffix = ""
+        for byte in PseudonymKey.random().bytes.prefix(4) { suffix += String(format: "%02x", byte) }
+        let name = "\(id)-\(suffix)"
+        let path = directory + "/" + name + ".key"
+        let temporary = directory + "/." + name + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw LogonymIOError.system("create", path: temporary, errno: errno) }
+        let written = key.bytes.withUnsafeBytes { write(fd, $0.baseAddress, 32) }
+        guard written == 32, fsync(fd) == 0 else {
+            let error = errno
+            close(fd)
+            unlink(temporary)
+            throw LogonymIOError.system("write", path: temporary, errno: error)
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else { throw LogonymIOError.system("rename", path: path, errno: errno) }
+        DirectorySync.sync(directory)
+        try store.write { db in
+            try Self.insertKey(name, id, into: db)
+            try AuditLog.insert(
+                AuditEvent("key_created", keyID: name, window: id.window.name(ofWindowStarting: id.windowStart)),
+                into: db
+            )
+        }
+        try audit.sync()
+        live[id] = path
+        return key
+    }
+
+    /// The existing key of a window in a state directory, without creating one (`forget`).
+    public static func existingKey(for id: KeyID, stateDirectory: String) throws -> PseudonymKey? {
+        try find(id, in: stateDirectory + "/keys").map { try KeyFile.load($0) }
+    }
+
+    /// The key file of a window, if there is one.
+    static func find(_ id: KeyID, in directory: String) -> String? {
+        let prefix = "\(id)-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.first { $0.hasPrefix(prefix) && $0.hasSuffix(".key") }.map { directory + "/" + $0 }
+    }
+
+    /// Every live key, oldest window first.
+    public var liveKeys: [LiveKey] {
+        live.map { id, path in
+            LiveKey(
+                id: String(((path as NSString).lastPathComponent).dropLast(4)),
+                window: id.window,
+                windowStart: id.windowStart,
+                path: path
+            )
+        }.sorted { $0.windowStart < $1.windowStart }
+    }
+
+    /// Overwrites, unlinks and forgets a key; records it in the database and the audit log.
+    public func destroy(_ key: LiveKey) throws {
+        let fd = open(key.path, O_WRONLY | O_CLOEXEC)
+        if fd >= 0 {
+            let zeros = [UInt8](repeating: 0, count: 64)
+            _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, 64, 0) }
+            fsync(fd)
+            close(fd)
+        }
+        if unlink(key.path) != 0 && errno != ENOENT {
+            throw LogonymIOError.system("unlink", path: key.path, errno: errno)
+        }
+        DirectorySync.sync(directory)
+        CrashPoint.reach("key-destroyed")
+        try store.write { db in
+            try db.execute(
+                sql: "UPDATE keys SET destroyed = ? WHERE id = ?",
+                arguments: [Date().timeIntervalSince1970, key.id]
+            )
+            try AuditLog.insert(
+                AuditEvent("key_destroyed", keyID: key.id, window: key.window.name(ofWindowStarting: key.windowStart)),
+                into: db
+            )
+        }
+        try audit.sync()
+        live[KeyID(window: key.window, windowStart: key.windowStart)] = nil
+    }
+
+    private static func insertKey(_ name: String, _ id: KeyID, into db: Database) throws {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO keys (id, window_seconds, window_start, created) VALUES (?, ?, ?, ?)",
+            arguments: [name, id.window.seconds, id.windowStart, Date().timeIntervalSince1970]
+        )
+    }
+
+    /// `1h-2026-11-27T10-3fa2c1d0` → its window.
+    static func parse(_ name: String) -> KeyID? {
+        guard let dash = name.firstIndex(of: "-"), let last = name.lastIndex(of: "-"), dash < last,
+            let window = WindowLength(rawValue: String(name[..<dash])),
+            let start = window.start(ofWindowNamed: String(name[name.index(after: dash)..<last]))
+        else { return nil }
+        return KeyID(window: window, windowStart: start)
+    }
+}
+
+@available(*, unavailable)
+extension KeyStore: Sendable {}

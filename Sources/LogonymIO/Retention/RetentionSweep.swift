@@ -1,0 +1,217 @@
+import Foundation
+import GRDB
+public import LogonymCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// What a retention sweep deletes (or, in a dry run, would delete).
+public struct RetentionPlan: Sendable, Codable {
+    /// One deletion.
+    public struct Item: Sendable, Codable, Equatable {
+        /// `segment`, `key` or `raw_input`.
+        public var kind: String
+        /// The file (for a key: its key file).
+        public var path: String
+        public var input: String?
+        public var window: String?
+        public var keyID: String?
+        public var lines: Int64?
+        public var bytes: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case kind, path, input, window, lines, bytes
+            case keyID = "key_id"
+        }
+    }
+
+    public var items: [Item] = []
+    /// Audit entries older than the audit retention.
+    public var auditEntries = 0
+
+    public var bytes: Int64 { items.reduce(0) { $0 + $1.bytes } }
+    public func count(_ kind: String) -> Int { items.count { $0.kind == kind } }
+
+    enum CodingKeys: String, CodingKey {
+        case items
+        case auditEntries = "audit_entries"
+    }
+
+    public init() {}
+}
+
+/// Deletes what retention no longer allows: closed segments whose window ended more than `output` ago, keys whose
+/// window ended more than `keys` ago (unless a segment of that window is still open), fully read raw inputs older
+/// than `raw_inputs`, and audit entries older than `audit`. Every deletion is recorded in the audit log in the same
+/// transaction that removes it from the state database; a sweep killed half-way finishes at the next one.
+public struct RetentionSweep {
+    public let store: StateStore
+    public let audit: AuditLog
+    public let keys: KeyStore?
+    public let window: WindowLength
+    public let policy: RetentionPolicy
+    /// Inputs by name with their path patterns (raw input deletion only touches files recorded for them).
+    public let inputs: [String: [String]]
+
+    public init(
+        store: StateStore,
+        audit: AuditLog,
+        keys: KeyStore?,
+        window: WindowLength,
+        policy: RetentionPolicy,
+        inputs: [String: [String]]
+    ) {
+        self.store = store
+        self.audit = audit
+        self.keys = keys
+        self.window = window
+        self.policy = policy
+        self.inputs = inputs
+    }
+
+    /// What a sweep at `now` (seconds since the epoch) deletes.
+    public func plan(now: Int64) throws -> RetentionPlan {
+        var plan = RetentionPlan()
+        let segments = try store.segments()
+        if policy.output != nil {
+            for segment in segments
+            where !segment.open && policy.outputExpired(windowStart: segment.windowStart, window: window, now: now) {
+                plan.items.append(
+                    .init(
+                        kind: "segment",
+                        path: segment.path,
+                        input: segment.input,
+                        window: window.name(ofWindowStarting: segment.windowStart),
+                        lines: segment.lines,
+                        bytes: FileProbe.path(segment.path)?.size ?? 0
+                    )
+                )
+            }
+        }
+        let openWindows = Set(segments.filter(\.open).map(\.windowStart))
+        for key in keys?.liveKeys ?? []
+        where policy.keyExpired(windowStart: key.windowStart, window: key.window, now: now)
+            && !openWindows.contains(key.windowStart)
+        {
+            plan.items.append(
+                .init(
+                    kind: "key",
+                    path: key.path,
+                    window: key.window.name(ofWindowStarting: key.windowStart),
+                    keyID: key.id,
+                    bytes: 32
+                )
+            )
+        }
+        if let rawSeconds = policy.rawInputs {
+            for (input, patterns) in inputs.sorted(by: { $0.key < $1.key }) {
+                for record in try store.files(input: input) where record.state == "finished" {
+                    guard patterns.contains(where: { Self.matches($0, record.path) }),
+                        let probe = FileProbe.path(record.path), probe.isRegular,
+                        probe.dev == record.dev, probe.ino == record.ino,
+                        probe.mtime / 1_000_000_000 + rawSeconds <= now
+                    else { continue }
+                    plan.items.append(.init(kind: "raw_input", path: record.path, input: input, bytes: probe.size))
+                }
+            }
+        }
+        plan.auditEntries = try store.read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM audit WHERE at < ?",
+                arguments: [Double(now - policy.audit)]
+            )
+                ?? 0
+        }
+        return plan
+    }
+
+    /// Carries out a plan; returns it. The caller drops cached anonymizers when keys were destroyed.
+    @discardableResult
+    public func run(now: Int64) throws -> RetentionPlan {
+        try finishInterruptedDeletions()
+        let plan = try plan(now: now)
+        for item in plan.items {
+            switch item.kind {
+            case "segment":
+                try delete(item.path)
+                CrashPoint.reach("segment-deleted")
+                try store.write { db in
+                    try db.execute(sql: "DELETE FROM segments WHERE path = ?", arguments: [item.path])
+                    try AuditLog.insert(
+                        AuditEvent(
+                            "segment_deleted",
+                            input: item.input,
+                            path: item.path,
+                            window: item.window,
+                            lines: item.lines,
+                            bytes: item.bytes
+                        ),
+                        into: db
+                    )
+                }
+            case "key":
+                if let key = keys?.liveKeys.first(where: { $0.id == item.keyID }) { try keys?.destroy(key) }
+            default:
+                try delete(item.path)
+                try store.write { db in
+                    try db.execute(
+                        sql: "UPDATE files SET state = 'deleted' WHERE path = ? AND state = 'finished'",
+                        arguments: [item.path]
+                    )
+                    try AuditLog.insert(
+                        AuditEvent("raw_input_deleted", input: item.input, path: item.path, bytes: item.bytes),
+                        into: db
+                    )
+                }
+            }
+            try audit.sync()
+        }
+        if plan.auditEntries > 0 { try audit.prune(before: Double(now - policy.audit)) }
+        var summary = AuditEvent("sweep", bytes: plan.bytes, note: "now \(AuditEntry.timestamp(Double(now)))")
+        summary.segments = plan.count("segment")
+        summary.keys = plan.count("key")
+        summary.rawInputs = plan.count("raw_input")
+        try audit.record(summary)
+        return plan
+    }
+
+    /// A closed segment whose file is gone but whose row remains was deleted by a sweep that was killed before
+    /// its transaction: record it now.
+    private func finishInterruptedDeletions() throws {
+        for segment in try store.segments() where !segment.open && FileProbe.path(segment.path) == nil {
+            try store.write { db in
+                try db.execute(sql: "DELETE FROM segments WHERE path = ?", arguments: [segment.path])
+                try AuditLog.insert(
+                    AuditEvent(
+                        "segment_deleted",
+                        input: segment.input,
+                        path: segment.path,
+                        window: window.name(ofWindowStarting: segment.windowStart),
+                        lines: segment.lines,
+                        bytes: segment.length,
+                        note: "completed after a restart"
+                    ),
+                    into: db
+                )
+            }
+        }
+        try audit.sync()
+    }
+
+    private func delete(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT { throw LogonymIOError.system("unlink", path: path, errno: errno) }
+        DirectorySync.sync(parentOf: path)
+    }
+
+    /// A file belongs to a pattern when it matches it or is a rotated copy of a match (`access.log.2.gz`).
+    static func matches(_ pattern: String, _ path: String) -> Bool {
+        fnmatch(pattern, path, FNM_PATHNAME) == 0 || fnmatch(pattern + "*", path, FNM_PATHNAME) == 0
+    }
+}
+
+@available(*, unavailable)
+extension RetentionSweep: Sendable {}

@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import LogonymCore
+
+extension TailEngine {
+    /// The daemon's share of maintenance: requests from `forget` and `retention` (checked every second) and a
+    /// retention sweep every `sweepInterval`, each after a commit so that the state database is current.
+    func maintain() throws {
+        let now = ContinuousClock.now
+        if now - lastRequestCheck >= .seconds(1) {
+            lastRequestCheck = now
+            let requests = try store.pendingRequests()
+            if !requests.isEmpty { try commit() }
+            for (id, _, arguments) in requests {
+                let outcome: Maintenance.Outcome
+                if let request = try? JSONDecoder().decode(Maintenance.Request.self, from: arguments) {
+                    let (served, rewritten) = maintenance.serve(request, mayRewrite: owns)
+                    apply(rewritten)
+                    outcome = served
+                } else {
+                    outcome = Maintenance.Outcome(error: "the request could not be read")
+                }
+                try store.finishRequest(id, result: try JSONEncoder().encode(outcome))
+                if let error = outcome.error {
+                    logger.error("maintenance request \(id) failed: \(error)")
+                } else {
+                    logger.notice("maintenance request \(id) done")
+                }
+            }
+        }
+        if now - lastSweep >= settings.sweepInterval {
+            lastSweep = now
+            try commit()
+            let plan = try maintenance.sweep(now: Int64(Date().timeIntervalSince1970))
+            if !plan.items.isEmpty {
+                logger.notice(
+                    "retention: deleted \(plan.count("segment")) segments, \(plan.count("key")) keys, \(plan.count("raw_input")) raw inputs (\(plan.bytes) bytes)"
+                )
+            }
+        }
+    }
+
+    /// Whether this engine writes the open segments of `input`.
+    func owns(_ input: String) -> Bool {
+        trackers.contains { $0.name == input }
+    }
+
+    /// Open segments rewritten by an erasure continue at their new length, in their new file.
+    func apply(_ rewritten: [StateStore.SegmentRecord]) {
+        for record in rewritten {
+            trackers.first { $0.name == record.input }?.segments.replaced(record)
+        }
+    }
+}

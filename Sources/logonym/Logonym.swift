@@ -12,7 +12,9 @@ struct Logonym: AsyncParsableCommand {
             2 usage or configuration error (nothing written); 3 the output could not be written.
             """,
         version: "0.1.0",
-        subcommands: [Anonymize.self, Run.self, Pipe.self, CheckConfig.self]
+        subcommands: [
+            Anonymize.self, Run.self, Pipe.self, CheckConfig.self, Retention.self, Forget.self, Audit.self,
+        ]
     )
 
     /// Runs a command with logonym's exit codes: usage errors exit 2 (not ArgumentParser's 64).

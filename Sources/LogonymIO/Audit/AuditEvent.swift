@@ -23,6 +23,12 @@ public struct AuditEvent: Codable, Sendable, Equatable {
     /// A short remark (`completed after a restart`, the configuration file's path, a time range).
     public var note: String?
 
+    enum CodingKeys: String, CodingKey {
+        case event, input, path, window, lines, bytes, segments, keys, windows, unlinkable, note
+        case keyID = "key_id"
+        case rawInputs = "raw_inputs"
+    }
+
     public init(
         _ event: String,
         keyID: String? = nil,

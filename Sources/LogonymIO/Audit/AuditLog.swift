@@ -12,10 +12,11 @@ public final class AuditLog {
     let store: StateStore
     private var lastWritten: Int64 = 0
 
-    /// Opens the audit directory (mode 0700) and brings its files up to date.
-    public init(stateDirectory: String, store: StateStore) throws {
+    /// Opens the audit directory (mode 0700) and brings its files up to date; `readOnly` only reads the database.
+    public init(stateDirectory: String, store: StateStore, readOnly: Bool = false) throws {
         directory = stateDirectory + "/audit"
         self.store = store
+        if readOnly { return }
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             throw LogonymIOError.system("mkdir", path: directory, errno: errno)
         }
@@ -25,7 +26,6 @@ public final class AuditLog {
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
@@ -82,10 +82,8 @@ public final class AuditLog {
                 arguments: [id, since ?? -Double.greatestFiniteMagnitude]
             ).map { row in
                 let detail: String = row["detail"]
-                let decoder = JSONDecoder()
-                decoder.keyDecodingStrategy = .convertFromSnakeCase
                 let event =
-                    (try? decoder.decode(AuditEvent.self, from: Data(detail.utf8))) ?? AuditEvent(row["event"])
+                    (try? JSONDecoder().decode(AuditEvent.self, from: Data(detail.utf8))) ?? AuditEvent(row["event"])
                 return AuditEntry(id: row["id"], at: row["at"], event: event)
             }
         }

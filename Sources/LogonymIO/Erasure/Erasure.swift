@@ -68,6 +68,12 @@ public struct ErasureReport: Codable, Sendable {
     public var unlinkable: [String] = []
     /// Open segments another process writes (a `logonym pipe`), left alone.
     public var skipped: [String] = []
+
+    public init(method: AnonymizationMethod, dryRun: Bool, unlinkable: [String] = []) {
+        self.method = method
+        self.dryRun = dryRun
+        self.unlinkable = unlinkable
+    }
     public var linesRemoved: Int64 { windows.reduce(0) { $0 + $1.linesRemoved } }
     public var segmentsRewritten: Int { windows.reduce(0) { $0 + $1.segments } }
 }

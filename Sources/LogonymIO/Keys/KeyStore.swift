@@ -154,16 +154,19 @@ public final class KeyStore {
         return names.first { $0.hasPrefix(prefix) && $0.hasSuffix(".key") }.map { directory + "/" + $0 }
     }
 
-    /// Every live key, oldest window first.
-    public var liveKeys: [LiveKey] {
-        live.map { id, path in
-            LiveKey(
-                id: String(((path as NSString).lastPathComponent).dropLast(4)),
+    /// Every live key in a state directory, oldest window first.
+    public static func liveKeys(stateDirectory: String) -> [LiveKey] {
+        let directory = stateDirectory + "/keys"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { name -> LiveKey? in
+            guard name.hasSuffix(".key"), let id = parse(String(name.dropLast(4))) else { return nil }
+            return LiveKey(
+                id: String(name.dropLast(4)),
                 window: id.window,
                 windowStart: id.windowStart,
-                path: path
+                path: directory + "/" + name
             )
-        }.sorted { $0.windowStart < $1.windowStart }
+        }.sorted { ($0.windowStart, $0.id) < ($1.windowStart, $1.id) }
     }
 
     /// Overwrites, unlinks and forgets a key; records it in the database and the audit log.

@@ -65,6 +65,8 @@ public final class LinePump {
         let all = UnsafeBufferPointer(start: base, count: buffer.count)
         var outcome = Outcome()
         var processor: LineProcessor?
+        // Windowed output takes every line as it is made, into the segment of its window.
+        let windowed = sink as? WindowedOutput
         var filled = 0
         var lineStart = 0
         var inLongLine = false
@@ -103,6 +105,7 @@ public final class LinePump {
                 } else {
                     lines.process(all, from: lineStart, to: end, into: &pending)
                 }
+                if let windowed { try windowed.take(lines, &pending) }
                 lineStart = end + 1
                 if pending.count >= flushBytes { try flush(to: sink) }
             }
@@ -120,6 +123,7 @@ public final class LinePump {
                         lines.process(all, from: lineStart, to: filled, into: &pending)
                     }
                 }
+                if let windowed { try windowed.take(lines, &pending) }
                 break
             }
             if inLongLine || filled - lineStart > maxLineBytes {

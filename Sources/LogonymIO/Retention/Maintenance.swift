@@ -11,21 +11,21 @@ public final class Maintenance {
     public let ring: KeyRing
 
     /// Opens the audit log and key store of the state directory and builds the key ring.
-    public init(settings: EngineSettings, store: StateStore) throws {
+    ///
+    /// - Parameter readOnly: only read (plans and dry runs next to a running daemon): no key is made, no file
+    ///   written.
+    public init(settings: EngineSettings, store: StateStore, readOnly: Bool = false) throws {
         self.settings = settings
         self.store = store
-        audit = try AuditLog(stateDirectory: settings.stateDirectory, store: store)
-        if case .ephemeral = settings.keyMode, settings.method.needsKey {
-            keys = try KeyStore(stateDirectory: settings.stateDirectory, store: store, audit: audit)
-        } else {
-            keys = nil
-        }
+        audit = try AuditLog(stateDirectory: settings.stateDirectory, store: store, readOnly: readOnly)
+        keys = readOnly ? nil : try KeyStore(stateDirectory: settings.stateDirectory, store: store, audit: audit)
         ring = KeyRing(
             window: settings.window,
             method: settings.method,
             prefixes: settings.prefixes,
             mode: settings.method.needsKey ? settings.keyMode : .none,
             keys: keys,
+            stateDirectory: settings.stateDirectory,
             retention: settings.retention
         )
     }
@@ -36,6 +36,7 @@ public final class Maintenance {
             store: store,
             audit: audit,
             keys: keys,
+            stateDirectory: settings.stateDirectory,
             window: settings.window,
             policy: settings.retention,
             inputs: Dictionary(settings.inputs.map { ($0.name, $0.paths) }, uniquingKeysWith: { $0 + $1 })
@@ -44,8 +45,8 @@ public final class Maintenance {
 
     /// Runs a sweep at `now` and drops cached anonymizers it made stale.
     @discardableResult
-    public func sweep(now: Int64) throws -> RetentionPlan {
-        let plan = try sweeper.run(now: now)
+    public func sweep(now: Int64, mayClose: (String) -> Bool) throws -> RetentionPlan {
+        let plan = try sweeper.run(now: now, mayClose: mayClose)
         ring.invalidate()
         return plan
     }
@@ -96,15 +97,16 @@ public final class Maintenance {
         }
     }
 
-    /// Serves one request; returns its outcome and the segments an erasure rewrote.
-    public func serve(_ request: Request, mayRewrite: (String) -> Bool) -> (Outcome, [StateStore.SegmentRecord]) {
+    /// Serves one request; returns its outcome and the segments an erasure rewrote. `mayWrite` says whether
+    /// this process may rewrite or close an open segment of an input.
+    public func serve(_ request: Request, mayWrite: (String) -> Bool) -> (Outcome, [StateStore.SegmentRecord]) {
         do {
             switch request {
             case .forget(let plan):
-                let (report, rewritten) = try erase(plan, dryRun: false, mayRewrite: mayRewrite)
+                let (report, rewritten) = try erase(plan, dryRun: false, mayRewrite: mayWrite)
                 return (Outcome(erasure: report), rewritten)
             case .retention(let now):
-                return (Outcome(retention: try sweep(now: now)), [])
+                return (Outcome(retention: try sweep(now: now, mayClose: mayWrite)), [])
             }
         } catch {
             return (Outcome(error: "\(error)"), [])

@@ -51,6 +51,7 @@ public struct RetentionSweep {
     public let store: StateStore
     public let audit: AuditLog
     public let keys: KeyStore?
+    public let stateDirectory: String
     public let window: WindowLength
     public let policy: RetentionPolicy
     /// Inputs by name with their path patterns (raw input deletion only touches files recorded for them).
@@ -60,6 +61,7 @@ public struct RetentionSweep {
         store: StateStore,
         audit: AuditLog,
         keys: KeyStore?,
+        stateDirectory: String,
         window: WindowLength,
         policy: RetentionPolicy,
         inputs: [String: [String]]
@@ -67,15 +69,27 @@ public struct RetentionSweep {
         self.store = store
         self.audit = audit
         self.keys = keys
+        self.stateDirectory = stateDirectory
         self.window = window
         self.policy = policy
         self.inputs = inputs
     }
 
-    /// What a sweep at `now` (seconds since the epoch) deletes.
-    public func plan(now: Int64) throws -> RetentionPlan {
+    /// Whether an open segment is done with by the clock: its window ended longer ago than key retention, so
+    /// a line for it now is a late line (it goes to a new part, under a new key).
+    func isStale(_ segment: StateStore.SegmentRecord, now: Int64) -> Bool {
+        segment.open && policy.keyExpired(windowStart: segment.windowStart, window: window, now: now)
+    }
+
+    /// What a sweep at `now` (seconds since the epoch) deletes; `mayClose` says whether a stale open segment of
+    /// an input may be closed by this process (no other process writes the input).
+    public func plan(now: Int64, mayClose: (String) -> Bool) throws -> RetentionPlan {
         var plan = RetentionPlan()
-        let segments = try store.segments()
+        let segments = try store.segments().map { segment in
+            var segment = segment
+            if isStale(segment, now: now) && mayClose(segment.input) { segment.open = false }
+            return segment
+        }
         if policy.output != nil {
             for segment in segments
             where !segment.open && policy.outputExpired(windowStart: segment.windowStart, window: window, now: now) {
@@ -92,7 +106,7 @@ public struct RetentionSweep {
             }
         }
         let openWindows = Set(segments.filter(\.open).map(\.windowStart))
-        for key in keys?.liveKeys ?? []
+        for key in KeyStore.liveKeys(stateDirectory: stateDirectory)
         where policy.keyExpired(windowStart: key.windowStart, window: key.window, now: now)
             && !openWindows.contains(key.windowStart)
         {
@@ -129,11 +143,17 @@ public struct RetentionSweep {
         return plan
     }
 
-    /// Carries out a plan; returns it. The caller drops cached anonymizers when keys were destroyed.
+    /// Closes stale open segments (see ``plan(now:mayClose:)``) and carries out the plan; returns it. The caller
+    /// drops cached anonymizers when keys were destroyed.
     @discardableResult
-    public func run(now: Int64) throws -> RetentionPlan {
+    public func run(now: Int64, mayClose: (String) -> Bool) throws -> RetentionPlan {
         try finishInterruptedDeletions()
-        let plan = try plan(now: now)
+        for segment in try store.segments() where isStale(segment, now: now) && mayClose(segment.input) {
+            try store.write { db in
+                try db.execute(sql: "UPDATE segments SET open = 0 WHERE path = ?", arguments: [segment.path])
+            }
+        }
+        let plan = try plan(now: now, mayClose: { _ in false })
         for item in plan.items {
             switch item.kind {
             case "segment":
@@ -154,7 +174,10 @@ public struct RetentionSweep {
                     )
                 }
             case "key":
-                if let key = keys?.liveKeys.first(where: { $0.id == item.keyID }) { try keys?.destroy(key) }
+                guard let keys else { preconditionFailure("a sweep that destroys keys needs the key store") }
+                if let key = KeyStore.liveKeys(stateDirectory: stateDirectory).first(where: { $0.id == item.keyID }) {
+                    try keys.destroy(key)
+                }
             default:
                 try delete(item.path)
                 try store.write { db in

@@ -22,21 +22,22 @@ struct LineRouter {
 
     func line(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
         processor.process(b, from: start, to: end, into: &state.out)
-        route()
+        route(&state.out)
     }
 
     func longLine(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
         processor.beginLongLine(into: &state.out)
         processor.processLongLinePiece(b, from: start, to: end, into: &state.out)
         processor.endLongLine(into: &state.out)
-        route()
+        route(&state.out)
     }
 
-    private func route() {
-        guard !state.out.isEmpty, let windowStart = processor.lastWindowStart else { return }
+    /// Moves the line just processed (all of `out`) into its window's segment.
+    func route(_ out: inout [UInt8]) {
+        guard !out.isEmpty, let windowStart = processor.lastWindowStart else { return }
         if let time = processor.lastLineTime { state.watermark = max(state.watermark, time) }
-        segments.append(state.out[...], windowStart: windowStart)
-        state.out.removeAll(keepingCapacity: true)
+        segments.append(out[...], windowStart: windowStart)
+        out.removeAll(keepingCapacity: true)
     }
 }
 

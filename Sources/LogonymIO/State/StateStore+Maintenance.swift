@@ -1,6 +1,6 @@
 public import Foundation
 import GRDB
-import LogonymCore
+public import LogonymCore
 
 extension StateStore {
     /// Version 2: window keys, the audit log, the rewrite journal of `forget`, and requests to a running daemon.
@@ -58,7 +58,7 @@ extension StateStore {
     ///
     /// - Returns: the rewrites completed.
     @discardableResult
-    func completeRewrites(window: WindowLength) throws -> [SegmentRecord] {
+    public func completeRewrites(window: WindowLength) throws -> [SegmentRecord] {
         let pending = try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM rewrites") }
         var done: [SegmentRecord] = []
         for row in pending {

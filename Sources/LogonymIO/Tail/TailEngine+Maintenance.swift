@@ -14,7 +14,8 @@ extension TailEngine {
             for (id, _, arguments) in requests {
                 let outcome: Maintenance.Outcome
                 if let request = try? JSONDecoder().decode(Maintenance.Request.self, from: arguments) {
-                    let (served, rewritten) = maintenance.serve(request, mayRewrite: owns)
+                    if case .retention(let at) = request { closeStaleWindows(now: at) }
+                    let (served, rewritten) = maintenance.serve(request, mayWrite: owns)
                     apply(rewritten)
                     outcome = served
                 } else {
@@ -30,14 +31,23 @@ extension TailEngine {
         }
         if now - lastSweep >= settings.sweepInterval {
             lastSweep = now
+            let at = Int64(Date().timeIntervalSince1970)
+            closeStaleWindows(now: at)
             try commit()
-            let plan = try maintenance.sweep(now: Int64(Date().timeIntervalSince1970))
+            let plan = try maintenance.sweep(now: at, mayClose: { _ in false })
             if !plan.items.isEmpty {
                 logger.notice(
                     "retention: deleted \(plan.count("segment")) segments, \(plan.count("key")) keys, \(plan.count("raw_input")) raw inputs (\(plan.bytes) bytes)"
                 )
             }
         }
+    }
+
+    /// Closes the segments of windows that ended longer ago than key retention (by the clock): an idle input's
+    /// last window is done with, and its key can go.
+    func closeStaleWindows(now: Int64) {
+        let grace = settings.retention.keySeconds(settings.window)
+        for tracker in trackers { tracker.segments.closeWindows(before: now, grace: grace) }
     }
 
     /// Whether this engine writes the open segments of `input`.

@@ -115,6 +115,41 @@ struct Anonymize: ParsableCommand {
     @Option(help: ArgumentHelp("Threads compressing a .gz output (default: one per CPU).", valueName: "count"))
     var threads: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Write window segments (OUTPUT-DIR/SOURCE/2026-11-27T10.log.gz), each window under its own key, instead of one output: 1h or 1d.",
+            valueName: "length"
+        )
+    )
+    var window: String?
+
+    @Option(
+        name: .customLong("output-dir"),
+        help: ArgumentHelp("With --window: where segments go.", valueName: "dir")
+    )
+    var outputDirectory: String?
+
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp(
+            "With --window: the state database and the ephemeral window keys (a daemon's state.dir works).",
+            valueName: "dir"
+        )
+    )
+    var stateDirectory: String?
+
+    @Option(help: ArgumentHelp("With --window: the source's folder name under --output-dir.", valueName: "name"))
+    var source: String = "batch"
+
+    @Option(
+        name: .customLong("key-mode"),
+        help: ArgumentHelp(
+            "With --window: ephemeral (random per window, in --state-dir) or derived (HKDF of --key-file per window). Default: derived when --key-file is given.",
+            valueName: "mode"
+        )
+    )
+    var keyMode: String?
+
     @Option(help: ArgumentHelp("The closing summary on standard error: text, json or none.", valueName: "kind"))
     var summary: String = "text"
 

@@ -19,6 +19,16 @@ struct AnonymizeSettings {
     var threads: Int
     var summary: SummaryKind
     var showProgress: Bool
+    /// `--window`: segments per window under per-window keys.
+    var windowed: Windowed?
+
+    struct Windowed {
+        var window: WindowLength
+        var outputDirectory: String
+        var stateDirectory: String
+        var source: String
+        var keyMode: KeyMode
+    }
 
     enum SummaryKind: String, CaseIterable {
         case text, json, none
@@ -75,7 +85,11 @@ struct AnonymizeSettings {
             prefixes.ipv6 = bits
         }
         self.prefixes = prefixes
-        if method.needsKey {
+        windowed = nil
+        if let windowText = options.window {
+            windowed = try Self.windowed(options, windowText, method: method)
+            key = nil
+        } else if method.needsKey {
             guard let keyFile = options.keyFile else {
                 throw CommandFailure.usage("--method \(method.rawValue) needs --key-file (32 random bytes, mode 0600)")
             }
@@ -102,8 +116,65 @@ struct AnonymizeSettings {
         guard (1...256).contains(threads) else { throw CommandFailure.usage("--threads \(threads): must be 1 to 256") }
         summary = try choice(options.summary, "--summary")
         showProgress = !options.noProgress && Diagnostics.stderrIsTerminal
+        if windowed == nil && (options.outputDirectory != nil || options.stateDirectory != nil) {
+            throw CommandFailure.usage("--output-dir and --state-dir go with --window")
+        }
         if let output, inputs.contains(output) {
             throw CommandFailure.usage("\(output): the output is also an input")
         }
+    }
+}
+
+extension AnonymizeSettings {
+    /// `--window` with its directories and key mode.
+    static func windowed(_ options: Anonymize, _ text: String, method: AnonymizationMethod) throws -> Windowed {
+        guard let window = WindowLength(rawValue: text) else {
+            throw CommandFailure.usage("--window '\(text)': must be 1h or 1d")
+        }
+        guard options.output == nil else {
+            throw CommandFailure.usage("--window writes segments under --output-dir; -o/--output goes without it")
+        }
+        guard let outputDirectory = options.outputDirectory else {
+            throw CommandFailure.usage("--window needs --output-dir (where the window segments go)")
+        }
+        guard let stateDirectory = options.stateDirectory else {
+            throw CommandFailure.usage(
+                "--window needs --state-dir (segment lengths, and the ephemeral keys of hmac and cryptopan)"
+            )
+        }
+        let source = options.source
+        guard !source.isEmpty, !source.contains("/"), !source.hasPrefix(".") else {
+            throw CommandFailure.usage("--source '\(source)': cannot name a folder")
+        }
+        var keyMode = KeyMode.none
+        if method.needsKey {
+            switch options.keyMode ?? (options.keyFile == nil ? "ephemeral" : "derived") {
+            case "ephemeral":
+                if options.keyFile != nil {
+                    throw CommandFailure.usage(
+                        "--key-file is the master secret of --key-mode derived; ephemeral keys are made per window"
+                    )
+                }
+                keyMode = .ephemeral
+            case "derived":
+                guard let keyFile = options.keyFile else {
+                    throw CommandFailure.usage("--key-mode derived needs --key-file (the master secret, mode 0600)")
+                }
+                do {
+                    keyMode = .derived(master: try KeyFile.load(keyFile))
+                } catch {
+                    throw CommandFailure.usage(error.description)
+                }
+            case let other:
+                throw CommandFailure.usage("--key-mode '\(other)': must be ephemeral or derived")
+            }
+        }
+        return Windowed(
+            window: window,
+            outputDirectory: outputDirectory,
+            stateDirectory: stateDirectory,
+            source: source,
+            keyMode: keyMode
+        )
     }
 }

@@ -12,17 +12,8 @@ struct BatchRunner {
         let clock = ContinuousClock()
         let started = clock.now
         FileOutput.removeTemporaryFileOnSignals()
-        let file: FileOutput
-        do {
-            file = try settings.output.map { path throws(LogonymIOError) in try FileOutput(path: path) } ?? FileOutput()
-        } catch {
-            throw CommandFailure.usage(error.description)
-        }
-        let sink: any OutputSink =
-            settings.output?.hasSuffix(".gz") == true
-            ? ParallelGzipSink(file: file, level: settings.compressionLevel, threads: settings.threads)
-            : PlainSink(file: file)
-        let anonymizer = Anonymizer(method: settings.method, prefixes: settings.prefixes, key: settings.key)
+        let output = try makeOutput()
+        let sink = output.sink
         let pump = LinePump(maxLineBytes: settings.maxLineBytes)
         var report = RunReport(settings: settings)
         let progress = ProgressLine(
@@ -51,12 +42,7 @@ struct BatchRunner {
                     makeProcessor: { first in
                         let format = chooseFormat(path: path, first: first, progress: progress)
                         detected = format.name
-                        let processor = LineProcessor(
-                            format: format,
-                            anonymizer: anonymizer,
-                            outputFormat: settings.outputFormat,
-                            unparsablePolicy: settings.unparsablePolicy
-                        )
+                        let processor = output.processor(format)
                         current = processor
                         return processor
                     },
@@ -76,11 +62,14 @@ struct BatchRunner {
                 report.inputs.append(.init(path: path, format: detected, error: outcome.error?.message))
             }
             try pump.flush(to: sink)
+            if let failure = output.windows?.failure {
+                throw LogonymIOError(code: .writeFailed, path: "-", message: "window key: \(failure)")
+            }
             try sink.finish()
         } catch {
             progress.clear()
             sink.abandon()
-            throw CommandFailure(message: "\(error.description) (the output was not written)", exitCode: 3)
+            throw CommandFailure(message: "\(error) (the output was not written)", exitCode: 3)
         }
         progress.clear()
         report.totals.bytesOut = sink.bytesWritten
@@ -91,6 +80,97 @@ struct BatchRunner {
         case .none: break
         }
         return report.failedInputs > 0 ? 1 : 0
+    }
+
+    /// Where lines go and how processors are made: one output file under one anonymizer, or (`--window`) window
+    /// segments under per-window keys.
+    struct Output {
+        var sink: any OutputSink
+        var windows: KeyRing?
+        var processor: (InputFormat) -> LineProcessor
+        /// Held for the run: the source's lock (`--window`).
+        var lock: StateLock?
+    }
+
+    private func makeOutput() throws -> Output {
+        let outputFormat = settings.outputFormat
+        let policy = settings.unparsablePolicy
+        guard let windowed = settings.windowed else {
+            let file: FileOutput
+            do {
+                file =
+                    try settings.output.map { path throws(LogonymIOError) in try FileOutput(path: path) }
+                    ?? FileOutput()
+            } catch {
+                throw CommandFailure.usage(error.description)
+            }
+            let sink: any OutputSink =
+                settings.output?.hasSuffix(".gz") == true
+                ? ParallelGzipSink(file: file, level: settings.compressionLevel, threads: settings.threads)
+                : PlainSink(file: file)
+            let anonymizer = Anonymizer(method: settings.method, prefixes: settings.prefixes, key: settings.key)
+            return Output(
+                sink: sink,
+                windows: nil,
+                processor: { format in
+                    LineProcessor(
+                        format: format,
+                        anonymizer: anonymizer,
+                        outputFormat: outputFormat,
+                        unparsablePolicy: policy
+                    )
+                }
+            )
+        }
+        var engine = EngineSettings(
+            stateDirectory: windowed.stateDirectory,
+            outputDirectory: windowed.outputDirectory,
+            window: windowed.window,
+            compress: true,
+            compressionLevel: settings.compressionLevel,
+            method: settings.method,
+            prefixes: settings.prefixes,
+            keyMode: windowed.keyMode,
+            outputFormat: outputFormat,
+            unparsablePolicy: policy,
+            maxLineBytes: settings.maxLineBytes,
+            json: settings.json,
+            inputs: [InputSettings(name: windowed.source, paths: [], format: settings.format)]
+        )
+        engine.retention = .keepAll
+        do {
+            try FileManager.default.createDirectory(
+                atPath: windowed.stateDirectory,
+                withIntermediateDirectories: true
+            )
+            guard
+                let lock = try StateLock.attempt(
+                    StateLock.inputLockName(windowed.source),
+                    stateDirectory: windowed.stateDirectory
+                )
+            else {
+                throw CommandFailure.usage(
+                    "\(windowed.stateDirectory): another logonym process writes source '\(windowed.source)'"
+                )
+            }
+            let store = try StateStore(directory: windowed.stateDirectory)
+            try store.completeRewrites(window: windowed.window)
+            let maintenance = try Maintenance(settings: engine, store: store)
+            let ring = maintenance.ring
+            let sink = try WindowedOutput(source: windowed.source, settings: engine, store: store)
+            return Output(
+                sink: sink,
+                windows: ring,
+                processor: { format in
+                    LineProcessor(format: format, windows: ring, outputFormat: outputFormat, unparsablePolicy: policy)
+                },
+                lock: lock
+            )
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure.usage("\(error)")
+        }
     }
 
     /// The format for an input: the one given, or one detected from its first lines (and said so).

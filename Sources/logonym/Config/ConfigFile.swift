@@ -209,7 +209,8 @@ struct ConfigFile {
         engine.closeGraceSeconds = grace
         engine.retention = retention
         engine.sweepInterval = sweepInterval
-        return .success(DaemonConfig(path: path, engine: engine, pollInterval: poll))
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return .success(DaemonConfig(path: absolute, engine: engine, pollInterval: poll))
     }
 
     private mutating func resolveInputs(_ root: TOMLDocument.Table, json: JSONLineFormat) -> [InputSettings] {

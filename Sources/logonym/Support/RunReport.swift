@@ -94,9 +94,6 @@ struct RunReport {
             seconds: (seconds * 1000).rounded() / 1000,
             mb_per_s: (megabytesPerSecond * 10).rounded() / 10
         )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(summary) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        return (try? JSONOutput.encode(summary)) ?? "{}"
     }
 }

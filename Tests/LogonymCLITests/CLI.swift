@@ -20,20 +20,30 @@ enum CLI {
 
     struct Result {
         var status: Int32
+        /// Whether a signal ended the process (`status` is then the signal).
+        var killed = false
         var stdout: Data
         var stderr: String
         var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
     }
 
     /// Runs `logonym` with arguments and optional standard input.
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
-        try runProgram(binary, arguments, stdin: stdin)
+    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Result {
+        try runProgram(binary, arguments, stdin: stdin, environment: environment)
     }
 
-    static func runProgram(_ path: String, _ arguments: [String], stdin: Data? = nil) throws -> Result {
+    static func runProgram(
+        _ path: String,
+        _ arguments: [String],
+        stdin: Data? = nil,
+        environment: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let directory = NSTemporaryDirectory() + "logonym-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -55,6 +65,7 @@ enum CLI {
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus,
+            killed: process.terminationReason == .uncaughtSignal,
             stdout: try Data(contentsOf: URL(fileURLWithPath: outPath)),
             stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self)
         )

@@ -237,3 +237,13 @@ func generatedLines(_ count: Int, malformedEvery: Int = 0) -> [[UInt8]] {
     }
     return lines
 }
+
+/// Polls `condition` every 50 ms until it holds; fails the test after `timeout`.
+func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: () throws -> Bool) throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try condition() { return }
+        usleep(50_000)
+    }
+    Issue.record("timed out waiting until \(what)")
+}

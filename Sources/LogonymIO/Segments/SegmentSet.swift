@@ -166,7 +166,8 @@ final class SegmentSet {
                 guard fsync(segment.fd) == 0 else { throw .system("fsync", path: segment.path, errno: errno) }
                 segment.length += Int64(data.count)
                 segment.lines += segment.pendingLines
-                segment.pending.removeAll(keepingCapacity: true)
+                // A big buffer (a batch run's window) is given back; a daemon's second of lines is kept for reuse.
+                segment.pending.removeAll(keepingCapacity: segment.pending.count <= 1 << 20)
                 segment.pendingLines = 0
                 segment.changed = true
             }

@@ -103,14 +103,21 @@ final class DaemonHarness: @unchecked Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var bytes: [UInt8] = []
         for name in names.sorted(by: Self.segmentOrder) {
-            let source = try InputOpener.open(directory + "/" + name)
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
-            defer { buffer.deallocate() }
-            while true {
-                let n = try source.read(into: buffer)
-                if n == 0 { break }
-                bytes += buffer.prefix(n)
-            }
+            bytes += try Self.decoded(directory + "/" + name)
+        }
+        return bytes
+    }
+
+    /// A file's bytes, decompressed if it is gzip.
+    static func decoded(_ path: String) throws -> [UInt8] {
+        let source = try InputOpener.open(path)
+        var bytes: [UInt8] = []
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try source.read(into: buffer)
+            if n == 0 { break }
+            bytes += buffer.prefix(n)
         }
         return bytes
     }

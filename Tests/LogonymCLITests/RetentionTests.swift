@@ -76,26 +76,30 @@ struct RetentionTests {
 
     /// The lines of one segment file.
     static func lines(of path: String) throws -> [String] {
-        let source = try InputOpener.open(path)
-        var bytes: [UInt8] = []
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
-        defer { buffer.deallocate() }
-        while true {
-            let n = try source.read(into: buffer)
-            if n == 0 { break }
-            bytes += buffer.prefix(n)
-        }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+        String(decoding: try DaemonHarness.decoded(path), as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    /// Ten windows of lines, caught up, then `arguments` run until the crash point `point` kills it.
+    static func killedMidway(_ arguments: [String], at point: String) throws -> DaemonHarness {
+        let daemon = try harness()
+        try write(windowLines(), to: daemon.log)
+        #expect(try daemon.catchUp().status == 0)
+        let killed = try run(daemon, arguments, environment: ["LOGONYM_CRASH_AT": point])
+        #expect(killed.killed && killed.status == SIGKILL, "the crash point was not reached")
+        return daemon
     }
 
     static func run(
         _ daemon: DaemonHarness,
         _ arguments: [String],
+        stdin: Data? = nil,
         environment: [String: String] = [:]
-    ) throws
-        -> CLI.Result
-    {
-        try CLI.run([arguments[0], "--config", daemon.config] + arguments.dropFirst(), environment: environment)
+    ) throws -> CLI.Result {
+        try CLI.run(
+            [arguments[0], "--config", daemon.config] + arguments.dropFirst(),
+            stdin: stdin,
+            environment: environment
+        )
     }
 
     static func json(_ result: CLI.Result) throws -> [String: Any] {
@@ -250,7 +254,7 @@ struct RetentionTests {
         try daemon.start()
         try waitUntil("the first lines are committed") { try daemon.output().count(of: 0x0A) == 200 }
 
-        let result = try Self.run(daemon, ["forget", "--address", Self.forgotten, "--json"])
+        let result = try Self.run(daemon, ["forget", "--address", "-", "--json"], stdin: Data(Self.forgotten.utf8))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try Self.json(result)["lines_removed"] as? Int == 50)
         let log = try String(contentsOfFile: daemon.root + "/daemon.log", encoding: .utf8)
@@ -305,16 +309,8 @@ struct RetentionTests {
 
     @Test(arguments: ["segment-deleted", "key-destroyed"])
     func aSweepKilledHalfWayFinishesOnTheNextRunWithAnAuditLogThatMatches(_ point: String) throws {
-        let daemon = try Self.harness()
+        let daemon = try Self.killedMidway(["retention", "--now", "2030-01-02T05:00:00Z"], at: point)
         defer { daemon.cleanup() }
-        try Self.write(Self.windowLines(), to: daemon.log)
-        #expect(try daemon.catchUp().status == 0)
-        let killed = try Self.run(
-            daemon,
-            ["retention", "--now", "2030-01-02T05:00:00Z"],
-            environment: ["LOGONYM_CRASH_AT": point]
-        )
-        #expect(killed.killed && killed.status == SIGKILL, "the crash point was not reached")
         let rerun = try Self.run(daemon, ["retention", "--now", "2030-01-02T05:00:00Z"])
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(Self.segmentNames(daemon) == (5..<10).map { String(format: "2030-01-01T%02d.log.gz", $0) })
@@ -331,16 +327,8 @@ struct RetentionTests {
 
     @Test(arguments: ["rewrite-journaled", "rewrite-renamed"])
     func aForgetKilledHalfWayLeavesNoPartialSegmentAndCompletes(_ point: String) throws {
-        let daemon = try Self.harness()
+        let daemon = try Self.killedMidway(["forget", "--address", Self.forgotten], at: point)
         defer { daemon.cleanup() }
-        try Self.write(Self.windowLines(), to: daemon.log)
-        #expect(try daemon.catchUp().status == 0)
-        let killed = try Self.run(
-            daemon,
-            ["forget", "--address", Self.forgotten],
-            environment: ["LOGONYM_CRASH_AT": point]
-        )
-        #expect(killed.killed && killed.status == SIGKILL, "the crash point was not reached")
         // Whatever the kill left, every segment in place is whole: the old one, or the new one already renamed.
         for path in daemon.segmentPaths where !(path as NSString).lastPathComponent.hasPrefix(".") {
             #expect(try CLI.runProgram("/bin/gzip", ["-t", path]).status == 0, "\(path)")

@@ -1,15 +1,16 @@
-import COpenSSL
-
 extension PseudonymKey {
     /// HKDF-SHA256 (RFC 5869): extract with `salt`, expand with `info` to `length` bytes (at most 8160).
     public static func hkdfSHA256(inputKey: [UInt8], salt: [UInt8], info: [UInt8], length: Int) -> [UInt8] {
         precondition(length > 0 && length <= 255 * 32, "HKDF-SHA256 yields 1 to 8160 bytes")
-        let pseudorandomKey = hmacSHA256(key: salt.isEmpty ? [UInt8](repeating: 0, count: 32) : salt, inputKey)
+        let pseudorandomKey = HMACPseudonym.hmacSHA256(
+            key: salt.isEmpty ? [UInt8](repeating: 0, count: 32) : salt,
+            message: inputKey
+        )
         var output: [UInt8] = []
         var block: [UInt8] = []
         var counter: UInt8 = 1
         while output.count < length {
-            block = hmacSHA256(key: pseudorandomKey, block + info + [counter])
+            block = HMACPseudonym.hmacSHA256(key: pseudorandomKey, message: block + info + [counter])
             output += block
             counter &+= 1
         }
@@ -34,18 +35,5 @@ extension PseudonymKey {
     public static func random() -> PseudonymKey {
         var generator = SystemRandomNumberGenerator()
         return PseudonymKey(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })!
-    }
-
-    static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        let ok = key.withUnsafeBufferPointer { k in
-            data.withUnsafeBufferPointer { d in
-                out.withUnsafeMutableBufferPointer { o in
-                    logonym_hmac_sha256(k.baseAddress, Int32(k.count), d.baseAddress, d.count, o.baseAddress)
-                }
-            }
-        }
-        precondition(ok == 1, "HMAC-SHA256 failed")
-        return out
     }
 }

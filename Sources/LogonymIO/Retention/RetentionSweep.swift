@@ -159,20 +159,14 @@ public struct RetentionSweep {
             case "segment":
                 try delete(item.path)
                 CrashPoint.reach("segment-deleted")
-                try store.write { db in
-                    try db.execute(sql: "DELETE FROM segments WHERE path = ?", arguments: [item.path])
-                    try AuditLog.insert(
-                        AuditEvent(
-                            "segment_deleted",
-                            input: item.input,
-                            path: item.path,
-                            window: item.window,
-                            lines: item.lines,
-                            bytes: item.bytes
-                        ),
-                        into: db
-                    )
-                }
+                try recordDeletion(
+                    path: item.path,
+                    input: item.input,
+                    window: item.window,
+                    lines: item.lines,
+                    bytes: item.bytes,
+                    note: nil
+                )
             case "key":
                 guard let keys else { preconditionFailure("a sweep that destroys keys needs the key store") }
                 if let key = KeyStore.liveKeys(stateDirectory: stateDirectory).first(where: { $0.id == item.keyID }) {
@@ -206,23 +200,42 @@ public struct RetentionSweep {
     /// its transaction: record it now.
     private func finishInterruptedDeletions() throws {
         for segment in try store.segments() where !segment.open && FileProbe.path(segment.path) == nil {
-            try store.write { db in
-                try db.execute(sql: "DELETE FROM segments WHERE path = ?", arguments: [segment.path])
-                try AuditLog.insert(
-                    AuditEvent(
-                        "segment_deleted",
-                        input: segment.input,
-                        path: segment.path,
-                        window: window.name(ofWindowStarting: segment.windowStart),
-                        lines: segment.lines,
-                        bytes: segment.length,
-                        note: "completed after a restart"
-                    ),
-                    into: db
-                )
-            }
+            try recordDeletion(
+                path: segment.path,
+                input: segment.input,
+                window: window.name(ofWindowStarting: segment.windowStart),
+                lines: segment.lines,
+                bytes: segment.length,
+                note: "completed after a restart"
+            )
         }
         try audit.sync()
+    }
+
+    /// Removes a deleted segment's row and records the deletion, in one transaction.
+    private func recordDeletion(
+        path: String,
+        input: String?,
+        window: String?,
+        lines: Int64?,
+        bytes: Int64,
+        note: String?
+    ) throws {
+        try store.write { db in
+            try db.execute(sql: "DELETE FROM segments WHERE path = ?", arguments: [path])
+            try AuditLog.insert(
+                AuditEvent(
+                    "segment_deleted",
+                    input: input,
+                    path: path,
+                    window: window,
+                    lines: lines,
+                    bytes: bytes,
+                    note: note
+                ),
+                into: db
+            )
+        }
     }
 
     private func delete(_ path: String) throws {

@@ -63,3 +63,30 @@ public final class StateLock {
 
 @available(*, unavailable)
 extension StateLock: Sendable {}
+
+/// The input locks a maintenance run takes as it meets open segments: an open segment may be rewritten or closed
+/// only by the process that writes its input, or by anyone once nobody does. Locks taken are held until this
+/// value is released.
+public final class InputLocks {
+    let stateDirectory: String
+    /// Inputs this process writes itself.
+    let owned: Set<String>
+    private var taken: [String: StateLock?] = [:]
+
+    public init(stateDirectory: String, owned: Set<String> = []) {
+        self.stateDirectory = stateDirectory
+        self.owned = owned
+    }
+
+    /// Whether this process may change the open segments of `input`.
+    public func mayWrite(_ input: String) -> Bool {
+        if owned.contains(input) { return true }
+        if let held = taken[input] { return held != nil }
+        let lock = try? StateLock.attempt(StateLock.inputLockName(input), stateDirectory: stateDirectory)
+        taken[input] = lock
+        return lock != nil
+    }
+}
+
+@available(*, unavailable)
+extension InputLocks: Sendable {}

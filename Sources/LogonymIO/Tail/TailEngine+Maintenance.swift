@@ -15,7 +15,11 @@ extension TailEngine {
                 let outcome: Maintenance.Outcome
                 if let request = try? JSONDecoder().decode(Maintenance.Request.self, from: arguments) {
                     if case .retention(let at) = request { closeStaleWindows(now: at) }
-                    let (served, rewritten) = maintenance.serve(request, mayWrite: owns)
+                    let locks = InputLocks(
+                        stateDirectory: settings.stateDirectory,
+                        owned: Set(trackers.map(\.name))
+                    )
+                    let (served, rewritten) = maintenance.serve(request, mayWrite: locks.mayWrite)
                     apply(rewritten)
                     outcome = served
                 } else {
@@ -48,11 +52,6 @@ extension TailEngine {
     func closeStaleWindows(now: Int64) {
         let grace = settings.retention.keySeconds(settings.window)
         for tracker in trackers { tracker.segments.closeWindows(before: now, grace: grace) }
-    }
-
-    /// Whether this engine writes the open segments of `input`.
-    func owns(_ input: String) -> Bool {
-        trackers.contains { $0.name == input }
     }
 
     /// Open segments rewritten by an erasure continue at their new length, in their new file.

@@ -25,7 +25,12 @@ struct Forget: ParsableCommand {
     @Option(help: ArgumentHelp("The configuration file.", valueName: "path"))
     var config: String = "/etc/logonym/logonym.toml"
 
-    @Option(help: ArgumentHelp("The client's address (IPv4 or IPv6).", valueName: "address"))
+    @Option(
+        help: ArgumentHelp(
+            "The client's address (IPv4 or IPv6); '-' reads it from standard input, out of sight of ps.",
+            valueName: "address"
+        )
+    )
     var address: String
 
     @Option(help: ArgumentHelp("Only windows ending after this time (ISO 8601, -7d or @EPOCH).", valueName: "time"))
@@ -42,7 +47,8 @@ struct Forget: ParsableCommand {
 
     func run() throws {
         // The address is never echoed, not even in an error.
-        guard let parsed = IPAddress(address.trimmingCharacters(in: .whitespaces)) else {
+        let text = address == "-" ? readLine(strippingNewline: true) ?? "" : address
+        guard let parsed = IPAddress(text.trimmingCharacters(in: .whitespaces)) else {
             throw CommandFailure.usage("--address: not an IPv4 or IPv6 address")
         }
         let since = try TimeArgument.option(since, "--since")

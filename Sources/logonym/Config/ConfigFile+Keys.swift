@@ -54,24 +54,8 @@ extension ConfigFile {
     /// The `[retention]` table: durations such as `"90d"`, or `"off"` where keeping forever is allowed.
     mutating func resolveRetention(_ table: TOMLDocument.Table?) -> (RetentionPolicy, Duration) {
         var policy = RetentionPolicy()
-        if let (text, line) = string(table, "retention.output") {
-            if text == "off" {
-                policy.output = nil
-            } else if let seconds = seconds(text) {
-                policy.output = seconds
-            } else {
-                problem("retention.output", line, "'\(text)' is not a duration such as \"90d\", or \"off\"")
-            }
-        }
-        if let (text, line) = string(table, "retention.raw_inputs") {
-            if text == "off" {
-                policy.rawInputs = nil
-            } else if let seconds = seconds(text) {
-                policy.rawInputs = seconds
-            } else {
-                problem("retention.raw_inputs", line, "'\(text)' is not a duration such as \"7d\", or \"off\"")
-            }
-        }
+        policy.output = optionalSeconds(table, "retention.output", example: "90d", default: policy.output)
+        policy.rawInputs = optionalSeconds(table, "retention.raw_inputs", example: "7d", default: policy.rawInputs)
         if let (text, line) = string(table, "retention.keys") {
             if let seconds = seconds(text) {
                 policy.keys = seconds
@@ -95,6 +79,22 @@ extension ConfigFile {
             }
         }
         return (policy, interval)
+    }
+
+    /// A duration in seconds, `nil` for `"off"`, `default` when the key is absent.
+    private mutating func optionalSeconds(
+        _ table: TOMLDocument.Table?,
+        _ key: String,
+        example: String,
+        default value: Int64?
+    ) -> Int64? {
+        guard let (text, line) = string(table, key) else { return value }
+        if text == "off" { return nil }
+        guard let parsed = seconds(text) else {
+            problem(key, line, "'\(text)' is not a duration such as \"\(example)\", or \"off\"")
+            return value
+        }
+        return parsed
     }
 
     private func seconds(_ text: String) -> Int64? {

@@ -4,9 +4,11 @@ import LogonymIO
 
 /// How `retention` and `forget` reach the state directory: directly, holding the `maintainer` lock, when no
 /// daemon runs; otherwise by a request the daemon serves within a second or two.
-enum MaintenanceAccess {
-    case direct(Maintenance, StateLock)
-    case daemon(Maintenance)
+struct MaintenanceAccess {
+    let configPath: String
+    let maintenance: Maintenance
+    /// The `maintainer` lock when this process does the work itself; `nil` when a daemon holds it.
+    let lock: StateLock?
 
     /// Loads the configuration (exit 2 on problems) and opens its state directory.
     static func open(configPath: String) throws -> MaintenanceAccess {
@@ -19,54 +21,42 @@ enum MaintenanceAccess {
         }
         let settings = config.engine
         try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
-        if let lock = try StateLock.attempt("maintainer", stateDirectory: settings.stateDirectory) {
-            let store = try StateStore(directory: settings.stateDirectory)
-            try store.completeRewrites(window: settings.window)
-            return .direct(try Maintenance(settings: settings, store: store), lock)
-        }
+        let lock = try StateLock.attempt("maintainer", stateDirectory: settings.stateDirectory)
         let store = try StateStore(directory: settings.stateDirectory)
-        return .daemon(try Maintenance(settings: settings, store: store, readOnly: true))
+        if lock != nil { try store.completeRewrites(window: settings.window) }
+        let maintenance = try Maintenance(settings: settings, store: store, readOnly: lock == nil)
+        return MaintenanceAccess(configPath: configPath, maintenance: maintenance, lock: lock)
     }
 
-    var maintenance: Maintenance {
-        switch self {
-        case .direct(let maintenance, _), .daemon(let maintenance): maintenance
-        }
-    }
-
-    /// Runs a request here or hands it to the daemon and waits for its outcome.
+    /// Runs a request here, or hands it to the daemon and waits for its outcome (and runs it here after all if the
+    /// daemon stops before it took it).
     func perform(_ request: Maintenance.Request, timeout: Duration = .seconds(120)) throws -> Maintenance.Outcome {
-        switch self {
-        case .direct(let maintenance, _):
-            var inputLocks: [String: StateLock?] = [:]
-            let (outcome, _) = maintenance.serve(request) { input in
-                // An open segment is rewritten only if no daemon or pipe process writes its input.
-                if let held = inputLocks[input] { return held != nil }
-                let lock = try? StateLock.attempt(
-                    StateLock.inputLockName(input),
-                    stateDirectory: maintenance.settings.stateDirectory
-                )
-                inputLocks[input] = lock
-                return lock != nil
-            }
-            withExtendedLifetime(inputLocks) {}
-            return outcome
-        case .daemon(let maintenance):
-            let store = maintenance.store
-            let id = try store.enqueueRequest(kind: request.kind, arguments: try JSONEncoder().encode(request))
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                if let data = try store.takeRequestResult(id) {
-                    return try JSONDecoder().decode(Maintenance.Outcome.self, from: data)
-                }
-                usleep(100_000)
-            }
-            try store.withdrawRequest(id)
-            throw CommandFailure(
-                message:
-                    "\(maintenance.settings.stateDirectory): another logonym holds the maintainer lock but did not answer within \(timeout); is the daemon stuck?",
-                exitCode: 1
-            )
+        let settings = maintenance.settings
+        if lock != nil {
+            let locks = InputLocks(stateDirectory: settings.stateDirectory)
+            return maintenance.serve(request, mayWrite: locks.mayWrite).0
         }
+        let store = maintenance.store
+        let id = try store.enqueueRequest(kind: request.kind, arguments: try JSONEncoder().encode(request))
+        let deadline = ContinuousClock.now + timeout
+        func result() throws -> Maintenance.Outcome? {
+            try store.takeRequestResult(id).map { try JSONDecoder().decode(Maintenance.Outcome.self, from: $0) }
+        }
+        while ContinuousClock.now < deadline {
+            if let outcome = try result() { return outcome }
+            if try StateLock.attempt("maintainer", stateDirectory: settings.stateDirectory) != nil {
+                // The daemon stopped: it served the request just before, or nobody will, so do it here.
+                if let outcome = try result() { return outcome }
+                try store.withdrawRequest(id)
+                return try MaintenanceAccess.open(configPath: configPath).perform(request, timeout: timeout)
+            }
+            usleep(100_000)
+        }
+        try store.withdrawRequest(id)
+        throw CommandFailure(
+            message:
+                "\(settings.stateDirectory): the daemon holds the maintainer lock but did not answer within \(timeout); is it stuck?",
+            exitCode: 1
+        )
     }
 }

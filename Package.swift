@@ -26,6 +26,10 @@ let package = Package(
             name: "COpenSSL",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CMaxMindDB",
+            providers: [.apt(["libmaxminddb-dev"])]
+        ),
         .target(
             name: "LogonymCore",
             dependencies: ["COpenSSL"]
@@ -35,6 +39,7 @@ let package = Package(
             dependencies: [
                 "LogonymCore",
                 "CZlib",
+                "CMaxMindDB",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -52,6 +52,7 @@ extension LineProcessor {
         writeNumberField("bytes", first(.bytes), b, object: &object, into: &out)
         writeOptionalString("referrer", first(.referrer), b, escaping: .logQuoted, object: &object, into: &out)
         writeOptionalString("user_agent", first(.userAgent), b, escaping: .logQuoted, object: &object, into: &out)
+        writeGeo(object: &object, into: &out)
         object.finish(into: &out)
     }
 
@@ -108,7 +109,15 @@ extension LineProcessor {
             object: &object,
             into: &out
         )
+        writeGeo(object: &object, into: &out)
         object.finish(into: &out)
+    }
+
+    /// `"geo": {...}` when geo is on.
+    private func writeGeo(object: inout JSONObjectWriter, into out: inout [UInt8]) {
+        guard let geo else { return }
+        object.key("geo", into: &out)
+        geo.writeJSON(into: &out)
     }
 
     private func writeTime(_ time: LogTimestamp, into out: inout [UInt8]) {
@@ -122,10 +131,11 @@ extension LineProcessor {
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
         escaping: JSONText.SourceEscaping,
+        client: Bool = false,
         into out: inout [UInt8]
     ) {
         scratch.removeAll(keepingCapacity: true)
-        writeAddressValue(b, range.lowerBound, range.upperBound, into: &scratch)
+        writeAddressValue(b, range.lowerBound, range.upperBound, into: &scratch, client: client)
         scratch.withUnsafeBufferPointer { JSONText.writeString($0, 0..<$0.count, escaping: escaping, into: &out) }
     }
 
@@ -144,7 +154,7 @@ extension LineProcessor {
                 forwarded.append(range)
             } else {
                 object.key("client", into: &out)
-                writeAnonymizedString(b, range, escaping: escaping, into: &out)
+                writeAnonymizedString(b, range, escaping: escaping, client: true, into: &out)
                 wroteClient = true
             }
         }

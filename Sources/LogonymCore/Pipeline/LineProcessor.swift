@@ -31,6 +31,8 @@ public final class LineProcessor {
     public private(set) var lastLineTime: Int64?
     /// The window start of the last line processed (with ``windows`` only).
     public private(set) var lastWindowStart: Int64?
+    /// Geo buckets from the client's full address, before it is anonymized (`nil`: geo is off).
+    public var geo: GeoTagger?
     private var activeWindow: Int64?
     private var activeAnonymizer: Anonymizer?
     private var seenGeneration = -1
@@ -95,6 +97,7 @@ public final class LineProcessor {
     public func process(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]) {
         tally.pointee.linesRead &+= 1
         lastLineTime = nil
+        geo?.beginLine()
         switch format {
         case .text(let logFormat):
             if logFormat.match(b, from: start, to: end, into: fieldMatch) {
@@ -186,6 +189,7 @@ public final class LineProcessor {
             activeWindow = start
             activeAnonymizer = windows.anonymizer(forWindowStarting: start)
             if let activeAnonymizer { anonymizer = activeAnonymizer }
+            geo?.windowChanged()
         }
         return activeAnonymizer != nil
     }
@@ -219,8 +223,15 @@ public final class LineProcessor {
 
     /// Appends the anonymized form of a value that should hold one address.
     @inline(__always)
-    func writeAddressValue(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
+    func writeAddressValue(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ end: Int,
+        into out: inout [UInt8],
+        client: Bool = false
+    ) {
         if let field = AddressField.parse(b, from: start, to: end) {
+            if client, let geo { geo.tag(field.address) }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<field.range.lowerBound]))
             anonymizer.writePseudonym(of: field, into: &out)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[field.range.upperBound..<end]))
@@ -233,8 +244,15 @@ public final class LineProcessor {
         }
     }
 
-    /// Appends the anonymized form of a comma-separated list of addresses, keeping separators and blanks.
-    func writeAddressList(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
+    /// Appends the anonymized form of a comma-separated list of addresses, keeping separators and blanks; with
+    /// `client`, the first element is the client (for geo).
+    func writeAddressList(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ end: Int,
+        into out: inout [UInt8],
+        client: Bool = false
+    ) {
         var elementStart = start
         while elementStart <= end {
             var elementEnd = elementStart
@@ -244,11 +262,25 @@ public final class LineProcessor {
             while s < e && b[s] == 0x20 { s &+= 1 }
             while e > s && b[e - 1] == 0x20 { e &-= 1 }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[elementStart..<s]))
-            if s < e { writeAddressValue(b, s, e, into: &out) }
+            if s < e { writeAddressValue(b, s, e, into: &out, client: client && elementStart == start) }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[e..<elementEnd]))
             if elementEnd < end { out.append(UInt8(ascii: ",")) }
             elementStart = elementEnd &+ 1
         }
+    }
+
+    /// The last `}` of a JSON line, when only blanks follow it.
+    static func lastClosingBrace(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ end: Int) -> Int? {
+        var i = end
+        while i > from {
+            i -= 1
+            switch b[i] {
+            case UInt8(ascii: "}"): return i
+            case 0x20, 0x09, 0x0D: continue
+            default: return nil
+            }
+        }
+        return nil
     }
 
     /// `-`, `unknown` and the empty value carry no address and are kept.
@@ -269,19 +301,34 @@ public final class LineProcessor {
             let s = fieldMatch.start(k)
             let e = fieldMatch.end(k)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
-            if isList { writeAddressList(b, s, e, into: &out) } else { writeAddressValue(b, s, e, into: &out) }
+            if isList {
+                writeAddressList(b, s, e, into: &out)
+            } else {
+                writeAddressValue(b, s, e, into: &out, client: true)
+            }
             cursor = e
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<end]))
+        if let geo, geo.appendsField { geo.writeField(into: &out) }
         out.append(0x0A)
     }
 
     func rewriteJSON(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
         var cursor = start
-        for range in jsonMatch.addressValues {
+        var clientSeen = false
+        for (range, forwarded) in zip(jsonMatch.addressValues, jsonMatch.addressIsForwarded) {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.lowerBound]))
-            writeAddressList(b, range.lowerBound, range.upperBound, into: &out)
+            let client = !forwarded && !clientSeen
+            clientSeen = clientSeen || client
+            writeAddressList(b, range.lowerBound, range.upperBound, into: &out, client: client)
             cursor = range.upperBound
+        }
+        if let geo, geo.appendsField, let close = Self.lastClosingBrace(b, cursor, end) {
+            // The object gets a "geo" member before its closing brace.
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<close]))
+            out.append(contentsOf: Array(#","geo":"#.utf8))
+            geo.writeJSON(into: &out)
+            cursor = close
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<end]))
         out.append(0x0A)

@@ -14,7 +14,7 @@ public struct LogonymIOError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
             case notFound, permissionDenied, isDirectory, readFailed, corruptGzip, truncatedGzip, trailingGarbage,
-                writeFailed, openFailed
+                writeFailed, openFailed, invalidDatabase
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -37,6 +37,8 @@ public struct LogonymIOError: Error, Sendable, CustomStringConvertible {
         public static let writeFailed = Code(.writeFailed)
         /// Opening a file failed for another reason.
         public static let openFailed = Code(.openFailed)
+        /// A geolocation database is missing its structure or corrupt.
+        public static let invalidDatabase = Code(.invalidDatabase)
 
         public var description: String { String(describing: value) }
     }

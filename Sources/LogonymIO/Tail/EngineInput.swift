@@ -22,32 +22,61 @@ extension InputTracker: EngineInput {
     var name: String { settings.name }
 }
 
-/// Builds an input's processor: its configured format, or the one detected from a sample of its first lines (and
-/// says which).
-func makeProcessor(
-    for settings: InputSettings,
-    engine: EngineSettings,
-    windows: any WindowAnonymizers,
-    sample: [UInt8],
-    logger: Logger
-) -> LineProcessor {
-    let format: InputFormat
-    if let fixed = settings.format {
-        format = fixed
-    } else {
-        let detected = sample.withUnsafeBufferPointer {
-            FormatDetector.detect($0, from: 0, to: $0.count, json: engine.json)
+/// Builds each input's processor: its configured format, or the one detected from a sample of its first lines
+/// (and says which), with the engine's window keys and geo databases.
+final class ProcessorFactory {
+    let engine: EngineSettings
+    let windows: any WindowAnonymizers
+    let logger: Logger
+    let geo: GeoDatabases.Opened?
+
+    /// Opens the geo databases (a bad one fails here, at start, naming the file).
+    init(engine: EngineSettings, windows: any WindowAnonymizers, logger: Logger) throws(LogonymIOError) {
+        self.engine = engine
+        self.windows = windows
+        self.logger = logger
+        if let settings = engine.geo {
+            geo = try GeoDatabases.open(settings)
+            if let geo {
+                logger.notice("geo: \(geo.description), level \(settings.level.rawValue)")
+            } else {
+                logger.notice("geo: no database found in the usual places; geo is off")
+            }
+        } else {
+            geo = nil
         }
-        format = detected.format
-        logger.notice(
-            "format \(format.name) (detected: \(detected.matched) of the first \(detected.sampled) lines match)",
-            metadata: ["input": "\(settings.name)"]
-        )
     }
-    return LineProcessor(
-        format: format,
-        windows: windows,
-        outputFormat: engine.outputFormat,
-        unparsablePolicy: engine.unparsablePolicy
-    )
+
+    func make(for settings: InputSettings, sample: [UInt8]) -> LineProcessor {
+        let format: InputFormat
+        if let fixed = settings.format {
+            format = fixed
+        } else {
+            let detected = sample.withUnsafeBufferPointer {
+                FormatDetector.detect($0, from: 0, to: $0.count, json: engine.json)
+            }
+            format = detected.format
+            logger.notice(
+                "format \(format.name) (detected: \(detected.matched) of the first \(detected.sampled) lines match)",
+                metadata: ["input": "\(settings.name)"]
+            )
+        }
+        let processor = LineProcessor(
+            format: format,
+            windows: windows,
+            outputFormat: engine.outputFormat,
+            unparsablePolicy: engine.unparsablePolicy
+        )
+        if let geo, let geoSettings = engine.geo {
+            processor.geo = GeoTagger(
+                level: geoSettings.level,
+                appendsField: geoSettings.appendField,
+                databases: geo.databases
+            )
+        }
+        return processor
+    }
 }
+
+@available(*, unavailable)
+extension ProcessorFactory: Sendable {}

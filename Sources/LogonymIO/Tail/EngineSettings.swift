@@ -53,6 +53,8 @@ public struct EngineSettings: Sendable {
     /// What retention sweeps delete; the daemon runs one every ``sweepInterval``.
     public var retention: RetentionPolicy = RetentionPolicy()
     public var sweepInterval: Duration = .seconds(300)
+    /// Geo buckets per line (`nil`: off).
+    public var geo: GeoSettings?
     public var outputFormat: OutputFormat
     public var unparsablePolicy: UnparsablePolicy
     public var maxLineBytes: Int

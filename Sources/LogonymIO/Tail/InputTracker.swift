@@ -17,7 +17,7 @@ final class InputTracker {
     let store: StateStore
     let fingerprints: Fingerprints
     let segments: SegmentSet
-    let windows: any WindowAnonymizers
+    let processors: ProcessorFactory
     let logger: Logger
     private(set) var processor: LineProcessor?
     /// Files being read, oldest first.
@@ -40,14 +40,14 @@ final class InputTracker {
         settings: InputSettings,
         engine: EngineSettings,
         store: StateStore,
-        windows: any WindowAnonymizers,
+        processors: ProcessorFactory,
         logger: Logger
     ) {
         self.settings = settings
         self.engine = engine
         self.store = store
         self.fingerprints = Fingerprints(key: store.fingerprintKey)
-        self.windows = windows
+        self.processors = processors
         self.logger = logger
         self.segments = SegmentSet(input: settings.name, engine: engine)
     }
@@ -439,13 +439,7 @@ final class InputTracker {
             guard let head = Fingerprints.head(of: path, count: 64 * 1024), !head.bytes.isEmpty else { return nil }
             sample = head.bytes
         }
-        return LogonymIO.makeProcessor(
-            for: settings,
-            engine: engine,
-            windows: windows,
-            sample: sample,
-            logger: logger
-        )
+        return processors.make(for: settings, sample: sample)
     }
 
     // MARK: Committing

@@ -15,7 +15,7 @@ final class MessageInput: EngineInput {
     let settings: InputSettings
     let engine: EngineSettings
     let segments: SegmentSet
-    let windows: any WindowAnonymizers
+    let processors: ProcessorFactory
     let logger: Logger
     let routing = RoutingState()
     private var processor: LineProcessor?
@@ -39,13 +39,13 @@ final class MessageInput: EngineInput {
         settings: InputSettings,
         engine: EngineSettings,
         store: StateStore,
-        windows: any WindowAnonymizers,
+        processors: ProcessorFactory,
         logger: Logger
     ) throws {
         self.store = store
         self.settings = settings
         self.engine = engine
-        self.windows = windows
+        self.processors = processors
         self.logger = logger
         segments = SegmentSet(input: settings.name, engine: engine)
         switch settings.source {
@@ -167,13 +167,7 @@ final class MessageInput: EngineInput {
 
     private func processorFor(_ sample: [UInt8]) -> LineProcessor {
         if let processor { return processor }
-        let created = makeProcessor(
-            for: settings,
-            engine: engine,
-            windows: windows,
-            sample: sample,
-            logger: logger
-        )
+        let created = processors.make(for: settings, sample: sample)
         processor = created
         return created
     }

@@ -40,7 +40,7 @@ public final class TailEngine {
         store = try StateStore(directory: settings.stateDirectory)
         try store.completeRewrites(window: settings.window)
         maintenance = try Maintenance(settings: settings, store: store)
-        let windows = maintenance.ring
+        let processors = try ProcessorFactory(engine: settings, windows: maintenance.ring, logger: logger)
         let store = self.store
         trackers = try settings.inputs.map { input -> any EngineInput in
             if input.source == .files {
@@ -48,7 +48,7 @@ public final class TailEngine {
                     settings: input,
                     engine: settings,
                     store: store,
-                    windows: windows,
+                    processors: processors,
                     logger: logger
                 )
             }
@@ -56,7 +56,7 @@ public final class TailEngine {
                 settings: input,
                 engine: settings,
                 store: store,
-                windows: windows,
+                processors: processors,
                 logger: logger
             )
         }

@@ -150,6 +150,47 @@ struct Anonymize: ParsableCommand {
     )
     var keyMode: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Geolocation database for coarse buckets: auto, a .mmdb file, or the Tor geoip files (or their directory).",
+            valueName: "path"
+        )
+    )
+    var geo: String?
+
+    @Option(
+        name: .customLong("geo-asn"),
+        help: ArgumentHelp(
+            "A separate AS-number database (.mmdb) for --geo-level country+asn, or auto.",
+            valueName: "path"
+        )
+    )
+    var geoASN: String?
+
+    @Option(
+        name: .customLong("geo-level"),
+        help: ArgumentHelp("What each line carries: continent, country (default) or country+asn.", valueName: "level")
+    )
+    var geoLevel: String = "country"
+
+    @Option(
+        name: .customLong("geo-field"),
+        help: ArgumentHelp(
+            "append: same-format lines get a trailing \"geo=EU/DE\" field; none (default): only JSON output and the summary carry buckets.",
+            valueName: "mode"
+        )
+    )
+    var geoField: String = "none"
+
+    @Option(
+        name: .customLong("geo-k"),
+        help: ArgumentHelp(
+            "The summary reports a bucket only with at least this many distinct clients (default 10).",
+            valueName: "k"
+        )
+    )
+    var geoK: Int = 10
+
     @Option(help: ArgumentHelp("The closing summary on standard error: text, json or none.", valueName: "kind"))
     var summary: String = "text"
 

@@ -21,6 +21,8 @@ struct AnonymizeSettings {
     var showProgress: Bool
     /// `--window`: segments per window under per-window keys.
     var windowed: Windowed?
+    /// `--geo`: buckets from these databases (`nil`: geo is off).
+    var geo: GeoSettings?
 
     struct Windowed {
         var window: WindowLength
@@ -116,6 +118,7 @@ struct AnonymizeSettings {
         guard (1...256).contains(threads) else { throw CommandFailure.usage("--threads \(threads): must be 1 to 256") }
         summary = try choice(options.summary, "--summary")
         showProgress = !options.noProgress && Diagnostics.stderrIsTerminal
+        geo = try Self.geo(options)
         if windowed == nil && (options.outputDirectory != nil || options.stateDirectory != nil) {
             throw CommandFailure.usage("--output-dir and --state-dir go with --window")
         }
@@ -175,6 +178,30 @@ extension AnonymizeSettings {
             stateDirectory: stateDirectory,
             source: source,
             keyMode: keyMode
+        )
+    }
+}
+
+extension AnonymizeSettings {
+    /// `--geo` and its companions.
+    static func geo(_ options: Anonymize) throws -> GeoSettings? {
+        guard let database = options.geo else {
+            if options.geoASN != nil { throw CommandFailure.usage("--geo-asn goes with --geo") }
+            return nil
+        }
+        guard let level = GeoLevel(rawValue: options.geoLevel) else {
+            throw CommandFailure.usage("--geo-level '\(options.geoLevel)': must be continent, country or country+asn")
+        }
+        guard options.geoField == "append" || options.geoField == "none" else {
+            throw CommandFailure.usage("--geo-field '\(options.geoField)': must be append or none")
+        }
+        guard options.geoK >= 1 else { throw CommandFailure.usage("--geo-k \(options.geoK): must be at least 1") }
+        return GeoSettings(
+            database: database,
+            asnDatabase: options.geoASN,
+            level: level,
+            appendField: options.geoField == "append",
+            k: options.geoK
         )
     }
 }

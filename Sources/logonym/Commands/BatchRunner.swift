@@ -12,6 +12,7 @@ struct BatchRunner {
         let clock = ContinuousClock()
         let started = clock.now
         FileOutput.removeTemporaryFileOnSignals()
+        let geo = try openGeo()
         let output = try makeOutput()
         let sink = output.sink
         let pump = LinePump(maxLineBytes: settings.maxLineBytes)
@@ -43,6 +44,7 @@ struct BatchRunner {
                         let format = chooseFormat(path: path, first: first, progress: progress)
                         detected = format.name
                         let processor = output.processor(format)
+                        processor.geo = geo
                         current = processor
                         return processor
                     },
@@ -73,6 +75,7 @@ struct BatchRunner {
         }
         progress.clear()
         report.totals.bytesOut = sink.bytesWritten
+        report.geo = geo.map { ($0, settings.geo!) }
         report.seconds = Self.seconds(clock.now - started)
         switch settings.summary {
         case .text: Diagnostics.raw(report.text())
@@ -171,6 +174,26 @@ struct BatchRunner {
         } catch {
             throw CommandFailure.usage("\(error)")
         }
+    }
+
+    /// The geo tagger of `--geo`: databases opened (and checked) now, so a bad one stops the run before anything
+    /// is written; `auto` finding nothing turns geo off with one notice.
+    private func openGeo() throws -> GeoTagger? {
+        guard let geo = settings.geo else { return nil }
+        let opened: GeoDatabases.Opened?
+        do {
+            opened = try GeoDatabases.open(geo)
+        } catch {
+            throw CommandFailure.usage(error.description)
+        }
+        guard let opened else {
+            Diagnostics.error(
+                "geo: no database found (--geo auto looked in /usr/share/GeoIP, /var/lib/GeoIP and /usr/share/tor); geo is off"
+            )
+            return nil
+        }
+        if settings.summary == .text { Diagnostics.error("geo: \(opened.description), level \(geo.level.rawValue)") }
+        return GeoTagger(level: geo.level, appendsField: geo.appendField, databases: opened.databases)
     }
 
     /// The format for an input: the one given, or one detected from its first lines (and said so).

@@ -97,6 +97,37 @@ extension ConfigFile {
         return parsed
     }
 
+    /// The `[geo]` table; the databases are opened (and checked) here, so `check-config` and the daemon's start
+    /// report a missing or corrupt one under its key.
+    mutating func resolveGeo(_ table: TOMLDocument.Table?) -> GeoSettings? {
+        guard let table else { return nil }
+        var settings = GeoSettings()
+        if let (text, _) = string(table, "geo.database") {
+            settings.database = text == "auto" ? text : resolvePath(text)
+        }
+        if let (text, _) = string(table, "geo.asn_database") {
+            settings.asnDatabase = text == "auto" ? text : resolvePath(text)
+        }
+        settings.level = choice(table, "geo.line_level") ?? .country
+        if let (text, line) = string(table, "geo.field") {
+            switch text {
+            case "append": settings.appendField = true
+            case "none": settings.appendField = false
+            default: problem("geo.field", line, "'\(text)' must be \"append\" or \"none\"")
+            }
+        }
+        if let (value, line) = integer(table, "geo.k") {
+            if value >= 1 { settings.k = value } else { problem("geo.k", line, "must be at least 1, not \(value)") }
+        }
+        do {
+            _ = try GeoDatabases.open(settings)
+        } catch {
+            let key = error.path == settings.asnDatabase ? "geo.asn_database" : "geo.database"
+            problem(key, table[String(key.dropFirst(4))]?.line, error.description)
+        }
+        return settings
+    }
+
     private func seconds(_ text: String) -> Int64? {
         Self.duration(text).map { $0.components.seconds }
     }

@@ -63,7 +63,7 @@ struct ConfigFile {
     }
 
     static let knownKeys: [String: Set<String>] = [
-        "": ["state", "output", "anonymize", "daemon", "retention", "input"],
+        "": ["state", "output", "anonymize", "daemon", "retention", "geo", "input"],
         "state": ["dir"],
         "output": ["dir", "window", "compress", "compression_level", "format"],
         "anonymize": [
@@ -72,6 +72,7 @@ struct ConfigFile {
         ],
         "daemon": ["poll_interval", "close_grace"],
         "retention": ["output", "raw_inputs", "keys", "audit", "sweep_interval"],
+        "geo": ["database", "asn_database", "line_level", "field", "k"],
         "input": ["name", "type", "paths", "socket", "udp", "socket_mode", "format", "log_format", "start_at"],
     ]
 
@@ -106,9 +107,10 @@ struct ConfigFile {
         let anonymize = table(root, "anonymize")
         let daemon = table(root, "daemon")
         let retentionTable = table(root, "retention")
+        let geoTable = table(root, "geo")
         let sections = [
             ("state", state), ("output", output), ("anonymize", anonymize), ("daemon", daemon),
-            ("retention", retentionTable),
+            ("retention", retentionTable), ("geo", geoTable),
         ]
         for (name, table) in sections {
             if let table { checkUnknown(table, section: name, prefix: name + ".") }
@@ -186,6 +188,7 @@ struct ConfigFile {
             }
         }
         let (retention, sweepInterval) = resolveRetention(retentionTable)
+        let geo = resolveGeo(geoTable)
         let inputs = resolveInputs(root, json: json)
 
         guard problems.isEmpty, let stateDirectory, let outputDirectory else {
@@ -209,6 +212,7 @@ struct ConfigFile {
         engine.closeGraceSeconds = grace
         engine.retention = retention
         engine.sweepInterval = sweepInterval
+        engine.geo = geo
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         return .success(DaemonConfig(path: absolute, engine: engine, pollInterval: poll))
     }

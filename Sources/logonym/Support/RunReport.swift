@@ -1,5 +1,6 @@
 import Foundation
 import LogonymCore
+import LogonymIO
 
 /// What a batch run did, for the closing summary. Holds counts and paths, never log content.
 struct RunReport {
@@ -13,6 +14,8 @@ struct RunReport {
     var inputs: [Input] = []
     var totals = RunCounters()
     var seconds = 0.0
+    /// The geo tagger (its counts) and settings, when geo was on.
+    var geo: (GeoTagger, GeoSettings)?
 
     init(settings: AnonymizeSettings) {
         self.settings = settings
@@ -47,8 +50,17 @@ struct RunReport {
             found by the fallback scanner \(t.scannerAddresses), non-address values \(t.nonAddressValues)
               bytes       in \(t.bytesIn), out \(t.bytesOut)
               time        \(String(format: "%.2f", seconds)) s, \(String(format: "%.1f", megabytesPerSecond)) MB/s
-
+            \(geoText)
             """
+    }
+
+    /// `  geo  country, k 10: EU/DE 1,234 lines (56 clients), ...` (the ten biggest rows), or nothing.
+    private var geoText: String {
+        guard let summary = geoSummary else { return "" }
+        let shown = summary.rows.prefix(10).map { "\($0.bucket) \($0.lines) lines (\($0.clients) clients)" }
+        let more = summary.rows.count > 10 ? ", and \(summary.rows.count - 10) more" : ""
+        let left = summary.suppressedLines > 0 ? "; \(summary.suppressedLines) lines under k left out" : ""
+        return "  geo         \(summary.level), k \(summary.k): \(shown.joined(separator: ", "))\(more)\(left)\n"
     }
 
     /// The summary as one JSON object.
@@ -70,6 +82,7 @@ struct RunReport {
             var bytes_out: Int
             var seconds: Double
             var mb_per_s: Double
+            var geo: GeoSummary?
         }
         let t = totals
         let truncate = settings.method == .truncate
@@ -92,8 +105,51 @@ struct RunReport {
             bytes_in: t.bytesIn,
             bytes_out: t.bytesOut,
             seconds: (seconds * 1000).rounded() / 1000,
-            mb_per_s: (megabytesPerSecond * 10).rounded() / 10
+            mb_per_s: (megabytesPerSecond * 10).rounded() / 10,
+            geo: geoSummary
         )
         return (try? JSONOutput.encode(summary)) ?? "{}"
+    }
+
+    /// The k-anonymous geo aggregate: rows of at least k distinct clients, rolled up where smaller.
+    struct GeoSummary: Encodable {
+        struct Row: Encodable {
+            /// `EU/DE/AS64501`, `EU/DE`, `EU`, `ZZ` (everything rolled up to the top), `private`, `unknown`.
+            var bucket: String
+            var continent: String?
+            var country: String?
+            var asn: UInt32?
+            var lines: Int
+            var clients: Int
+        }
+
+        var level: String
+        var k: Int
+        var rows: [Row]
+        var suppressedLines: Int
+    }
+
+    var geoSummary: GeoSummary? {
+        guard let (tagger, geo) = self.geo else { return nil }
+        let (rows, suppressed) = tagger.counts.report(k: geo.k, level: geo.level)
+        return GeoSummary(
+            level: geo.level.rawValue,
+            k: geo.k,
+            rows: rows.map { row in
+                guard let level = row.level else {
+                    return .init(bucket: "ZZ", continent: "ZZ", lines: row.lines, clients: row.clients)
+                }
+                let b = row.bucket
+                return .init(
+                    bucket: b.fieldText(level),
+                    continent: b.continentText,
+                    country: level == .continent ? nil : b.countryText,
+                    asn: level == .countryASN && b.asn != 0 ? b.asn : nil,
+                    lines: row.lines,
+                    clients: row.clients
+                )
+            },
+            suppressedLines: suppressed
+        )
     }
 }

@@ -1,0 +1,89 @@
+/// Lines and distinct clients per geo bucket, and their k-anonymous report.
+///
+/// Clients are keyed hashes (``SipHash``), never addresses; a bucket is reported only when at least `k` distinct
+/// clients fell into it. Smaller buckets roll up: country and AS number to country, country to continent,
+/// continent to `ZZ`; what is still under `k` at `ZZ` is left out (its lines are reported as a total only).
+public struct GeoCounts: Sendable {
+    public private(set) var buckets: [GeoBucket] = []
+    public private(set) var lines: [Int] = []
+    public private(set) var clients: [Set<UInt64>] = []
+    private var index: [GeoBucket: Int] = [:]
+
+    public init() {}
+
+    /// The slot of a bucket (made on first use); lines are counted with ``countLine(slot:)``.
+    public mutating func slot(for bucket: GeoBucket) -> Int {
+        if let slot = index[bucket] { return slot }
+        index[bucket] = buckets.count
+        buckets.append(bucket)
+        lines.append(0)
+        clients.append([])
+        return buckets.count - 1
+    }
+
+    public mutating func countLine(slot: Int) { lines[slot] &+= 1 }
+
+    public mutating func countClient(_ client: UInt64, slot: Int) { clients[slot].insert(client) }
+
+    /// Adds another set of counts.
+    public mutating func add(_ other: GeoCounts) {
+        for (k, bucket) in other.buckets.enumerated() {
+            let slot = slot(for: bucket)
+            lines[slot] += other.lines[k]
+            clients[slot].formUnion(other.clients[k])
+        }
+    }
+
+    /// One reported bucket.
+    public struct Row: Sendable, Equatable {
+        /// `nil` fields were rolled up (a country row without an AS number, a continent row, `ZZ`).
+        public var bucket: GeoBucket
+        /// The level the row stands at after rolling up.
+        public var level: GeoLevel?
+        public var lines: Int
+        public var clients: Int
+    }
+
+    /// The k-anonymous rows, at `level` where buckets are big enough and rolled up where not.
+    ///
+    /// - Returns: the rows (a `nil` level is the `ZZ` row of everything rolled up to the top) and the lines left
+    ///   out because even `ZZ` had fewer than `k` clients.
+    public func report(k: Int, level: GeoLevel) -> (rows: [Row], suppressedLines: Int) {
+        var stages: [GeoLevel] = [.countryASN, .country, .continent]
+        stages = Array(stages.drop { $0 != level })
+        var current: [GeoBucket: (lines: Int, clients: Set<UInt64>)] = [:]
+        for (slot, bucket) in buckets.enumerated() {
+            current[bucket.at(level), default: (0, [])].lines += lines[slot]
+            current[bucket.at(level), default: (0, [])].clients.formUnion(clients[slot])
+        }
+        var rows: [Row] = []
+        for (position, stage) in stages.enumerated() {
+            var parents: [GeoBucket: (lines: Int, clients: Set<UInt64>)] = [:]
+            for (bucket, value) in current {
+                if value.clients.count >= k {
+                    rows.append(Row(bucket: bucket, level: stage, lines: value.lines, clients: value.clients.count))
+                } else {
+                    let parent =
+                        position + 1 < stages.count ? bucket.at(stages[position + 1]) : GeoBucket(kind: .unknown)
+                    parents[parent, default: (0, [])].lines += value.lines
+                    parents[parent, default: (0, [])].clients.formUnion(value.clients)
+                }
+            }
+            current = parents
+        }
+        var suppressed = 0
+        let top = current.values.reduce(into: (lines: 0, clients: Set<UInt64>())) {
+            $0.lines += $1.lines
+            $0.clients.formUnion($1.clients)
+        }
+        if top.clients.count >= k {
+            rows.append(
+                Row(bucket: GeoBucket(kind: .unknown), level: nil, lines: top.lines, clients: top.clients.count)
+            )
+        } else {
+            suppressed = top.lines
+        }
+        rows.sort { ($0.lines, $0.bucket.fieldText(.countryASN)) > ($1.lines, $1.bucket.fieldText(.countryASN)) }
+        return (rows, suppressed)
+    }
+}

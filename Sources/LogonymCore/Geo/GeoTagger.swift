@@ -9,15 +9,15 @@ public final class GeoTagger {
     /// The country database first; a separate AS-number database after it.
     let databases: [any GeoDatabase]
     let hasher: SipHash
-    private var cache: [IPAddress: Int] = [:]
+    @exclusivity(unchecked) private var cache: [IPAddress: Int] = [:]
     private let cacheLimit: Int
     /// The slot (in ``counts``) of the current line's client, if it had an address.
-    private var current: Int?
+    @exclusivity(unchecked) private var current: Int?
     /// What is written per slot, rendered once: the trailing field and the JSON object.
     private var renderedField: [[UInt8]] = []
     private var renderedJSON: [[UInt8]] = []
     /// Lines and distinct clients per bucket (at full detail; ``GeoCounts/report(k:level:)`` rolls up).
-    public private(set) var counts = GeoCounts()
+    @exclusivity(unchecked) public private(set) var counts = GeoCounts()
 
     public init(
         level: GeoLevel,

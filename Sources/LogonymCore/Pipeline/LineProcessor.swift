@@ -17,7 +17,9 @@ public final class LineProcessor {
     let tally: UnsafeMutablePointer<RunCounters>
 
     /// The anonymizer of the current line's window (or of the whole run, without windows).
-    private(set) var anonymizer: Anonymizer
+    /// (Hot per-line state is exempt from dynamic exclusivity checks: a processor is used by one thread, and
+    /// these are never accessed overlapping.)
+    @exclusivity(unchecked) private(set) var anonymizer: Anonymizer
     let fieldMatch: FieldMatch
     let jsonMatch = JSONMatch()
     /// The text format's address variables in line order, and whether each is a forwarded-for list.
@@ -28,11 +30,11 @@ public final class LineProcessor {
     /// before it) and anonymized with that window's key. `nil` for one anonymizer over the whole run.
     public let windows: (any WindowAnonymizers)?
     /// The timestamp of the last line processed, when it parsed and had one (with ``windows`` only).
-    public private(set) var lastLineTime: Int64?
+    @exclusivity(unchecked) public private(set) var lastLineTime: Int64?
     /// The window start of the last line processed (with ``windows`` only).
-    public private(set) var lastWindowStart: Int64?
+    @exclusivity(unchecked) public private(set) var lastWindowStart: Int64?
     /// Geo buckets from the client's full address, before it is anonymized (`nil`: geo is off).
-    public var geo: GeoTagger?
+    @exclusivity(unchecked) public var geo: GeoTagger?
     private var activeWindow: Int64?
     private var activeAnonymizer: Anonymizer?
     private var seenGeneration = -1

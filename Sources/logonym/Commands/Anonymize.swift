@@ -169,14 +169,14 @@ struct Anonymize: ParsableCommand {
 
     @Option(
         name: .customLong("geo-level"),
-        help: ArgumentHelp("What each line carries: continent, country (default) or country+asn.", valueName: "level")
+        help: ArgumentHelp("What each line carries: continent, country or country+asn.", valueName: "level")
     )
     var geoLevel: String = "country"
 
     @Option(
         name: .customLong("geo-field"),
         help: ArgumentHelp(
-            "append: same-format lines get a trailing \"geo=EU/DE\" field; none (default): only JSON output and the summary carry buckets.",
+            "append: same-format lines get a trailing \"geo=EU/DE\" field; none: only JSON output and the summary carry buckets.",
             valueName: "mode"
         )
     )
@@ -185,7 +185,7 @@ struct Anonymize: ParsableCommand {
     @Option(
         name: .customLong("geo-k"),
         help: ArgumentHelp(
-            "The summary reports a bucket only with at least this many distinct clients (default 10).",
+            "The summary reports a bucket only with at least this many distinct clients.",
             valueName: "k"
         )
     )

@@ -173,13 +173,7 @@ struct AnonymizeCommandTests {
         let output = scratch.file("anon.log")
         let run = try CLI.run(["anonymize", CLI.fixture("clean-combined.log.gz"), "-o", output, "--summary", "none"])
         #expect(run.status == 0)
-        let report = scratch.file("report.json")
-        let goaccess = try #require(CLI.which("goaccess"), "goaccess is installed by .ci/run")
-        let result = try CLI.runProgram(goaccess, [output, "--log-format=COMBINED", "-o", report])
-        #expect(result.status == 0, "\(result.stderr)")
-        let json =
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
-        let general = try #require(json?["general"] as? [String: Any])
+        let general = try CLI.goAccessSummary(output, ["--log-format=COMBINED"], scratch: scratch)
         #expect(general["total_requests"] as? Int == 2000)
         #expect(general["failed_requests"] as? Int == 0)
     }

@@ -77,6 +77,16 @@ enum CLI {
         return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     }
 
+    /// Runs GoAccess over a log with the given format options; returns its report's `general` object.
+    static func goAccessSummary(_ log: String, _ options: [String], scratch: Scratch) throws -> [String: Any] {
+        let report = scratch.file("report.json")
+        let goaccess = try #require(which("goaccess"), "goaccess is installed by .ci/run")
+        let result = try runProgram(goaccess, [log] + options + ["-o", report])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report)))
+        return try #require((json as? [String: Any])?["general"] as? [String: Any])
+    }
+
     /// Looks a program up on PATH.
     static func which(_ name: String) -> String? {
         let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")

@@ -64,7 +64,7 @@ final class DaemonHarness: @unchecked Sendable {
     func start(environment: [String: String] = [:], arguments: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
-        let level = ProcessInfo.processInfo.environment["LOGONYM_TEST_LOG_LEVEL"] ?? "notice"
+        let level = ProcessInfo.processInfo.environment["LOGONYM_TEST_LOG_LEVEL"] ?? "info"
         process.arguments = ["run", "--config", config, "--log-level", level] + arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
@@ -90,6 +90,12 @@ final class DaemonHarness: @unchecked Sendable {
         process.waitUntilExit()
         self.process = nil
         return process.terminationStatus
+    }
+
+    /// The last lines the daemon logged (for failure messages).
+    func daemonLogTail(_ count: Int = 60) -> String {
+        let text = (try? String(contentsOfFile: root + "/daemon.log", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(count).joined(separator: "\n")
     }
 
     /// Runs `logonym run --once` to the end of every input.

@@ -91,7 +91,7 @@ struct DaemonTests {
                 position = found + 1
             }
         } else {
-            #expect(missing == 0, "\(missing) lines lost")
+            #expect(missing == 0, "\(missing) lines lost; the daemon said:\n\(harness.daemonLogTail())")
             #expect(Array(output) == Array(expected), "every line once, in order")
         }
     }

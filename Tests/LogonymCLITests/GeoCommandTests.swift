@@ -59,19 +59,11 @@ struct GeoCommandTests {
         #expect(run.status == 0, "\(run.stderr)")
         let text = try String(contentsOfFile: output, encoding: .utf8)
         #expect(text.split(separator: "\n").allSatisfy { $0.hasSuffix("\"") && $0.contains(" \"geo=") })
-        let report = scratch.file("report.json")
-        let goaccess = try #require(CLI.which("goaccess"), "goaccess is installed by .ci/run")
-        let result = try CLI.runProgram(
-            goaccess,
-            [
-                output, #"--log-format=%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %^"#, "--date-format=%d/%b/%Y",
-                "--time-format=%T", "-o", report,
-            ]
+        let general = try CLI.goAccessSummary(
+            output,
+            [#"--log-format=%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %^"#, "--date-format=%d/%b/%Y", "--time-format=%T"],
+            scratch: scratch
         )
-        #expect(result.status == 0, "\(result.stderr)")
-        let json =
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
-        let general = try #require(json?["general"] as? [String: Any])
         #expect(general["total_requests"] as? Int == 2000)
         #expect(general["failed_requests"] as? Int == 0)
     }

@@ -13,7 +13,7 @@ struct Logonym: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Anonymize.self, Run.self, Pipe.self, CheckConfig.self, Retention.self, Forget.self, Audit.self,
+            Anonymize.self, Run.self, Pipe.self, CheckConfig.self, Stats.self, Retention.self, Forget.self, Audit.self,
         ]
     )
 

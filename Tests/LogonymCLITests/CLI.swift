@@ -87,6 +87,11 @@ enum CLI {
         return try #require((json as? [String: Any])?["general"] as? [String: Any])
     }
 
+    /// Standard output parsed as one JSON object.
+    static func jsonObject(_ data: Data) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
     /// Looks a program up on PATH.
     static func which(_ name: String) -> String? {
         let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")

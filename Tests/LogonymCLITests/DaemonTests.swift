@@ -36,6 +36,14 @@ struct DaemonTests {
             #expect(test.status == 0, "\(path) is not a valid gzip file")
         }
         #expect(harness.segmentPaths.count >= 2, "the lines span several windows")
+        // Exactly once holds for the counters too: they are committed with the output.
+        let stats = try CLI.run(["stats", "--config", harness.config, "--json"])
+        let totals = try #require(try CLI.jsonObject(stats.stdout)["totals"] as? [String: Any])
+        let outputLines = output.count { $0 == 0x0A }
+        #expect(totals["lines_read"] as? Int == lines.count)
+        #expect(totals["lines_written"] as? Int == outputLines)
+        #expect(totals["lines_dropped"] as? Int == 0)
+        #expect(totals["bytes_out"] as? Int == output.count)
     }
 
     @Test(arguments: [

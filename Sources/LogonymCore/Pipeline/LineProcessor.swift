@@ -8,13 +8,32 @@ public final class LineProcessor {
     public let outputFormat: OutputFormat
     /// What happens to lines that do not parse.
     public let unparsablePolicy: UnparsablePolicy
-    /// What this processor did so far.
+    /// What this processor did so far (taken or not).
     public var counters: RunCounters {
-        get { tally.pointee }
-        set { tally.pointee = newValue }
+        var total = taken
+        total.add(unassigned.pointee)
+        for counters in tallies.values { total.add(counters.pointee) }
+        return total
     }
-    /// The counters in raw memory, so that per-line increments cost no exclusivity checks.
-    let tally: UnsafeMutablePointer<RunCounters>
+    /// The counters lines are counted into, in raw memory so that per-line increments cost no exclusivity checks:
+    /// the current window's (with ``windows``), else ``unassigned``.
+    @exclusivity(unchecked) var tally: UnsafeMutablePointer<RunCounters>
+    /// Lines counted before any window was known (all lines, without ``windows``).
+    let unassigned: UnsafeMutablePointer<RunCounters>
+    /// Counters per window not yet taken by ``takeWindowCounters()``.
+    private var tallies: [Int64: UnsafeMutablePointer<RunCounters>] = [:]
+    /// What ``takeWindowCounters()`` handed out so far.
+    private var taken = RunCounters()
+    /// Distinct clients per window, as keyed hashes in HyperLogLog sketches (`nil`: not counted).
+    public let clientHasher: SipHash?
+    /// The sketch clients are counted into, beside ``tally``.
+    @exclusivity(unchecked) var sketch: UnsafeMutablePointer<HyperLogLog>?
+    private let unassignedSketch: UnsafeMutablePointer<HyperLogLog>?
+    private var sketches: [Int64: UnsafeMutablePointer<HyperLogLog>] = [:]
+    /// The bytes of the line being processed (moved with it when its window turns out to be another).
+    private var lineBytes = 0
+    /// The status field's variable (text formats).
+    let statusVariable: Int?
 
     /// The anonymizer of the current line's window (or of the whole run, without windows).
     /// (Hot per-line state is exempt from dynamic exclusivity checks: a processor is used by one thread, and
@@ -45,11 +64,20 @@ public final class LineProcessor {
         anonymizer: Anonymizer,
         outputFormat: OutputFormat = .same,
         unparsablePolicy: UnparsablePolicy = .scrub,
-        windows: (any WindowAnonymizers)? = nil
+        windows: (any WindowAnonymizers)? = nil,
+        clientHasher: SipHash? = nil
     ) {
         self.format = format
         self.anonymizer = anonymizer
         self.windows = windows
+        self.clientHasher = clientHasher
+        if clientHasher != nil {
+            unassignedSketch = .allocate(capacity: 1)
+            unassignedSketch!.initialize(to: HyperLogLog())
+        } else {
+            unassignedSketch = nil
+        }
+        sketch = unassignedSketch
         self.outputFormat = outputFormat
         self.unparsablePolicy = unparsablePolicy
         switch format {
@@ -66,9 +94,15 @@ public final class LineProcessor {
             fieldMatch = FieldMatch(capacity: 0)
             addressVariables = []
         }
+        if case .text(let logFormat) = format {
+            statusVariable = logFormat.variables.firstIndex { $0.field == .status }
+        } else {
+            statusVariable = nil
+        }
         scratch.reserveCapacity(256)
-        tally = .allocate(capacity: 1)
-        tally.initialize(to: RunCounters())
+        unassigned = .allocate(capacity: 1)
+        unassigned.initialize(to: RunCounters())
+        tally = unassigned
     }
 
     /// Creates a processor that anonymizes each line with the anonymizer of its window.
@@ -76,7 +110,8 @@ public final class LineProcessor {
         format: InputFormat,
         windows: any WindowAnonymizers,
         outputFormat: OutputFormat = .same,
-        unparsablePolicy: UnparsablePolicy = .scrub
+        unparsablePolicy: UnparsablePolicy = .scrub,
+        clientHasher: SipHash? = nil
     ) {
         // Replaced before the first address is written; it keeps no bit of an address, should that ever fail.
         let placeholder = Anonymizer(method: .truncate, prefixes: TruncationPrefixes(ipv4: 0, ipv6: 0))
@@ -85,19 +120,110 @@ public final class LineProcessor {
             anonymizer: placeholder,
             outputFormat: outputFormat,
             unparsablePolicy: unparsablePolicy,
-            windows: windows
+            windows: windows,
+            clientHasher: clientHasher
         )
     }
 
     deinit {
-        tally.deinitialize(count: 1)
-        tally.deallocate()
+        for counters in [unassigned] + Array(tallies.values) {
+            counters.deinitialize(count: 1)
+            counters.deallocate()
+        }
+        for sketch in Array(sketches.values) + [unassignedSketch].compactMap({ $0 }) {
+            sketch.deinitialize(count: 1)
+            sketch.deallocate()
+        }
+    }
+
+    /// The client sketches gathered since the last call, per window (`nil` as in ``takeWindowCounters()``), and
+    /// starts afresh.
+    public func takeClientSketches() -> [(windowStart: Int64?, clients: HyperLogLog)] {
+        var result: [(windowStart: Int64?, clients: HyperLogLog)] = []
+        if let unassignedSketch, !unassignedSketch.pointee.isEmpty {
+            result.append((nil, unassignedSketch.pointee))
+            unassignedSketch.pointee = HyperLogLog()
+        }
+        for (start, counted) in sketches.sorted(by: { $0.key < $1.key }) {
+            if !counted.pointee.isEmpty { result.append((start, counted.pointee)) }
+            if counted == sketch {
+                counted.pointee = HyperLogLog()
+            } else {
+                counted.deinitialize(count: 1)
+                counted.deallocate()
+                sketches[start] = nil
+            }
+        }
+        return result
+    }
+
+    /// The counters gathered since the last call, per window (`nil`: lines counted before any window was known,
+    /// or every line without ``windows``), and starts afresh.
+    public func takeWindowCounters() -> [(windowStart: Int64?, counters: RunCounters)] {
+        var result: [(windowStart: Int64?, counters: RunCounters)] = []
+        if unassigned.pointee != RunCounters() {
+            result.append((nil, unassigned.pointee))
+            unassigned.pointee = RunCounters()
+        }
+        for (start, counters) in tallies.sorted(by: { $0.key < $1.key }) {
+            if counters.pointee != RunCounters() { result.append((start, counters.pointee)) }
+            if counters == tally {
+                counters.pointee = RunCounters()
+            } else {
+                counters.deinitialize(count: 1)
+                counters.deallocate()
+                tallies[start] = nil
+            }
+        }
+        for (_, counters) in result { taken.add(counters) }
+        return result
+    }
+
+    /// Counts bytes written for the line just processed (the caller knows what it appended).
+    @inline(__always)
+    public func countOutputBytes(_ count: Int) {
+        tally.pointee.bytesOut &+= count
+    }
+
+    /// Counts into the counters of the window starting at `start`, moving the current line's read count and bytes
+    /// (and its too-long mark) there.
+    private func switchTally(to start: Int64, longLine: Bool) {
+        let next: UnsafeMutablePointer<RunCounters>
+        if let existing = tallies[start] {
+            next = existing
+        } else {
+            next = .allocate(capacity: 1)
+            next.initialize(to: RunCounters())
+            tallies[start] = next
+        }
+        guard next != tally else { return }
+        if clientHasher != nil {
+            if let existing = sketches[start] {
+                sketch = existing
+            } else {
+                let made = UnsafeMutablePointer<HyperLogLog>.allocate(capacity: 1)
+                made.initialize(to: HyperLogLog())
+                sketches[start] = made
+                sketch = made
+            }
+        }
+        tally.pointee.linesRead &-= 1
+        tally.pointee.bytesIn &-= lineBytes
+        next.pointee.linesRead &+= 1
+        next.pointee.bytesIn &+= lineBytes
+        if longLine {
+            tally.pointee.tooLong &-= 1
+            next.pointee.tooLong &+= 1
+        }
+        tally = next
     }
 
     /// Processes one line (`start..<end`, without its `\n`) and appends the result and a `\n`, unless the line is
     /// dropped.
     public func process(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]) {
         tally.pointee.linesRead &+= 1
+        lineBytes = end - start + 1
+        tally.pointee.bytesIn &+= lineBytes
         lastLineTime = nil
         geo?.beginLine()
         switch format {
@@ -106,6 +232,13 @@ public final class LineProcessor {
                 if windows != nil {
                     lastLineTime = lineTime(logFormat, b)
                     guard enterWindow(of: lastLineTime) else { return drop(.expired) }
+                }
+                if let statusVariable {
+                    let range = fieldMatch.range(statusVariable)
+                    tally.pointee.countStatus(
+                        firstDigit: range.isEmpty ? nil : b[range.lowerBound],
+                        length: range.count
+                    )
                 }
                 if outputFormat == .same {
                     rewriteText(b, start, end, into: &out)
@@ -121,6 +254,14 @@ public final class LineProcessor {
                     lastLineTime = jsonLineTime(b)
                     guard enterWindow(of: lastLineTime) else { return drop(.expired) }
                 }
+                if let (range, _) = jsonMatch.known[JSONLineFormat.KnownField.status.rawValue] {
+                    tally.pointee.countStatus(
+                        firstDigit: range.isEmpty ? nil : b[range.lowerBound],
+                        length: range.count
+                    )
+                } else {
+                    tally.pointee.countStatus(firstDigit: nil, length: 0)
+                }
                 if outputFormat == .same {
                     rewriteJSON(b, start, end, into: &out)
                 } else {
@@ -130,9 +271,9 @@ public final class LineProcessor {
                 return
             }
         }
+        if windows != nil && !enterWindow(of: nil) { return drop(.expired) }
         tally.pointee.unparsable &+= 1
         guard unparsablePolicy == .scrub else { return drop(.unparsable) }
-        if windows != nil && !enterWindow(of: nil) { return drop(.expired) }
         openScrubbedLine(into: &out)
         writeScrubbed(b, from: start, to: end, into: &out)
         closeScrubbedLine(into: &out)
@@ -144,8 +285,11 @@ public final class LineProcessor {
     public func beginLongLine(into out: inout [UInt8]) {
         tally.pointee.linesRead &+= 1
         tally.pointee.tooLong &+= 1
-        longLineDrop = unparsablePolicy == .drop ? .tooLong : nil
-        if longLineDrop == nil && windows != nil && !enterWindow(of: nil) { longLineDrop = .expired }
+        lineBytes = 1  // the newline; the pieces count their bytes
+        tally.pointee.bytesIn &+= 1
+        longLineDrop = nil
+        if windows != nil && !enterWindow(of: nil, longLine: true) { longLineDrop = .expired }
+        if longLineDrop == nil && unparsablePolicy == .drop { longLineDrop = .tooLong }
         if longLineDrop == nil { openScrubbedLine(into: &out) }
     }
 
@@ -156,6 +300,7 @@ public final class LineProcessor {
         to end: Int,
         into out: inout [UInt8]
     ) {
+        tally.pointee.bytesIn &+= end - start
         if longLineDrop == nil { writeScrubbed(b, from: start, to: end, into: &out) }
     }
 
@@ -182,10 +327,11 @@ public final class LineProcessor {
     /// Selects the anonymizer of the window of a line at `time` (else of the line before, else the current
     /// window); `false` when that window is past retention.
     @inline(__always)
-    private func enterWindow(of time: Int64?) -> Bool {
+    private func enterWindow(of time: Int64?, longLine: Bool = false) -> Bool {
         let windows = self.windows!
         let start = time.map { windows.window.start(of: $0) } ?? lastWindowStart ?? windows.currentWindowStart()
         lastWindowStart = start
+        if start != activeWindow { switchTally(to: start, longLine: longLine) }
         if start != activeWindow || windows.generation != seenGeneration {
             seenGeneration = windows.generation
             activeWindow = start
@@ -233,7 +379,10 @@ public final class LineProcessor {
         client: Bool = false
     ) {
         if let field = AddressField.parse(b, from: start, to: end) {
-            if client, let geo { geo.tag(field.address) }
+            if client {
+                if let geo { geo.tag(field.address) }
+                if let clientHasher { sketch!.pointee.add(clientHasher.hash(field.address)) }
+            }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<field.range.lowerBound]))
             anonymizer.writePseudonym(of: field, into: &out)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[field.range.upperBound..<end]))

@@ -29,8 +29,74 @@ public struct RunCounters: Sendable, Equatable, Codable {
     public var scannerAddresses = 0
     public var bytesIn = 0
     public var bytesOut = 0
+    /// Response status classes of parsed lines: 1xx to 5xx, and anything else (`-`, 0, garbage).
+    public var status1xx = 0
+    public var status2xx = 0
+    public var status3xx = 0
+    public var status4xx = 0
+    public var status5xx = 0
+    public var statusOther = 0
 
     public init() {}
+
+    /// Counts a status code by its first byte (`2` of `200`).
+    @inlinable
+    public mutating func countStatus(firstDigit: UInt8?, length: Int) {
+        guard length == 3, let firstDigit else {
+            statusOther &+= 1
+            return
+        }
+        switch firstDigit {
+        case UInt8(ascii: "1"): status1xx &+= 1
+        case UInt8(ascii: "2"): status2xx &+= 1
+        case UInt8(ascii: "3"): status3xx &+= 1
+        case UInt8(ascii: "4"): status4xx &+= 1
+        case UInt8(ascii: "5"): status5xx &+= 1
+        default: statusOther &+= 1
+        }
+    }
+
+    /// Every counter by a stable name (the state database's and the stats command's keys); zero ones left out.
+    public var named: [(String, Int)] {
+        var pairs: [(String, Int)] = [
+            ("lines_read", linesRead), ("lines_written", linesWritten), ("lines_dropped", linesDropped),
+            ("unparsable", unparsable), ("too_long", tooLong), ("addresses_ipv4", ipv4Addresses),
+            ("addresses_ipv6", ipv6Addresses), ("addresses_ipv4_mapped", mappedAddresses),
+            ("addresses_fallback_scanner", scannerAddresses), ("non_address_values", nonAddressValues),
+            ("bytes_in", bytesIn), ("bytes_out", bytesOut), ("status_1xx", status1xx), ("status_2xx", status2xx),
+            ("status_3xx", status3xx), ("status_4xx", status4xx), ("status_5xx", status5xx),
+            ("status_other", statusOther),
+        ]
+        for reason in DropReason.allCases { pairs.append(("dropped_" + reason.rawValue, dropped[reason] ?? 0)) }
+        return pairs.filter { $0.1 != 0 }
+    }
+
+    /// Sets a counter by its name (see ``named``); unknown names are ignored.
+    public mutating func set(_ name: String, _ value: Int) {
+        switch name {
+        case "lines_read": linesRead = value
+        case "lines_written": linesWritten = value
+        case "unparsable": unparsable = value
+        case "too_long": tooLong = value
+        case "addresses_ipv4": ipv4Addresses = value
+        case "addresses_ipv6": ipv6Addresses = value
+        case "addresses_ipv4_mapped": mappedAddresses = value
+        case "addresses_fallback_scanner": scannerAddresses = value
+        case "non_address_values": nonAddressValues = value
+        case "bytes_in": bytesIn = value
+        case "bytes_out": bytesOut = value
+        case "status_1xx": status1xx = value
+        case "status_2xx": status2xx = value
+        case "status_3xx": status3xx = value
+        case "status_4xx": status4xx = value
+        case "status_5xx": status5xx = value
+        case "status_other": statusOther = value
+        default:
+            if name.hasPrefix("dropped_"), let reason = DropReason(rawValue: String(name.dropFirst(8))) {
+                dropped[reason] = value
+            }
+        }
+    }
 
     /// Lines dropped for any reason.
     public var linesDropped: Int { dropped.values.reduce(0, +) }
@@ -62,5 +128,11 @@ public struct RunCounters: Sendable, Equatable, Codable {
         scannerAddresses += other.scannerAddresses
         bytesIn += other.bytesIn
         bytesOut += other.bytesOut
+        status1xx += other.status1xx
+        status2xx += other.status2xx
+        status3xx += other.status3xx
+        status4xx += other.status4xx
+        status5xx += other.status5xx
+        statusOther += other.statusOther
     }
 }

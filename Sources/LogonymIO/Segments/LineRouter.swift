@@ -36,6 +36,7 @@ struct LineRouter {
     func route(_ out: inout [UInt8]) {
         guard !out.isEmpty, let windowStart = processor.lastWindowStart else { return }
         if let time = processor.lastLineTime { state.watermark = max(state.watermark, time) }
+        processor.countOutputBytes(out.count)
         segments.append(out[...], windowStart: windowStart)
         out.removeAll(keepingCapacity: true)
     }

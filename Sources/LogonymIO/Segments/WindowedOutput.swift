@@ -9,6 +9,11 @@ public final class WindowedOutput: OutputSink {
     let segments: SegmentSet
     let store: StateStore
     private let state = RoutingState()
+    let source: String
+    let window: WindowLength
+    /// The processor of the input being read, and the counters of earlier inputs' processors not yet committed.
+    private var processor: LineProcessor?
+    private var earlier = StateStore.Commit()
     private var linesSinceCheck = 0
     /// Segment lengths now, and before the run.
     private var lengths: [String: Int64] = [:]
@@ -18,6 +23,8 @@ public final class WindowedOutput: OutputSink {
     /// Opens the source's segments, cut back to what the state database committed.
     public init(source: String, settings: EngineSettings, store: StateStore) throws {
         self.store = store
+        self.source = source
+        self.window = settings.window
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
         segments = SegmentSet(input: source, engine: settings)
         let committed = try store.segments(input: source)
@@ -28,6 +35,10 @@ public final class WindowedOutput: OutputSink {
 
     /// Moves the line just processed (all of `out`) into its window's segment; commits every few MiB.
     func take(_ processor: LineProcessor, _ out: inout [UInt8]) throws(LogonymIOError) {
+        if processor !== self.processor {
+            self.processor?.takeStats(input: source, into: &earlier, window: window)
+            self.processor = processor
+        }
         LineRouter(processor: processor, segments: segments, state: state).route(&out)
         linesSinceCheck &+= 1
         if linesSinceCheck >= 4096 {
@@ -39,8 +50,10 @@ public final class WindowedOutput: OutputSink {
     /// Writes, fsyncs and records the pending lines.
     func commit() throws(LogonymIOError) {
         let records = try segments.flush()
-        guard !records.isEmpty else { return }
-        var commit = StateStore.Commit()
+        var commit = earlier
+        earlier = StateStore.Commit()
+        processor?.takeStats(input: source, into: &commit, window: window)
+        guard !records.isEmpty || !commit.stats.isEmpty else { return }
         commit.segments = records
         do {
             try store.commit(commit)

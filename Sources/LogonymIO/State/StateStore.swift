@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+public import LogonymCore
 
 /// The daemon's state: one SQLite database (WAL) in the state directory with, per input file, its identity and
 /// committed offset, and per output segment its committed length. Written once per commit cycle, in one
@@ -70,6 +71,7 @@ public final class StateStore: @unchecked Sendable {
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('fingerprint_key', ?)", arguments: [Data(key)])
         }
         Self.registerMaintenanceTables(in: &migrator)
+        Self.registerStatsTables(in: &migrator)
         try migrator.migrate(pool)
         fingerprintKey = try pool.read { db in
             let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint_key'")
@@ -222,6 +224,10 @@ public final class StateStore: @unchecked Sendable {
         public var files: [FileRecord] = []
         public var segments: [SegmentRecord] = []
         public var losses: [(input: String, path: String, from: Int64, to: Int64?, reason: String)] = []
+        /// Counter deltas per input and window, added to what is stored.
+        public var stats: [(input: String, windowStart: Int64, counters: RunCounters)] = []
+        /// Client sketches per input and window, merged into what is stored.
+        public var sketches: [(input: String, windowStart: Int64, clients: HyperLogLog)] = []
 
         public init() {}
     }
@@ -272,6 +278,7 @@ public final class StateStore: @unchecked Sendable {
                     ]
                 )
             }
+            try Self.record(stats: commit.stats, sketches: commit.sketches, in: db)
             for loss in commit.losses {
                 try db.execute(
                     sql:

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import LogonymCore
 
@@ -7,6 +8,8 @@ protocol EngineInput: AnyObject {
     var segments: SegmentSet { get }
     var watermark: Int64 { get }
     var lineCounters: RunCounters { get }
+    /// The input's processor, once it has one.
+    var lineProcessor: LineProcessor? { get }
     /// Whether everything available was read.
     var isIdle: Bool { get }
     /// Set when new files were added (committed at once).
@@ -20,6 +23,21 @@ protocol EngineInput: AnyObject {
 
 extension InputTracker: EngineInput {
     var name: String { settings.name }
+    var lineProcessor: LineProcessor? { processor }
+}
+
+extension LineProcessor {
+    /// Moves the counters and client sketches gathered since the last commit into `commit`; lines counted before
+    /// any window was known go to the window of the last line (else the current one).
+    func takeStats(input: String, into commit: inout StateStore.Commit, window: WindowLength) {
+        let fallback = lastWindowStart ?? window.start(of: Int64(Date().timeIntervalSince1970))
+        for (start, counters) in takeWindowCounters() {
+            commit.stats.append((input, start ?? fallback, counters))
+        }
+        for (start, clients) in takeClientSketches() {
+            commit.sketches.append((input, start ?? fallback, clients))
+        }
+    }
 }
 
 /// Builds each input's processor: its configured format, or the one detected from a sample of its first lines
@@ -29,11 +47,19 @@ final class ProcessorFactory {
     let windows: any WindowAnonymizers
     let logger: Logger
     let geo: GeoDatabases.Opened?
+    /// Distinct clients are counted over these keyed hashes.
+    let clientHasher: SipHash
 
     /// Opens the geo databases (a bad one fails here, at start, naming the file).
-    init(engine: EngineSettings, windows: any WindowAnonymizers, logger: Logger) throws(LogonymIOError) {
+    init(
+        engine: EngineSettings,
+        windows: any WindowAnonymizers,
+        clientHasher: SipHash,
+        logger: Logger
+    ) throws(LogonymIOError) {
         self.engine = engine
         self.windows = windows
+        self.clientHasher = clientHasher
         self.logger = logger
         if let settings = engine.geo {
             geo = try GeoDatabases.open(settings)
@@ -65,7 +91,8 @@ final class ProcessorFactory {
             format: format,
             windows: windows,
             outputFormat: engine.outputFormat,
-            unparsablePolicy: engine.unparsablePolicy
+            unparsablePolicy: engine.unparsablePolicy,
+            clientHasher: clientHasher
         )
         if let geo, let geoSettings = engine.geo {
             processor.geo = GeoTagger(

@@ -31,6 +31,7 @@ final class MessageInput: EngineInput {
     var name: String { settings.name }
     var watermark: Int64 { routing.watermark }
     var lineCounters: RunCounters { processor?.counters ?? RunCounters() }
+    var lineProcessor: LineProcessor? { processor }
     var isIdle: Bool { idle }
 
     let store: StateStore

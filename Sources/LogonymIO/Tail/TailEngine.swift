@@ -40,7 +40,12 @@ public final class TailEngine {
         store = try StateStore(directory: settings.stateDirectory)
         try store.completeRewrites(window: settings.window)
         maintenance = try Maintenance(settings: settings, store: store)
-        let processors = try ProcessorFactory(engine: settings, windows: maintenance.ring, logger: logger)
+        let processors = try ProcessorFactory(
+            engine: settings,
+            windows: maintenance.ring,
+            clientHasher: SipHash(key: try store.clientHashKey(for: settings.keyMode)),
+            logger: logger
+        )
         let store = self.store
         trackers = try settings.inputs.map { input -> any EngineInput in
             if input.source == .files {
@@ -123,9 +128,13 @@ public final class TailEngine {
             let start = commit.files.count
             tracker.takeCommit(into: &commit)
             ranges.append(start..<commit.files.count)
+            if let processor = tracker.lineProcessor {
+                processor.takeStats(input: tracker.name, into: &commit, window: settings.window)
+            }
         }
         lastCommit = ContinuousClock.now
-        guard !commit.files.isEmpty || !commit.segments.isEmpty || !commit.losses.isEmpty else { return }
+        guard !commit.files.isEmpty || !commit.segments.isEmpty || !commit.losses.isEmpty || !commit.stats.isEmpty
+        else { return }
         let ids = try store.commit(commit)
         for (tracker, range) in zip(trackers, ranges) {
             tracker.committed(ids: Array(ids[range]))

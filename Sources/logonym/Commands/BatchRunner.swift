@@ -55,7 +55,10 @@ struct BatchRunner {
                     }
                 )
                 finishedBytes += source.position
-                if let processor { report.totals.add(processor.counters) }
+                if var counted = processor?.counters {
+                    counted.bytesIn = 0  // the input's decoded bytes are counted below, newline or not
+                    report.totals.add(counted)
+                }
                 report.totals.bytesIn += outcome.bytesIn
                 if let error = outcome.error {
                     progress.clear()
@@ -161,11 +164,18 @@ struct BatchRunner {
             let maintenance = try Maintenance(settings: engine, store: store)
             let ring = maintenance.ring
             let sink = try WindowedOutput(source: windowed.source, settings: engine, store: store)
+            let clientHasher = SipHash(key: try store.clientHashKey(for: windowed.keyMode))
             return Output(
                 sink: sink,
                 windows: ring,
                 processor: { format in
-                    LineProcessor(format: format, windows: ring, outputFormat: outputFormat, unparsablePolicy: policy)
+                    LineProcessor(
+                        format: format,
+                        windows: ring,
+                        outputFormat: outputFormat,
+                        unparsablePolicy: policy,
+                        clientHasher: clientHasher
+                    )
                 },
                 lock: lock
             )

@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+public import LogonymCore
+
+extension StateStore {
+    /// Version 3: counters per input and window, and client sketches (HyperLogLog registers over keyed hashes).
+    static func registerStatsTables(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE stats (
+                        input TEXT NOT NULL,
+                        window_start INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        value INTEGER NOT NULL,
+                        PRIMARY KEY (input, window_start, name)
+                    );
+                    CREATE TABLE sketches (
+                        input TEXT NOT NULL,
+                        window_start INTEGER NOT NULL,
+                        registers BLOB NOT NULL,
+                        PRIMARY KEY (input, window_start)
+                    );
+                    """
+            )
+            var key = [UInt8](repeating: 0, count: 16)
+            var generator = SystemRandomNumberGenerator()
+            for i in key.indices { key[i] = UInt8.random(in: 0...255, using: &generator) }
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('client_hash_key', ?)", arguments: [Data(key)])
+        }
+    }
+
+    /// The key of the client hashes behind distinct-client counts: derived from the master secret in `derived`
+    /// mode (so the sketches of a fleet merge), else this state directory's own random key.
+    public func clientHashKey(for keyMode: KeyMode) throws -> (UInt64, UInt64) {
+        var bytes: [UInt8]
+        if case .derived(let master) = keyMode {
+            bytes = PseudonymKey.hkdfSHA256(
+                inputKey: master.bytes,
+                salt: Array("logonym-client-sketch-v1".utf8),
+                info: [],
+                length: 16
+            )
+        } else {
+            bytes = try pool.read { db in
+                try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'client_hash_key'").map { Array($0) }
+                    ?? []
+            }
+        }
+        guard bytes.count == 16 else { return (0, 0) }
+        let a = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let b = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return (a, b)
+    }
+
+    /// Adds counter deltas and merges sketches (inside the commit's transaction).
+    static func record(
+        stats: [(input: String, windowStart: Int64, counters: RunCounters)],
+        sketches: [(input: String, windowStart: Int64, clients: HyperLogLog)],
+        in db: Database
+    ) throws {
+        for (input, windowStart, counters) in stats {
+            for (name, value) in counters.named {
+                try db.execute(
+                    sql: """
+                        INSERT INTO stats (input, window_start, name, value) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(input, window_start, name) DO UPDATE SET value = value + excluded.value
+                        """,
+                    arguments: [input, windowStart, name, value]
+                )
+            }
+        }
+        for (input, windowStart, clients) in sketches {
+            var merged = clients
+            if let stored = try Data.fetchOne(
+                db,
+                sql: "SELECT registers FROM sketches WHERE input = ? AND window_start = ?",
+                arguments: [input, windowStart]
+            ), let previous = HyperLogLog(registers: Array(stored)) {
+                merged.merge(previous)
+            }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO sketches (input, window_start, registers) VALUES (?, ?, ?)",
+                arguments: [input, windowStart, Data(merged.registers)]
+            )
+        }
+    }
+
+    /// One input's counters in one window, as stored.
+    public struct StatsRow: Sendable {
+        public var input: String
+        public var windowStart: Int64
+        public var counters: RunCounters
+        public var clients: HyperLogLog?
+    }
+
+    /// Every stored row in `[since, until)` (window starts), optionally of one input.
+    public func statsRows(since: Int64? = nil, until: Int64? = nil, input: String? = nil) throws -> [StatsRow] {
+        try pool.read { db in
+            var rows: [String: StatsRow] = [:]
+            let filter = "window_start >= ? AND window_start < ? AND (? IS NULL OR input = ?)"
+            let arguments: StatementArguments = [since ?? Int64.min, until ?? Int64.max, input, input]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM stats WHERE \(filter)", arguments: arguments) {
+                let key = "\(row["input"] as String)\u{0}\(row["window_start"] as Int64)"
+                var entry =
+                    rows[key]
+                    ?? StatsRow(input: row["input"], windowStart: row["window_start"], counters: RunCounters())
+                entry.counters.set(row["name"], row["value"])
+                rows[key] = entry
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM sketches WHERE \(filter)", arguments: arguments) {
+                let key = "\(row["input"] as String)\u{0}\(row["window_start"] as Int64)"
+                var entry =
+                    rows[key]
+                    ?? StatsRow(input: row["input"], windowStart: row["window_start"], counters: RunCounters())
+                entry.clients = HyperLogLog(registers: Array(row["registers"] as Data))
+                rows[key] = entry
+            }
+            return rows.values.sorted { ($0.windowStart, $0.input) < ($1.windowStart, $1.input) }
+        }
+    }
+}

@@ -76,3 +76,41 @@ struct StatsTests {
         #expect(mergedTotals["distinct_clients"] as? Int == distinct, "the same clients are not counted twice")
     }
 }
+
+extension StatsTests {
+    @Test func perCountryStatsAreKAnonymousAndMatchTheTestDatabase() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        // logonym-test.mmdb: 192.0.2.0/24 GB, 198.51.100.0/25 DE, 198.51.100.128/25 JP, 203.0.113.0/24 BR.
+        var clients: [String] = []
+        for i in 1...15 { clients += Array(repeating: "198.51.100.\(i)", count: 3) }
+        for i in 1...12 { clients.append("192.0.2.\(i)") }
+        for i in 1...4 { clients.append("198.51.100.\(128 + i)") }
+        for i in 1...3 { clients.append("203.0.113.\(i)") }
+        let lines = clients.enumerated().map { i, client in
+            "\(client) - - [01/Jan/2030:00:\(String(format: "%02d", i % 60)):00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"x\"\n"
+        }
+        let input = scratch.file("in.log")
+        try Data(lines.joined().utf8).write(to: URL(fileURLWithPath: input))
+        let run = try CLI.run([
+            "anonymize", "--window", "1h", "--output-dir", scratch.file("out"), "--state-dir", scratch.file("state"),
+            "--geo", CLI.fixture("geo/logonym-test.mmdb"), "--summary", "none", input,
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try CLI.run(["stats", "--state-dir", scratch.file("state"), "--by", "country", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try CLI.jsonObject(result.stdout)
+        let rows = try #require(report["rows"] as? [[String: Any]])
+        #expect(rows.map { $0["country"] as? String } == ["EU/DE", "EU/GB"])
+        #expect(rows.map { $0["lines_written"] as? Int } == [45, 12])
+        #expect(rows.map { $0["distinct_clients"] as? Int } == [15, 12])
+        let totals = try #require(report["totals"] as? [String: Any])
+        #expect(totals["geo_suppressed_lines"] as? Int == 7)
+        #expect(totals["lines_written"] as? Int == clients.count)
+        #expect(!result.stdoutText.contains("JP") && !result.stdoutText.contains("BR"), "no bucket under k")
+        let lowK = try CLI.run([
+            "stats", "--state-dir", scratch.file("state"), "--by", "continent", "--k", "3", "--csv",
+        ])
+        #expect(lowK.stdoutText.contains("AS,0,4,"), "\(lowK.stdoutText)")
+    }
+}

@@ -98,3 +98,33 @@ public protocol GeoDatabase: AnyObject {
     /// What the database says of a canonical public address (``GeoBucket/unknown`` when it does not know it).
     func lookup(_ address: IPAddress) -> GeoBucket
 }
+
+extension GeoBucket {
+    /// The bucket as stored: `EU:DE:64501` (`-` for a missing code, 0 for no AS number), `unknown`, `private`.
+    public var storageKey: String {
+        switch kind {
+        case .unknown: return "unknown"
+        case .privateAddress: return "private"
+        case .located:
+            let continentCode = continent == 0 ? "-" : GeoCode.text(continent)
+            let countryCode = country == 0 ? "-" : GeoCode.text(country)
+            return "\(continentCode):\(countryCode):\(asn)"
+        }
+    }
+
+    /// Reads ``storageKey`` back.
+    public init?(storageKey: String) {
+        switch storageKey {
+        case "unknown": self = .unknown
+        case "private": self = .privateAddress
+        default:
+            let parts = storageKey.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 3, let asn = UInt32(parts[2]) else { return nil }
+            self.init(
+                continent: parts[0] == "-" ? 0 : GeoCode.pack(parts[0]) ?? 0,
+                country: parts[1] == "-" ? 0 : GeoCode.pack(parts[1]) ?? 0,
+                asn: asn
+            )
+        }
+    }
+}

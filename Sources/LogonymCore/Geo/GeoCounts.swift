@@ -28,10 +28,15 @@ public struct GeoCounts: Sendable {
     /// Adds another set of counts.
     public mutating func add(_ other: GeoCounts) {
         for (k, bucket) in other.buckets.enumerated() {
-            let slot = slot(for: bucket)
-            lines[slot] += other.lines[k]
-            clients[slot].formUnion(other.clients[k])
+            add(bucket: bucket, lines: other.lines[k], clients: other.clients[k])
         }
+    }
+
+    /// Adds the lines and clients of one bucket.
+    public mutating func add(bucket: GeoBucket, lines count: Int, clients hashes: Set<UInt64>) {
+        let slot = slot(for: bucket)
+        lines[slot] += count
+        clients[slot].formUnion(hashes)
     }
 
     /// One reported bucket.
@@ -49,37 +54,47 @@ public struct GeoCounts: Sendable {
     /// - Returns: the rows (a `nil` level is the `ZZ` row of everything rolled up to the top) and the lines left
     ///   out because even `ZZ` had fewer than `k` clients.
     public func report(k: Int, level: GeoLevel) -> (rows: [Row], suppressedLines: Int) {
+        Self.report(buckets.indices.map { (buckets[$0], lines[$0], clients[$0]) }, k: k, level: level)
+    }
+
+    /// The same roll-up over any kind of client set (exact hash sets in a run, sketches from the state database).
+    public static func report<Clients: ClientSet>(
+        _ entries: [(bucket: GeoBucket, lines: Int, clients: Clients)],
+        k: Int,
+        level: GeoLevel
+    ) -> (rows: [Row], suppressedLines: Int) {
         var stages: [GeoLevel] = [.countryASN, .country, .continent]
         stages = Array(stages.drop { $0 != level })
-        var current: [GeoBucket: (lines: Int, clients: Set<UInt64>)] = [:]
-        for (slot, bucket) in buckets.enumerated() {
-            current[bucket.at(level), default: (0, [])].lines += lines[slot]
-            current[bucket.at(level), default: (0, [])].clients.formUnion(clients[slot])
+        var current: [GeoBucket: (lines: Int, clients: Clients)] = [:]
+        for entry in entries {
+            current[entry.bucket.at(level), default: (0, Clients())].lines += entry.lines
+            current[entry.bucket.at(level), default: (0, Clients())].clients.formUnion(with: entry.clients)
         }
         var rows: [Row] = []
         for (position, stage) in stages.enumerated() {
-            var parents: [GeoBucket: (lines: Int, clients: Set<UInt64>)] = [:]
+            var parents: [GeoBucket: (lines: Int, clients: Clients)] = [:]
             for (bucket, value) in current {
-                if value.clients.count >= k {
-                    rows.append(Row(bucket: bucket, level: stage, lines: value.lines, clients: value.clients.count))
+                let count = value.clients.clientCount
+                if count >= k {
+                    rows.append(Row(bucket: bucket, level: stage, lines: value.lines, clients: count))
                 } else {
                     let parent =
                         position + 1 < stages.count ? bucket.at(stages[position + 1]) : GeoBucket(kind: .unknown)
-                    parents[parent, default: (0, [])].lines += value.lines
-                    parents[parent, default: (0, [])].clients.formUnion(value.clients)
+                    parents[parent, default: (0, Clients())].lines += value.lines
+                    parents[parent, default: (0, Clients())].clients.formUnion(with: value.clients)
                 }
             }
             current = parents
         }
         var suppressed = 0
-        let top = current.values.reduce(into: (lines: 0, clients: Set<UInt64>())) {
-            $0.lines += $1.lines
-            $0.clients.formUnion($1.clients)
+        var top = (lines: 0, clients: Clients())
+        for value in current.values {
+            top.lines += value.lines
+            top.clients.formUnion(with: value.clients)
         }
-        if top.clients.count >= k {
-            rows.append(
-                Row(bucket: GeoBucket(kind: .unknown), level: nil, lines: top.lines, clients: top.clients.count)
-            )
+        let topCount = top.clients.clientCount
+        if topCount >= k {
+            rows.append(Row(bucket: GeoBucket(kind: .unknown), level: nil, lines: top.lines, clients: topCount))
         } else {
             suppressed = top.lines
         }

@@ -11,13 +11,21 @@ public final class GeoTagger {
     let hasher: SipHash
     @exclusivity(unchecked) private var cache: [IPAddress: Int] = [:]
     private let cacheLimit: Int
-    /// The slot (in ``counts``) of the current line's client, if it had an address.
+    /// The slot of the current line's client's bucket, if it had an address.
     @exclusivity(unchecked) private var current: Int?
-    /// What is written per slot, rendered once: the trailing field and the JSON object.
+    /// Every bucket seen, by slot, with what is written for it, rendered once: the trailing field and the JSON.
+    private var buckets: [GeoBucket] = []
+    private var slots: [GeoBucket: Int] = [:]
     private var renderedField: [[UInt8]] = []
     private var renderedJSON: [[UInt8]] = []
-    /// Lines and distinct clients per bucket (at full detail; ``GeoCounts/report(k:level:)`` rolls up).
-    @exclusivity(unchecked) public private(set) var counts = GeoCounts()
+    /// Lines and distinct clients per slot in the current window.
+    @exclusivity(unchecked) private var lines: [Int] = []
+    @exclusivity(unchecked) private var clients: [Set<UInt64>] = []
+    /// The current window (`nil` before any, or without windows), counts of windows not yet taken, and all that
+    /// was taken.
+    private var window: Int64?
+    private var pending: [Int64?: GeoCounts] = [:]
+    private var taken = GeoCounts()
 
     public init(
         level: GeoLevel,
@@ -37,32 +45,39 @@ public final class GeoTagger {
     @inline(__always)
     public func beginLine() { current = nil }
 
-    /// Looks the client's address up (once per distinct address) and counts the line.
+    /// Looks the client's address up (once per distinct address per window) and counts the line.
     @inline(__always)
     public func tag(_ address: IPAddress) {
         let canonical = address.canonical
         if let slot = cache[canonical] {
-            counts.countLine(slot: slot)
+            lines[slot] &+= 1
             current = slot
             return
         }
         let bucket = lookup(canonical)
-        let slot = counts.slot(for: bucket)
-        if slot == renderedField.count {
-            renderedField.append(Array(" \"geo=\(bucket.fieldText(level))\"".utf8))
-            var json: [UInt8] = []
-            bucket.writeJSON(level, into: &json)
-            renderedJSON.append(json)
-        }
-        counts.countClient(hasher.hash(canonical), slot: slot)
-        counts.countLine(slot: slot)
+        let slot = slots[bucket] ?? register(bucket)
+        clients[slot].insert(hasher.hash(canonical))
+        lines[slot] &+= 1
         if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
         cache[canonical] = slot
         current = slot
     }
 
+    private func register(_ bucket: GeoBucket) -> Int {
+        let slot = buckets.count
+        buckets.append(bucket)
+        slots[bucket] = slot
+        renderedField.append(Array(" \"geo=\(bucket.fieldText(level))\"".utf8))
+        var json: [UInt8] = []
+        bucket.writeJSON(level, into: &json)
+        renderedJSON.append(json)
+        lines.append(0)
+        clients.append([])
+        return slot
+    }
+
     /// The current line's bucket (``GeoBucket/unknown`` when its client was not an address).
-    public var currentBucket: GeoBucket { current.map { counts.buckets[$0] } ?? .unknown }
+    public var currentBucket: GeoBucket { current.map { buckets[$0] } ?? .unknown }
 
     /// Appends ` "geo=EU/DE"` (same-format output).
     public func writeField(into out: inout [UInt8]) {
@@ -80,6 +95,47 @@ public final class GeoTagger {
         } else {
             GeoBucket.unknown.writeJSON(level, into: &out)
         }
+    }
+
+    /// Counts into the window starting at `start` from now on; the cache is emptied, so the new window's lookups
+    /// (and clients) start afresh, like its pseudonyms.
+    public func switchWindow(to start: Int64) {
+        guard start != window else { return }
+        parkCurrentWindow()
+        window = start
+        cache.removeAll(keepingCapacity: true)
+    }
+
+    private func parkCurrentWindow() {
+        var counts = GeoCounts()
+        for slot in lines.indices where lines[slot] > 0 || !clients[slot].isEmpty {
+            counts.add(bucket: buckets[slot], lines: lines[slot], clients: clients[slot])
+            lines[slot] = 0
+            clients[slot] = []
+        }
+        if !counts.buckets.isEmpty { pending[window, default: GeoCounts()].add(counts) }
+    }
+
+    /// The counts gathered since the last call, per window (`nil`: before any window was known), and starts
+    /// afresh. (A client seen again later in the same window is counted again in the next take; the stored
+    /// sketches merge, so it is still one client.)
+    public func takeCounts() -> [(windowStart: Int64?, counts: GeoCounts)] {
+        parkCurrentWindow()
+        cache.removeAll(keepingCapacity: true)
+        let result = pending.map { ($0.key, $0.value) }.sorted { ($0.0 ?? .min) < ($1.0 ?? .min) }
+        for (_, counts) in result { taken.add(counts) }
+        pending = [:]
+        return result
+    }
+
+    /// Everything counted so far, all windows together (the batch summary).
+    public var totalCounts: GeoCounts {
+        var total = taken
+        for (_, counts) in pending { total.add(counts) }
+        for slot in lines.indices where lines[slot] > 0 || !clients[slot].isEmpty {
+            total.add(bucket: buckets[slot], lines: lines[slot], clients: clients[slot])
+        }
+        return total
     }
 
     /// Empties the cache (a new window: its lookups start afresh, like its pseudonyms).

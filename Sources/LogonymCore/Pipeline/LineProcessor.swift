@@ -73,7 +73,7 @@ public final class LineProcessor {
         self.clientHasher = clientHasher
         if clientHasher != nil {
             unassignedSketch = .allocate(capacity: 1)
-            unassignedSketch!.initialize(to: HyperLogLog())
+            unassignedSketch!.initialize(to: HyperLogLog(precision: HyperLogLog.clientsPrecision))
         } else {
             unassignedSketch = nil
         }
@@ -142,12 +142,12 @@ public final class LineProcessor {
         var result: [(windowStart: Int64?, clients: HyperLogLog)] = []
         if let unassignedSketch, !unassignedSketch.pointee.isEmpty {
             result.append((nil, unassignedSketch.pointee))
-            unassignedSketch.pointee = HyperLogLog()
+            unassignedSketch.pointee = HyperLogLog(precision: HyperLogLog.clientsPrecision)
         }
         for (start, counted) in sketches.sorted(by: { $0.key < $1.key }) {
             if !counted.pointee.isEmpty { result.append((start, counted.pointee)) }
             if counted == sketch {
-                counted.pointee = HyperLogLog()
+                counted.pointee = HyperLogLog(precision: HyperLogLog.clientsPrecision)
             } else {
                 counted.deinitialize(count: 1)
                 counted.deallocate()
@@ -197,12 +197,13 @@ public final class LineProcessor {
             tallies[start] = next
         }
         guard next != tally else { return }
+        geo?.switchWindow(to: start)
         if clientHasher != nil {
             if let existing = sketches[start] {
                 sketch = existing
             } else {
                 let made = UnsafeMutablePointer<HyperLogLog>.allocate(capacity: 1)
-                made.initialize(to: HyperLogLog())
+                made.initialize(to: HyperLogLog(precision: HyperLogLog.clientsPrecision))
                 sketches[start] = made
                 sketch = made
             }

@@ -4,43 +4,51 @@ import Glibc
 import Musl
 #endif
 
-/// A HyperLogLog sketch of distinct 64-bit hashes (precision 16: 65,536 one-byte registers, standard error
-/// 0.41%), with linear counting for small cardinalities. Sketches of the same precision merge by taking each
-/// register's maximum, so distinct clients add up across inputs, windows and nodes without double counting.
+/// A HyperLogLog sketch of distinct 64-bit hashes, with linear counting for small cardinalities. Precision 16
+/// (65,536 one-byte registers, standard error 0.41%) for distinct clients per window; precision 10 (1 KiB) for
+/// the clients of one geo bucket, where only "at least k" matters and linear counting is nearly exact. Sketches
+/// of the same precision merge by taking each register's maximum, so distinct clients add up across inputs,
+/// windows and nodes without double counting.
 public struct HyperLogLog: Sendable, Equatable {
-    public static let precision = 16
-    public static let registerCount = 1 << precision
+    public static let clientsPrecision = 16
+    public static let bucketPrecision = 10
+    public let precision: Int
     /// One byte per register: the longest run of leading zeros seen, plus one.
     public private(set) var registers: [UInt8]
 
-    public init() {
-        registers = [UInt8](repeating: 0, count: Self.registerCount)
+    public init(precision: Int) {
+        precondition((4...18).contains(precision), "HyperLogLog precision out of range")
+        self.precision = precision
+        registers = [UInt8](repeating: 0, count: 1 << precision)
     }
 
-    /// A sketch from stored registers; `nil` if the size is wrong.
+    /// A sketch from stored registers (the precision follows from their count); `nil` if it is not a power of two.
     public init?(registers: [UInt8]) {
-        guard registers.count == Self.registerCount else { return nil }
+        let precision = registers.count.trailingZeroBitCount
+        guard registers.count == 1 << precision, (4...18).contains(precision) else { return nil }
+        self.precision = precision
         self.registers = registers
     }
 
     /// Adds one hash.
     public mutating func add(_ hash: UInt64) {
-        let index = Int(hash >> UInt64(64 - Self.precision))
-        let rest = hash << UInt64(Self.precision) | (1 << UInt64(Self.precision - 1))
+        let index = Int(hash >> UInt64(64 - precision))
+        let rest = hash << UInt64(precision) | (1 << UInt64(precision - 1))
         let rank = UInt8(rest.leadingZeroBitCount + 1)
         if registers[index] < rank { registers[index] = rank }
     }
 
-    /// Adds every hash of another sketch.
+    /// Adds every hash of another sketch of the same precision.
     public mutating func merge(_ other: HyperLogLog) {
-        for i in 0..<Self.registerCount where other.registers[i] > registers[i] { registers[i] = other.registers[i] }
+        precondition(other.precision == precision, "sketches of different precision")
+        for i in registers.indices where other.registers[i] > registers[i] { registers[i] = other.registers[i] }
     }
 
     public var isEmpty: Bool { !registers.contains { $0 != 0 } }
 
     /// The estimated number of distinct hashes added.
     public var estimate: Int {
-        let m = Double(Self.registerCount)
+        let m = Double(registers.count)
         var sum = 0.0
         var zeros = 0
         for register in registers {
@@ -50,8 +58,26 @@ public struct HyperLogLog: Sendable, Equatable {
         let alpha = 0.7213 / (1 + 1.079 / m)
         let raw = alpha * m * m / sum
         if raw <= 2.5 * m && zeros > 0 {
-            return Int((m * log(m / Double(zeros))).rounded())
+            return Int((m * log(m / Double(zeros))).rounded(.down))
         }
         return Int(raw.rounded())
     }
+}
+
+/// A set of distinct clients that merges and counts: exact hash sets in a run, sketches in the state database.
+public protocol ClientSet: Sendable {
+    init()
+    mutating func formUnion(with other: Self)
+    var clientCount: Int { get }
+}
+
+extension Set<UInt64>: ClientSet {
+    public mutating func formUnion(with other: Set<UInt64>) { formUnion(other) }
+    public var clientCount: Int { count }
+}
+
+extension HyperLogLog: ClientSet {
+    public init() { self.init(precision: Self.bucketPrecision) }
+    public mutating func formUnion(with other: HyperLogLog) { merge(other) }
+    public var clientCount: Int { estimate }
 }

@@ -21,6 +21,14 @@ extension StateStore {
                         registers BLOB NOT NULL,
                         PRIMARY KEY (input, window_start)
                     );
+                    CREATE TABLE geo_stats (
+                        input TEXT NOT NULL,
+                        window_start INTEGER NOT NULL,
+                        bucket TEXT NOT NULL,
+                        lines INTEGER NOT NULL,
+                        clients BLOB NOT NULL,
+                        PRIMARY KEY (input, window_start, bucket)
+                    );
                     """
             )
             var key = [UInt8](repeating: 0, count: 16)
@@ -83,6 +91,60 @@ extension StateStore {
                 sql: "INSERT OR REPLACE INTO sketches (input, window_start, registers) VALUES (?, ?, ?)",
                 arguments: [input, windowStart, Data(merged.registers)]
             )
+        }
+    }
+
+    /// Adds geo lines and merges bucket sketches (inside the commit's transaction).
+    static func record(geo: [(input: String, windowStart: Int64, counts: GeoCounts)], in db: Database) throws {
+        for (input, windowStart, counts) in geo {
+            for (slot, bucket) in counts.buckets.enumerated() {
+                var clients = HyperLogLog()
+                for hash in counts.clients[slot] { clients.add(hash) }
+                var lines = counts.lines[slot]
+                if let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT lines, clients FROM geo_stats WHERE input = ? AND window_start = ? AND bucket = ?",
+                    arguments: [input, windowStart, bucket.storageKey]
+                ) {
+                    lines += row["lines"] as Int
+                    if let stored = HyperLogLog(registers: Array(row["clients"] as Data)),
+                        stored.precision == clients.precision
+                    {
+                        clients.merge(stored)
+                    }
+                }
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO geo_stats (input, window_start, bucket, lines, clients)
+                        VALUES (?, ?, ?, ?, ?)
+                        """,
+                    arguments: [input, windowStart, bucket.storageKey, lines, Data(clients.registers)]
+                )
+            }
+        }
+    }
+
+    /// Geo buckets in `[since, until)`, optionally of one input: lines and a client sketch each.
+    public func geoRows(
+        since: Int64? = nil,
+        until: Int64? = nil,
+        input: String? = nil
+    ) throws
+        -> [(input: String, windowStart: Int64, bucket: GeoBucket, lines: Int, clients: HyperLogLog)]
+    {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM geo_stats WHERE window_start >= ? AND window_start < ? AND (? IS NULL OR input = ?)
+                    """,
+                arguments: [since ?? Int64.min, until ?? Int64.max, input, input]
+            ).compactMap { row in
+                guard let bucket = GeoBucket(storageKey: row["bucket"]),
+                    let clients = HyperLogLog(registers: Array(row["clients"] as Data))
+                else { return nil }
+                return (row["input"], row["window_start"], bucket, row["lines"], clients)
+            }
         }
     }
 

@@ -228,6 +228,8 @@ public final class StateStore: @unchecked Sendable {
         public var stats: [(input: String, windowStart: Int64, counters: RunCounters)] = []
         /// Client sketches per input and window, merged into what is stored.
         public var sketches: [(input: String, windowStart: Int64, clients: HyperLogLog)] = []
+        /// Geo buckets per input and window: lines added, clients merged into small sketches.
+        public var geo: [(input: String, windowStart: Int64, counts: GeoCounts)] = []
 
         public init() {}
     }
@@ -279,6 +281,7 @@ public final class StateStore: @unchecked Sendable {
                 )
             }
             try Self.record(stats: commit.stats, sketches: commit.sketches, in: db)
+            try Self.record(geo: commit.geo, in: db)
             for loss in commit.losses {
                 try db.execute(
                     sql:

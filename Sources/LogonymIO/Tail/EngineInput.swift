@@ -37,6 +37,9 @@ extension LineProcessor {
         for (start, clients) in takeClientSketches() {
             commit.sketches.append((input, start ?? fallback, clients))
         }
+        for (start, counts) in geo?.takeCounts() ?? [] {
+            commit.geo.append((input, start ?? fallback, counts))
+        }
     }
 }
 

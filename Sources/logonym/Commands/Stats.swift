@@ -36,9 +36,20 @@ struct Stats: ParsableCommand {
     var until: String?
 
     @Option(
-        help: ArgumentHelp("Rows per window, hour, day, source or reason (default: totals only).", valueName: "group")
+        help: ArgumentHelp(
+            "Rows per window, hour, day, source, reason, country, continent or asn (default: totals only).",
+            valueName: "group"
+        )
     )
     var by: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Geo rows need at least this many distinct clients; smaller buckets roll up (default: geo.k, else 10).",
+            valueName: "k"
+        )
+    )
+    var k: Int?
 
     @Option(help: ArgumentHelp("Only this source (input).", valueName: "name"))
     var source: String?
@@ -59,14 +70,23 @@ struct Stats: ParsableCommand {
             throw CommandFailure.usage("give --config, --state-dir or --merge DB")
         }
         var rows: [StateStore.StatsRow] = []
+        var geo: [(bucket: GeoBucket, lines: Int, clients: HyperLogLog)] = []
         for database in databases {
             guard FileManager.default.fileExists(atPath: database) else {
                 throw CommandFailure.usage("\(database): no such state database")
             }
             let store = try StateStore(directory: (database as NSString).deletingLastPathComponent)
             rows += try store.statsRows(since: since, until: until, input: source)
+            if grouping.geoLevel != nil {
+                geo += try store.geoRows(since: since, until: until, input: source).map {
+                    ($0.bucket, $0.lines, $0.clients)
+                }
+            }
         }
-        let report = StatsReport(rows: rows, grouping: grouping)
+        var report = StatsReport(rows: rows, grouping: grouping)
+        if let level = grouping.geoLevel {
+            report.addGeo(geo, level: level, k: k ?? configuredK ?? 10)
+        }
         if json {
             print(try JSONOutput.encode(report.json))
         } else if csv {
@@ -74,6 +94,12 @@ struct Stats: ParsableCommand {
         } else {
             print(report.table, terminator: "")
         }
+    }
+
+    /// `geo.k` of the configuration, when one is given.
+    private var configuredK: Int? {
+        guard let config, case .success(let loaded) = ConfigFile.load(config) else { return nil }
+        return loaded.engine.geo?.k
     }
 
     private func primaryDirectory() throws -> String? {
@@ -92,6 +118,13 @@ struct Stats: ParsableCommand {
 /// How rows are grouped.
 enum Grouping: Equatable {
     case totals, window, hour, day, source, reason
+    case geo(GeoLevel)
+
+    /// The level of a geo grouping.
+    var geoLevel: GeoLevel? {
+        if case .geo(let level) = self { return level }
+        return nil
+    }
 
     init(_ text: String?) throws {
         switch text {
@@ -101,12 +134,13 @@ enum Grouping: Equatable {
         case "day": self = .day
         case "source": self = .source
         case "reason": self = .reason
-        case "country", "continent", "asn":
-            throw CommandFailure.usage(
-                "--by \(text!): geo buckets are not recorded in the state database yet (they are in the batch summary)"
-            )
+        case "country": self = .geo(.country)
+        case "continent": self = .geo(.continent)
+        case "asn": self = .geo(.countryASN)
         default:
-            throw CommandFailure.usage("--by '\(text!)': must be window, hour, day, source, reason")
+            throw CommandFailure.usage(
+                "--by '\(text!)': must be window, hour, day, source, reason, country, continent or asn"
+            )
         }
     }
 }
@@ -116,8 +150,10 @@ struct StatsReport {
     struct Group {
         var key: String
         var counters = RunCounters()
-        var clients = HyperLogLog()
+        var clients = HyperLogLog(precision: HyperLogLog.clientsPrecision)
         var hasClients = false
+        /// A geo row's distinct clients (its sketch is a bucket's, not the window's).
+        var geoClients: Int?
 
         mutating func add(_ row: StateStore.StatsRow) {
             counters.add(row.counters)
@@ -131,7 +167,8 @@ struct StatsReport {
             let c = counters
             return [
                 ("lines_read", c.linesRead), ("lines_written", c.linesWritten), ("lines_dropped", c.linesDropped),
-                ("distinct_clients", hasClients ? clients.estimate : 0), ("unparsable", c.unparsable),
+                ("distinct_clients", geoClients ?? (hasClients ? clients.estimate : 0)),
+                ("unparsable", c.unparsable),
                 ("too_long", c.tooLong), ("addresses_ipv4", c.ipv4Addresses), ("addresses_ipv6", c.ipv6Addresses),
                 ("non_address_values", c.nonAddressValues), ("bytes_in", c.bytesIn), ("bytes_out", c.bytesOut),
                 ("status_2xx", c.status2xx), ("status_3xx", c.status3xx), ("status_4xx", c.status4xx),
@@ -143,6 +180,8 @@ struct StatsReport {
     let grouping: Grouping
     var totals = Group(key: "total")
     var groups: [Group] = []
+    /// Geo rows: lines whose buckets stayed under k even at `ZZ`.
+    var suppressedGeoLines = 0
 
     init(rows: [StateStore.StatsRow], grouping: Grouping) {
         self.grouping = grouping
@@ -166,7 +205,7 @@ struct StatsReport {
 
     static func keys(_ row: StateStore.StatsRow, _ grouping: Grouping) -> [String] {
         switch grouping {
-        case .totals, .reason: []
+        case .totals, .reason, .geo: []
         case .window: [AuditEntry.timestamp(Double(row.windowStart))]
         case .hour: [String(AuditEntry.timestamp(Double(row.windowStart - row.windowStart % 3600)).prefix(13))]
         case .day: [String(AuditEntry.timestamp(Double(row.windowStart)).prefix(10))]
@@ -182,7 +221,20 @@ struct StatsReport {
         case .day: "day"
         case .source: "source"
         case .reason: "reason"
+        case .geo(let level): level == .countryASN ? "asn" : level.rawValue
         }
+    }
+
+    /// k-anonymous geo rows: one per bucket with at least `k` distinct clients, rolled up where smaller.
+    mutating func addGeo(_ entries: [(bucket: GeoBucket, lines: Int, clients: HyperLogLog)], level: GeoLevel, k: Int) {
+        let (rows, suppressed) = GeoCounts.report(entries, k: k, level: level)
+        groups = rows.map { row in
+            var group = Group(key: row.level.map { row.bucket.fieldText($0) } ?? "ZZ")
+            group.counters.linesWritten = row.lines
+            group.geoClients = row.clients
+            return group
+        }
+        suppressedGeoLines = suppressed
     }
 
     struct Output: Encodable {
@@ -205,7 +257,8 @@ struct StatsReport {
 
     var json: Output {
         Output(
-            totals: Dictionary(uniqueKeysWithValues: totals.fields),
+            totals: Dictionary(uniqueKeysWithValues: totals.fields)
+                .merging(grouping.geoLevel == nil ? [:] : ["geo_suppressed_lines": suppressedGeoLines]) { $1 },
             rows: groups.map { group in
                 var row: [String: JSONValue] = [keyName: .text(group.key)]
                 for (name, value) in group.fields { row[name] = .number(value) }

@@ -131,7 +131,7 @@ struct RunReport {
 
     var geoSummary: GeoSummary? {
         guard let (tagger, geo) = self.geo else { return nil }
-        let (rows, suppressed) = tagger.counts.report(k: geo.k, level: geo.level)
+        let (rows, suppressed) = tagger.totalCounts.report(k: geo.k, level: geo.level)
         return GeoSummary(
             level: geo.level.rawValue,
             k: geo.k,

@@ -39,6 +39,7 @@ extension TailEngine {
             closeStaleWindows(now: at)
             try commit()
             let plan = try maintenance.sweep(now: at, mayClose: { _ in false })
+            onSweep?(plan)
             if !plan.items.isEmpty {
                 logger.notice(
                     "retention: deleted \(plan.count("segment")) segments, \(plan.count("key")) keys, \(plan.count("raw_input")) raw inputs (\(plan.bytes) bytes)"

@@ -18,6 +18,8 @@ public final class TailEngine {
     private var locks: [StateLock]
     private let maintainer: Bool
     var lastRequestCheck = ContinuousClock.now
+    /// Called with what each periodic retention sweep deleted (for the metrics).
+    public var onSweep: ((RetentionPlan) -> Void)?
     var lastSweep: ContinuousClock.Instant
 
     /// Opens the state database and recovers: interrupted rewrites completed, segments cut back to their
@@ -146,6 +148,27 @@ public final class TailEngine {
         try commit()
         for tracker in trackers { tracker.segments.closeFiles() }
         locks.removeAll()
+    }
+
+    /// What each input reports to the metrics endpoint.
+    public var inputStatus: [LogonymMetrics.InputStatus] {
+        let now = Int64(Date().timeIntervalSince1970)
+        return trackers.map { tracker in
+            let backlog = (tracker as? InputTracker)?.backlogBytes ?? 0
+            let lag = backlog > 0 && tracker.watermark > .min ? Double(max(0, now - tracker.watermark)) : 0
+            return LogonymMetrics.InputStatus(
+                name: tracker.name,
+                counters: tracker.lineCounters,
+                lagBytes: backlog,
+                lagSeconds: lag
+            )
+        }
+    }
+
+    /// Seconds since the last commit.
+    public var checkpointAgeSeconds: Double {
+        let (seconds, attoseconds) = (ContinuousClock.now - lastCommit).components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     /// Counters of every input, summed.

@@ -191,6 +191,15 @@ struct Anonymize: ParsableCommand {
     )
     var geoK: Int = 10
 
+    @Option(
+        name: .customLong("metrics-textfile"),
+        help: ArgumentHelp(
+            "Also write the run's counters as Prometheus metrics to this file (node_exporter's textfile collector), replaced atomically.",
+            valueName: "path"
+        )
+    )
+    var metricsTextfile: String?
+
     @Option(help: ArgumentHelp("The closing summary on standard error: text, json or none.", valueName: "kind"))
     var summary: String = "text"
 

@@ -23,6 +23,8 @@ struct AnonymizeSettings {
     var windowed: Windowed?
     /// `--geo`: buckets from these databases (`nil`: geo is off).
     var geo: GeoSettings?
+    /// `--metrics-textfile`.
+    var metricsTextfile: String?
 
     struct Windowed {
         var window: WindowLength
@@ -119,6 +121,7 @@ struct AnonymizeSettings {
         summary = try choice(options.summary, "--summary")
         showProgress = !options.noProgress && Diagnostics.stderrIsTerminal
         geo = try Self.geo(options)
+        metricsTextfile = options.metricsTextfile
         if windowed == nil && (options.outputDirectory != nil || options.stateDirectory != nil) {
             throw CommandFailure.usage("--output-dir and --state-dir go with --window")
         }

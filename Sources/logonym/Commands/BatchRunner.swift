@@ -80,6 +80,7 @@ struct BatchRunner {
         report.totals.bytesOut = sink.bytesWritten
         report.geo = geo.map { ($0, settings.geo!) }
         report.seconds = Self.seconds(clock.now - started)
+        if let path = settings.metricsTextfile { try writeMetrics(report, to: path) }
         switch settings.summary {
         case .text: Diagnostics.raw(report.text())
         case .json: Diagnostics.raw(report.json() + "\n")
@@ -204,6 +205,27 @@ struct BatchRunner {
         }
         if settings.summary == .text { Diagnostics.error("geo: \(opened.description), level \(geo.level.rawValue)") }
         return GeoTagger(level: geo.level, appendsField: geo.appendField, databases: opened.databases)
+    }
+
+    /// The run's counters in the Prometheus text format, written under a temporary name and renamed (so
+    /// node_exporter never reads half a file).
+    private func writeMetrics(_ report: RunReport, to path: String) throws {
+        let metrics = LogonymMetrics(method: settings.method)
+        let keys = settings.windowed.map { KeyStore.liveKeys(stateDirectory: $0.stateDirectory).count } ?? 0
+        metrics.update(
+            inputs: [
+                .init(name: settings.windowed?.source ?? "batch", counters: report.totals, lagBytes: 0, lagSeconds: 0)
+            ],
+            checkpointAgeSeconds: 0,
+            keysAlive: keys
+        )
+        do {
+            let file = try FileOutput(path: path)
+            try file.writeAll(metrics.render())
+            try file.finish()
+        } catch {
+            throw CommandFailure(message: "\(error.description) (the metrics file)", exitCode: 3)
+        }
     }
 
     /// The format for an input: the one given, or one detected from its first lines (and said so).

@@ -61,7 +61,11 @@ struct Stats: ParsableCommand {
     var csv = false
 
     func run() throws {
-        let grouping = try Grouping(by)
+        guard let grouping = Grouping(by) else {
+            throw CommandFailure.usage(
+                "--by '\(by ?? "")': must be window, hour, day, source, reason, country, continent or asn"
+            )
+        }
         let since = try TimeArgument.option(since, "--since")
         let until = try TimeArgument.option(until, "--until")
         var databases = merge
@@ -88,7 +92,7 @@ struct Stats: ParsableCommand {
             report.addGeo(geo, level: level, k: k ?? configuredK ?? 10)
         }
         if json {
-            print(try JSONOutput.encode(report.json))
+            print(report.jsonText)
         } else if csv {
             print(report.csv, terminator: "")
         } else {
@@ -112,190 +116,5 @@ struct Stats: ParsableCommand {
             for problem in problems.problems { Diagnostics.error(problem.description) }
             throw ExitCode(2)
         }
-    }
-}
-
-/// How rows are grouped.
-enum Grouping: Equatable {
-    case totals, window, hour, day, source, reason
-    case geo(GeoLevel)
-
-    /// The level of a geo grouping.
-    var geoLevel: GeoLevel? {
-        if case .geo(let level) = self { return level }
-        return nil
-    }
-
-    init(_ text: String?) throws {
-        switch text {
-        case nil: self = .totals
-        case "window": self = .window
-        case "hour": self = .hour
-        case "day": self = .day
-        case "source": self = .source
-        case "reason": self = .reason
-        case "country": self = .geo(.country)
-        case "continent": self = .geo(.continent)
-        case "asn": self = .geo(.countryASN)
-        default:
-            throw CommandFailure.usage(
-                "--by '\(text!)': must be window, hour, day, source, reason, country, continent or asn"
-            )
-        }
-    }
-}
-
-/// Counters grouped and totalled for printing.
-struct StatsReport {
-    struct Group {
-        var key: String
-        var counters = RunCounters()
-        var clients = HyperLogLog(precision: HyperLogLog.clientsPrecision)
-        var hasClients = false
-        /// A geo row's distinct clients (its sketch is a bucket's, not the window's).
-        var geoClients: Int?
-
-        mutating func add(_ row: StateStore.StatsRow) {
-            counters.add(row.counters)
-            if let sketch = row.clients {
-                clients.merge(sketch)
-                hasClients = true
-            }
-        }
-
-        var fields: [(String, Int)] {
-            let c = counters
-            return [
-                ("lines_read", c.linesRead), ("lines_written", c.linesWritten), ("lines_dropped", c.linesDropped),
-                ("distinct_clients", geoClients ?? (hasClients ? clients.estimate : 0)),
-                ("unparsable", c.unparsable),
-                ("too_long", c.tooLong), ("addresses_ipv4", c.ipv4Addresses), ("addresses_ipv6", c.ipv6Addresses),
-                ("non_address_values", c.nonAddressValues), ("bytes_in", c.bytesIn), ("bytes_out", c.bytesOut),
-                ("status_2xx", c.status2xx), ("status_3xx", c.status3xx), ("status_4xx", c.status4xx),
-                ("status_5xx", c.status5xx),
-            ] + DropReason.allCases.map { ("dropped_" + $0.rawValue, c.dropped[$0] ?? 0) }
-        }
-    }
-
-    let grouping: Grouping
-    var totals = Group(key: "total")
-    var groups: [Group] = []
-    /// Geo rows: lines whose buckets stayed under k even at `ZZ`.
-    var suppressedGeoLines = 0
-
-    init(rows: [StateStore.StatsRow], grouping: Grouping) {
-        self.grouping = grouping
-        var byKey: [String: Group] = [:]
-        for row in rows {
-            totals.add(row)
-            for key in Self.keys(row, grouping) {
-                byKey[key, default: Group(key: key)].add(row)
-            }
-        }
-        groups = byKey.values.sorted { $0.key < $1.key }
-        if grouping == .reason {
-            // One row per drop reason, with its count as lines_dropped.
-            groups = DropReason.allCases.map { reason in
-                var group = Group(key: reason.rawValue)
-                group.counters.dropped[reason] = totals.counters.dropped[reason] ?? 0
-                return group
-            }
-        }
-    }
-
-    static func keys(_ row: StateStore.StatsRow, _ grouping: Grouping) -> [String] {
-        switch grouping {
-        case .totals, .reason, .geo: []
-        case .window: [AuditEntry.timestamp(Double(row.windowStart))]
-        case .hour: [String(AuditEntry.timestamp(Double(row.windowStart - row.windowStart % 3600)).prefix(13))]
-        case .day: [String(AuditEntry.timestamp(Double(row.windowStart)).prefix(10))]
-        case .source: [row.input]
-        }
-    }
-
-    var keyName: String {
-        switch grouping {
-        case .totals: "total"
-        case .window: "window"
-        case .hour: "hour"
-        case .day: "day"
-        case .source: "source"
-        case .reason: "reason"
-        case .geo(let level): level == .countryASN ? "asn" : level.rawValue
-        }
-    }
-
-    /// k-anonymous geo rows: one per bucket with at least `k` distinct clients, rolled up where smaller.
-    mutating func addGeo(_ entries: [(bucket: GeoBucket, lines: Int, clients: HyperLogLog)], level: GeoLevel, k: Int) {
-        let (rows, suppressed) = GeoCounts.report(entries, k: k, level: level)
-        groups = rows.map { row in
-            var group = Group(key: row.level.map { row.bucket.fieldText($0) } ?? "ZZ")
-            group.counters.linesWritten = row.lines
-            group.geoClients = row.clients
-            return group
-        }
-        suppressedGeoLines = suppressed
-    }
-
-    struct Output: Encodable {
-        var totals: [String: Int]
-        var rows: [[String: JSONValue]]
-    }
-
-    enum JSONValue: Encodable {
-        case text(String)
-        case number(Int)
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .text(let text): try container.encode(text)
-            case .number(let number): try container.encode(number)
-            }
-        }
-    }
-
-    var json: Output {
-        Output(
-            totals: Dictionary(uniqueKeysWithValues: totals.fields)
-                .merging(grouping.geoLevel == nil ? [:] : ["geo_suppressed_lines": suppressedGeoLines]) { $1 },
-            rows: groups.map { group in
-                var row: [String: JSONValue] = [keyName: .text(group.key)]
-                for (name, value) in group.fields { row[name] = .number(value) }
-                return row
-            }
-        )
-    }
-
-    var csv: String {
-        let names = totals.fields.map(\.0)
-        var text = ([keyName] + names).joined(separator: ",") + "\n"
-        for group in groups + [totals] {
-            text += ([group.key] + group.fields.map { String($0.1) }).joined(separator: ",") + "\n"
-        }
-        return text
-    }
-
-    /// An aligned table of the main columns, totals last.
-    var table: String {
-        let columns = ["lines_read", "lines_written", "lines_dropped", "distinct_clients", "unparsable", "bytes_in"]
-        let header = [keyName] + columns
-        var lines: [[String]] = [header]
-        for group in groups + [totals] {
-            let fields = Dictionary(uniqueKeysWithValues: group.fields)
-            lines.append([group.key] + columns.map { String(fields[$0] ?? 0) })
-        }
-        var widths = [Int](repeating: 0, count: header.count)
-        for line in lines { for (i, cell) in line.enumerated() { widths[i] = max(widths[i], cell.count) } }
-        var text = ""
-        for line in lines {
-            let cells = line.enumerated().map { i, cell in
-                i == 0
-                    ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[i] - cell.count) + cell
-            }
-            text += cells.joined(separator: "  ") + "\n"
-        }
-        return text
     }
 }

@@ -128,6 +128,36 @@ extension ConfigFile {
         return settings
     }
 
+    /// `[metrics]`: a loopback address or Unix socket, or any address with `allow_remote = true`.
+    mutating func resolveMetrics(_ table: TOMLDocument.Table?) -> (listen: String, allowRemote: Bool)? {
+        guard let table else { return nil }
+        let allowRemote = bool(table, "metrics.allow_remote") ?? false
+        guard let (text, line) = string(table, "metrics.listen") else {
+            problem(
+                "metrics.listen",
+                table.line,
+                "missing; e.g. \"127.0.0.1:9464\" or \"unix:/run/logonym/metrics.sock\""
+            )
+            return nil
+        }
+        let listen =
+            text.hasPrefix("unix:") && !text.hasPrefix("unix:/")
+            ? "unix:" + resolvePath(String(text.dropFirst(5))) : text
+        guard let address = MetricsServer.Address(listen) else {
+            problem("metrics.listen", line, "'\(text)' is not HOST:PORT, [IPv6]:PORT or unix:PATH")
+            return nil
+        }
+        if !address.isLocal && !allowRemote {
+            problem(
+                "metrics.listen",
+                line,
+                "'\(text)' is not a loopback address; set metrics.allow_remote = true to serve metrics to the network"
+            )
+            return nil
+        }
+        return (listen, allowRemote)
+    }
+
     private func seconds(_ text: String) -> Int64? {
         Self.duration(text).map { $0.components.seconds }
     }

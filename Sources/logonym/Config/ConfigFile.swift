@@ -28,6 +28,8 @@ struct DaemonConfig {
     var path: String
     var engine: EngineSettings
     var pollInterval: Duration
+    /// `[metrics]`: where `/metrics` and `/stats` are served.
+    var metrics: (listen: String, allowRemote: Bool)?
     /// Which inputs this process runs: the daemon runs file and syslog inputs, `logonym pipe` one pipe input.
     var selection: Selection = .daemon
 
@@ -63,7 +65,7 @@ struct ConfigFile {
     }
 
     static let knownKeys: [String: Set<String>] = [
-        "": ["state", "output", "anonymize", "daemon", "retention", "geo", "input"],
+        "": ["state", "output", "anonymize", "daemon", "retention", "geo", "metrics", "input"],
         "state": ["dir"],
         "output": ["dir", "window", "compress", "compression_level", "format"],
         "anonymize": [
@@ -73,6 +75,7 @@ struct ConfigFile {
         "daemon": ["poll_interval", "close_grace"],
         "retention": ["output", "raw_inputs", "keys", "audit", "sweep_interval"],
         "geo": ["database", "asn_database", "line_level", "field", "k"],
+        "metrics": ["listen", "allow_remote"],
         "input": ["name", "type", "paths", "socket", "udp", "socket_mode", "format", "log_format", "start_at"],
     ]
 
@@ -108,9 +111,10 @@ struct ConfigFile {
         let daemon = table(root, "daemon")
         let retentionTable = table(root, "retention")
         let geoTable = table(root, "geo")
+        let metricsTable = table(root, "metrics")
         let sections = [
             ("state", state), ("output", output), ("anonymize", anonymize), ("daemon", daemon),
-            ("retention", retentionTable), ("geo", geoTable),
+            ("retention", retentionTable), ("geo", geoTable), ("metrics", metricsTable),
         ]
         for (name, table) in sections {
             if let table { checkUnknown(table, section: name, prefix: name + ".") }
@@ -189,6 +193,7 @@ struct ConfigFile {
         }
         let (retention, sweepInterval) = resolveRetention(retentionTable)
         let geo = resolveGeo(geoTable)
+        let metrics = resolveMetrics(metricsTable)
         let inputs = resolveInputs(root, json: json)
 
         guard problems.isEmpty, let stateDirectory, let outputDirectory else {
@@ -214,7 +219,9 @@ struct ConfigFile {
         engine.sweepInterval = sweepInterval
         engine.geo = geo
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        return .success(DaemonConfig(path: absolute, engine: engine, pollInterval: poll))
+        var config = DaemonConfig(path: absolute, engine: engine, pollInterval: poll)
+        config.metrics = metrics
+        return .success(config)
     }
 
     private mutating func resolveInputs(_ root: TOMLDocument.Table, json: JSONLineFormat) -> [InputSettings] {

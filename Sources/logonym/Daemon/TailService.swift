@@ -48,6 +48,10 @@ final class TailService: Service, Sendable {
         var config = initial
         let maintainer = !untilStreamEnds
         var engine = try TailEngine(settings: config.engine, logger: logger, maintainer: maintainer)
+        let endpoint = try maintainer ? startMetrics(config) : nil
+        defer { endpoint?.server.stop() }
+        engine.onSweep = endpoint.map { metrics in { metrics.metrics.recordDeletions($0) } }
+        var lastMetrics = ContinuousClock.now - .seconds(10)
         if maintainer { try engine.maintenance.audit.record(AuditEvent("config_loaded", path: configPath)) }
         try engine.step()
         notifier.send("READY=1\nSTATUS=started")
@@ -64,6 +68,7 @@ final class TailService: Service, Sendable {
                     try engine.shutdown()
                     config = reloaded
                     engine = try TailEngine(settings: config.engine, logger: logger, maintainer: maintainer)
+                    engine.onSweep = endpoint.map { metrics in { metrics.metrics.recordDeletions($0) } }
                     if maintainer {
                         try engine.maintenance.audit.record(AuditEvent("config_reloaded", path: configPath))
                     }
@@ -76,6 +81,14 @@ final class TailService: Service, Sendable {
             }
             let read = try engine.step()
             let now = clock.now
+            if let endpoint, now - lastMetrics >= .seconds(1) {
+                endpoint.metrics.update(
+                    inputs: engine.inputStatus,
+                    checkpointAgeSeconds: engine.checkpointAgeSeconds,
+                    keysAlive: KeyStore.liveKeys(stateDirectory: config.engine.stateDirectory).count
+                )
+                lastMetrics = now
+            }
             if let interval = notifier.watchdogInterval, now - lastWatchdog >= interval / 2 {
                 notifier.send("WATCHDOG=1")
                 lastWatchdog = now
@@ -109,5 +122,26 @@ final class TailService: Service, Sendable {
                 "lines_dropped": "\(counters.linesDropped)",
             ]
         )
+    }
+
+    /// Serves `/metrics` and `/stats` when `[metrics]` is configured.
+    private func startMetrics(_ config: DaemonConfig) throws -> (metrics: LogonymMetrics, server: MetricsServer)? {
+        guard let (listen, allowRemote) = config.metrics else { return nil }
+        let metrics = LogonymMetrics(method: config.engine.method)
+        let store = try StateStore(directory: config.engine.stateDirectory)
+        let window = config.engine.window
+        let server = try MetricsServer(
+            listen: listen,
+            allowRemote: allowRemote,
+            metrics: { metrics.render() },
+            stats: {
+                let start = window.start(of: Int64(Date().timeIntervalSince1970))
+                let rows = (try? store.statsRows(since: start)) ?? []
+                return Array(StatsReport(rows: rows, grouping: .source).jsonText.utf8)
+            }
+        )
+        server.start()
+        logger.notice("metrics: GET /metrics and /stats on \(listen)")
+        return (metrics, server)
     }
 }

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// The daemon's `/metrics` and `/stats`, the batch textfile, and what promtool says of them.
+struct MetricsTests {
+    static let families = [
+        "logonym_lines_read_total", "logonym_lines_written_total", "logonym_lines_dropped_total",
+        "logonym_lines_unparsable_total", "logonym_addresses_total", "logonym_non_address_values_total",
+        "logonym_bytes_in_total", "logonym_bytes_out_total", "logonym_responses_total", "logonym_input_lag_bytes",
+        "logonym_input_lag_seconds", "logonym_checkpoint_age_seconds", "logonym_keys_alive",
+        "logonym_retention_deletions_total",
+    ]
+
+    static var promtoolRequired: Bool {
+        CLI.which("promtool") != nil || ProcessInfo.processInfo.environment["CI"] != nil
+    }
+
+    /// promtool's verdict on a metrics text (it reads standard input).
+    static func promtool(_ text: Data) throws -> CLI.Result {
+        let promtool = try #require(CLI.which("promtool"), "promtool (Debian prometheus) is installed by .ci/run")
+        return try CLI.runProgram(promtool, ["check", "metrics"], stdin: text)
+    }
+
+    @Test(.enabled(if: CLI.which("curl") != nil))
+    func theDaemonServesMetricsThatPromtoolAcceptsAndTheCurrentWindowAsJSON() throws {
+        let port = Int.random(in: 20_000...40_000)
+        let daemon = try DaemonHarness(extraConfig: "[metrics]\nlisten = \"127.0.0.1:\(port)\"")
+        defer { daemon.cleanup() }
+        try Data(generatedLines(300).flatMap { $0 + [0x0A] }).write(to: URL(fileURLWithPath: daemon.log))
+        try daemon.start()
+        let curl = try #require(CLI.which("curl"))
+        var metrics = ""
+        try waitUntil("the metrics show every line") {
+            metrics = try CLI.runProgram(curl, ["-s", "http://127.0.0.1:\(port)/metrics"]).stdoutText
+            return metrics.contains(#"logonym_lines_written_total{input="web"} 300"#)
+        }
+        for family in Self.families {
+            #expect(metrics.contains("# TYPE \(family) "), "\(family) missing")
+        }
+        #expect(metrics.contains(#"logonym_addresses_total{input="web",family="ipv4",method="truncate"} 240"#))
+        if Self.promtoolRequired {
+            let check = try Self.promtool(Data(metrics.utf8))
+            #expect(check.status == 0, "promtool: \(check.stdoutText) \(check.stderr)")
+        }
+        let stats = try CLI.runProgram(curl, ["-s", "http://127.0.0.1:\(port)/stats"])
+        let object = try CLI.jsonObject(stats.stdout)
+        #expect(object["totals"] is [String: Any] && object["rows"] is [Any])
+        let missing = try CLI.runProgram(
+            curl,
+            ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/x"]
+        )
+        #expect(missing.stdoutText == "404")
+        // Nothing in the metrics is an address.
+        for line in generatedLines(300).prefix(50) {
+            let client = String(decoding: line.prefix { $0 != 0x20 }, as: UTF8.self)
+            #expect(!metrics.contains(client))
+        }
+    }
+
+    @Test func aNonLoopbackListenAddressIsRefusedUnlessAllowed() throws {
+        let daemon = try DaemonHarness(extraConfig: "[metrics]\nlisten = \"0.0.0.0:9464\"")
+        defer { daemon.cleanup() }
+        var check = try CLI.run(["check-config", daemon.config])
+        #expect(check.status == 2)
+        #expect(check.stdoutText.contains("metrics.listen: '0.0.0.0:9464' is not a loopback address"))
+        let allowed = try DaemonHarness(extraConfig: "[metrics]\nlisten = \"0.0.0.0:9464\"\nallow_remote = true")
+        defer { allowed.cleanup() }
+        check = try CLI.run(["check-config", allowed.config])
+        #expect(check.status == 0, "\(check.stdoutText)")
+    }
+
+    @Test func aBatchRunWritesTheSameFamiliesToATextfile() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let path = scratch.file("logonym.prom")
+        let run = try CLI.run(
+            ["anonymize", "--format", "combined", "--summary", "none", "--metrics-textfile", path, "-o", "/dev/null"],
+            stdin: Data(generatedLines(100).flatMap { $0 + [0x0A] })
+        )
+        #expect(run.status == 0, "\(run.stderr)")
+        let text = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(String(decoding: text, as: UTF8.self).contains(#"logonym_lines_read_total{input="batch"} 100"#))
+        if Self.promtoolRequired {
+            let check = try Self.promtool(text)
+            #expect(check.status == 0, "promtool: \(check.stdoutText) \(check.stderr)")
+        }
+    }
+}

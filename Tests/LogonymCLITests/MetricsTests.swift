@@ -26,32 +26,42 @@ struct MetricsTests {
         let port = Int.random(in: 20_000...40_000)
         let daemon = try DaemonHarness(extraConfig: "[metrics]\nlisten = \"127.0.0.1:\(port)\"")
         defer { daemon.cleanup() }
-        try Data(generatedLines(300).flatMap { $0 + [0x0A] }).write(to: URL(fileURLWithPath: daemon.log))
+        // 300 old lines, then 20 clients in the current window.
+        var lines = generatedLines(300)
+        let now = RetentionTests.logTime(Int(Date().timeIntervalSince1970))
+        for i in 1...20 {
+            lines.append(Array(#"203.0.113.\#(i) - - [\#(now)] "GET /now HTTP/1.1" 200 5 "-" "x""#.utf8))
+        }
+        try Data(lines.flatMap { $0 + [0x0A] }).write(to: URL(fileURLWithPath: daemon.log))
         try daemon.start()
         let curl = try #require(CLI.which("curl"))
         var metrics = ""
         try waitUntil("the metrics show every line") {
             metrics = try CLI.runProgram(curl, ["-s", "http://127.0.0.1:\(port)/metrics"]).stdoutText
-            return metrics.contains(#"logonym_lines_written_total{input="web"} 300"#)
+            return metrics.contains(#"logonym_lines_written_total{input="web"} 320"#)
+                && metrics.contains(#"logonym_window_distinct_clients{input="web"} 20"#)
         }
         for family in Self.families {
             #expect(metrics.contains("# TYPE \(family) "), "\(family) missing")
         }
-        #expect(metrics.contains(#"logonym_addresses_total{input="web",family="ipv4",method="truncate"} 240"#))
+        #expect(metrics.contains(#"logonym_addresses_total{input="web",family="ipv4",method="truncate"} 260"#))
         if Self.promtoolRequired {
             let check = try Self.promtool(Data(metrics.utf8))
             #expect(check.status == 0, "promtool: \(check.stdoutText) \(check.stderr)")
         }
         let stats = try CLI.runProgram(curl, ["-s", "http://127.0.0.1:\(port)/stats"])
         let object = try CLI.jsonObject(stats.stdout)
-        #expect(object["totals"] is [String: Any] && object["rows"] is [Any])
+        let totals = try #require(object["totals"] as? [String: Any])
+        #expect(totals["lines_written"] as? Int == 20, "the current window's lines")
+        #expect(totals["distinct_clients"] as? Int == 20)
+        #expect((object["rows"] as? [[String: Any]])?.first?["source"] as? String == "web")
         let missing = try CLI.runProgram(
             curl,
             ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/x"]
         )
         #expect(missing.stdoutText == "404")
         // Nothing in the metrics is an address.
-        for line in generatedLines(300).prefix(50) {
+        for line in lines.suffix(20) + lines.prefix(50) {
             let client = String(decoding: line.prefix { $0 != 0x20 }, as: UTF8.self)
             #expect(!metrics.contains(client))
         }

@@ -81,6 +81,33 @@ public final class LogonymMetrics: Sendable {
         gauge("logonym_keys_alive", "Window keys that exist (ephemeral key mode).", []).set(Double(keysAlive))
     }
 
+    /// The current window from the state database: distinct clients per input (HyperLogLog estimate) and, when
+    /// geo is on, lines and distinct clients per k-anonymous bucket (buckets under `k` rolled up, as in `stats`).
+    public func updateWindow(
+        rows: [StateStore.StatsRow],
+        geo: [(bucket: GeoBucket, lines: Int, clients: HyperLogLog)],
+        level: GeoLevel,
+        k: Int
+    ) {
+        for row in rows {
+            gauge(
+                "logonym_window_distinct_clients",
+                "Distinct clients in the current window (HyperLogLog estimate over keyed hashes).",
+                [("input", row.input)]
+            ).set(Double(row.clients?.estimate ?? 0))
+        }
+        guard !geo.isEmpty else { return }
+        let (buckets, _) = GeoCounts.report(geo, k: k, level: level)
+        for row in buckets {
+            let name = row.level.map { row.bucket.fieldText($0) } ?? "ZZ"
+            gauge(
+                "logonym_window_geo_lines",
+                "Lines per geo bucket in the current window; buckets under k distinct clients are rolled up.",
+                [("bucket", name)]
+            ).set(Double(row.lines))
+        }
+    }
+
     /// Counts what a retention sweep deleted.
     public func recordDeletions(_ plan: RetentionPlan) {
         for kind in ["segment", "key", "raw_input"] {

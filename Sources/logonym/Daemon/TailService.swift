@@ -130,10 +130,18 @@ final class TailService: Service, Sendable {
         let metrics = LogonymMetrics(method: config.engine.method)
         let store = try StateStore(directory: config.engine.stateDirectory)
         let window = config.engine.window
+        let geoLevel = config.engine.geo?.level ?? .country
+        let k = config.engine.geo?.k ?? 10
         let server = try MetricsServer(
             listen: listen,
             allowRemote: allowRemote,
-            metrics: { metrics.render() },
+            metrics: {
+                let start = window.start(of: Int64(Date().timeIntervalSince1970))
+                let rows = (try? store.statsRows(since: start)) ?? []
+                let geo = ((try? store.geoRows(since: start)) ?? []).map { ($0.bucket, $0.lines, $0.clients) }
+                metrics.updateWindow(rows: rows, geo: geo, level: geoLevel, k: k)
+                return metrics.render()
+            },
             stats: {
                 let start = window.start(of: Int64(Date().timeIntervalSince1970))
                 let rows = (try? store.statsRows(since: start)) ?? []

@@ -99,4 +99,17 @@ struct GeoTests {
         GeoBucket.unknown.writeJSON(.country, into: &json)
         #expect(String(decoding: json, as: UTF8.self) == #"{"continent":"unknown","country":"unknown"}"#)
     }
+
+    @Test func bucketClientsAreExactWhileFewAndASketchBeyondAndSurviveStorage() {
+        var small = BucketClients(Set((0..<15).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }))
+        #expect(small.clientCount == 15)
+        #expect(BucketClients(encoded: small.encoded) == small)
+        var big = BucketClients(Set((0..<1000).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }))
+        #expect(abs(big.clientCount - 1000) < 60, "\(big.clientCount)")
+        #expect(BucketClients(encoded: big.encoded)?.clientCount == big.clientCount)
+        small.formUnion(with: big)
+        #expect(abs(small.clientCount - 1000) < 60)
+        big.formUnion(with: BucketClients())
+        #expect(BucketClients(encoded: [0x58]) == nil)
+    }
 }

@@ -76,8 +76,75 @@ extension Set<UInt64>: ClientSet {
     public var clientCount: Int { count }
 }
 
-extension HyperLogLog: ClientSet {
-    public init() { self.init(precision: Self.bucketPrecision) }
-    public mutating func formUnion(with other: HyperLogLog) { merge(other) }
-    public var clientCount: Int { estimate }
+/// The distinct clients of one geo bucket: the exact hashes while there are few (so "at least k" is decided
+/// exactly for any sensible k), a small HyperLogLog sketch beyond.
+public struct BucketClients: ClientSet, Equatable {
+    /// Up to this many hashes are kept exactly.
+    public static let exactLimit = 256
+    private var exact: Set<UInt64>?
+    private var sketch: HyperLogLog?
+
+    public init() {
+        exact = []
+    }
+
+    public init(_ hashes: Set<UInt64>) {
+        exact = []
+        for hash in hashes { add(hash) }
+    }
+
+    public mutating func add(_ hash: UInt64) {
+        if exact != nil {
+            exact!.insert(hash)
+            if exact!.count > Self.exactLimit { toSketch() }
+        } else {
+            sketch!.add(hash)
+        }
+    }
+
+    private mutating func toSketch() {
+        var made = HyperLogLog(precision: HyperLogLog.bucketPrecision)
+        for hash in exact ?? [] { made.add(hash) }
+        sketch = made
+        exact = nil
+    }
+
+    public mutating func formUnion(with other: BucketClients) {
+        if let hashes = other.exact {
+            for hash in hashes { add(hash) }
+        } else if let otherSketch = other.sketch {
+            if exact != nil { toSketch() }
+            sketch!.merge(otherSketch)
+        }
+    }
+
+    public var clientCount: Int { exact?.count ?? sketch?.estimate ?? 0 }
+
+    /// Stored form: `E` and the hashes (8 bytes each, big-endian), or `H` and the sketch's registers.
+    public var encoded: [UInt8] {
+        if let exact {
+            var bytes: [UInt8] = [UInt8(ascii: "E")]
+            for hash in exact.sorted() { bytes += (0..<8).map { UInt8(truncatingIfNeeded: hash >> (56 - 8 * $0)) } }
+            return bytes
+        }
+        return [UInt8(ascii: "H")] + (sketch?.registers ?? [])
+    }
+
+    public init?(encoded: [UInt8]) {
+        guard let kind = encoded.first else { return nil }
+        let body = encoded.dropFirst()
+        if kind == UInt8(ascii: "E"), body.count % 8 == 0 {
+            var hashes = Set<UInt64>()
+            var i = body.startIndex
+            while i < body.endIndex {
+                hashes.insert(body[i..<(i + 8)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+                i += 8
+            }
+            exact = hashes
+        } else if kind == UInt8(ascii: "H"), let registers = HyperLogLog(registers: Array(body)) {
+            sketch = registers
+        } else {
+            return nil
+        }
+    }
 }

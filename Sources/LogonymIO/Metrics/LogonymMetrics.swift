@@ -85,7 +85,7 @@ public final class LogonymMetrics: Sendable {
     /// geo is on, lines and distinct clients per k-anonymous bucket (buckets under `k` rolled up, as in `stats`).
     public func updateWindow(
         rows: [StateStore.StatsRow],
-        geo: [(bucket: GeoBucket, lines: Int, clients: HyperLogLog)],
+        geo: [(bucket: GeoBucket, lines: Int, clients: BucketClients)],
         level: GeoLevel,
         k: Int
     ) {

@@ -137,28 +137,12 @@ public final class MetricsServer: @unchecked Sendable {
     private static func bind(_ address: Address) throws(LogonymIOError) -> Int32 {
         switch address {
         case .unix(let path):
-            unlink(path)
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            var socketAddress = sockaddr_un()
-            socketAddress.sun_family = sa_family_t(AF_UNIX)
-            let bytes = Array(path.utf8)
-            guard bytes.count < MemoryLayout.size(ofValue: socketAddress.sun_path) else {
-                throw LogonymIOError(code: .openFailed, path: path, message: "the socket path is too long")
-            }
-            withUnsafeMutableBytes(of: &socketAddress.sun_path) { raw in
-                for (i, byte) in bytes.enumerated() { raw[i] = byte }
-            }
-            let result = withUnsafePointer(to: &socketAddress) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            guard result == 0, Glibc.listen(fd, 16) == 0 else {
+            let fd = try UnixSocket.bind(path, type: Int32(SOCK_STREAM.rawValue), mode: 0o660)
+            guard Glibc.listen(fd, 16) == 0 else {
                 let error = errno
                 close(fd)
-                throw .system("bind", path: path, errno: error)
+                throw .system("listen", path: path, errno: error)
             }
-            chmod(path, 0o660)
             return fd
         case .tcp(let host, let port, let isIPv6):
             let fd = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

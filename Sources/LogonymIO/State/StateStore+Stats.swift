@@ -98,8 +98,7 @@ extension StateStore {
     static func record(geo: [(input: String, windowStart: Int64, counts: GeoCounts)], in db: Database) throws {
         for (input, windowStart, counts) in geo {
             for (slot, bucket) in counts.buckets.enumerated() {
-                var clients = HyperLogLog()
-                for hash in counts.clients[slot] { clients.add(hash) }
+                var clients = BucketClients(counts.clients[slot])
                 var lines = counts.lines[slot]
                 if let row = try Row.fetchOne(
                     db,
@@ -107,10 +106,8 @@ extension StateStore {
                     arguments: [input, windowStart, bucket.storageKey]
                 ) {
                     lines += row["lines"] as Int
-                    if let stored = HyperLogLog(registers: Array(row["clients"] as Data)),
-                        stored.precision == clients.precision
-                    {
-                        clients.merge(stored)
+                    if let stored = BucketClients(encoded: Array(row["clients"] as Data)) {
+                        clients.formUnion(with: stored)
                     }
                 }
                 try db.execute(
@@ -118,7 +115,7 @@ extension StateStore {
                         INSERT OR REPLACE INTO geo_stats (input, window_start, bucket, lines, clients)
                         VALUES (?, ?, ?, ?, ?)
                         """,
-                    arguments: [input, windowStart, bucket.storageKey, lines, Data(clients.registers)]
+                    arguments: [input, windowStart, bucket.storageKey, lines, Data(clients.encoded)]
                 )
             }
         }
@@ -130,7 +127,7 @@ extension StateStore {
         until: Int64? = nil,
         input: String? = nil
     ) throws
-        -> [(input: String, windowStart: Int64, bucket: GeoBucket, lines: Int, clients: HyperLogLog)]
+        -> [(input: String, windowStart: Int64, bucket: GeoBucket, lines: Int, clients: BucketClients)]
     {
         try pool.read { db in
             try Row.fetchAll(
@@ -141,7 +138,7 @@ extension StateStore {
                 arguments: [since ?? Int64.min, until ?? Int64.max, input, input]
             ).compactMap { row in
                 guard let bucket = GeoBucket(storageKey: row["bucket"]),
-                    let clients = HyperLogLog(registers: Array(row["clients"] as Data))
+                    let clients = BucketClients(encoded: Array(row["clients"] as Data))
                 else { return nil }
                 return (row["input"], row["window_start"], bucket, row["lines"], clients)
             }

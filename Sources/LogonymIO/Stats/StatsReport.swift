@@ -111,7 +111,7 @@ public struct StatsReport: Sendable {
 
     /// k-anonymous geo rows: one per bucket with at least `k` distinct clients, rolled up where smaller.
     public mutating func addGeo(
-        _ entries: [(bucket: GeoBucket, lines: Int, clients: HyperLogLog)],
+        _ entries: [(bucket: GeoBucket, lines: Int, clients: BucketClients)],
         level: GeoLevel,
         k: Int
     ) {

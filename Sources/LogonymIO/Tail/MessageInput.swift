@@ -174,24 +174,7 @@ final class MessageInput: EngineInput {
     }
 
     private func bindUnix(_ path: String, mode: UInt16) throws {
-        unlink(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw LogonymIOError(code: .openFailed, path: path, message: "socket path is too long")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in bytes.enumerated() { raw[i] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard fd >= 0, result == 0 else { throw LogonymIOError.system("bind", path: path, errno: errno) }
-        chmod(path, mode_t(mode))
+        let fd = try UnixSocket.bind(path, type: Int32(SOCK_DGRAM.rawValue), mode: mode_t(mode))
         var size: Int32 = 4 << 20
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         descriptors.append(fd)

@@ -74,7 +74,7 @@ struct Stats: ParsableCommand {
             throw CommandFailure.usage("give --config, --state-dir or --merge DB")
         }
         var rows: [StateStore.StatsRow] = []
-        var geo: [(bucket: GeoBucket, lines: Int, clients: HyperLogLog)] = []
+        var geo: [(bucket: GeoBucket, lines: Int, clients: BucketClients)] = []
         for database in databases {
             guard FileManager.default.fileExists(atPath: database) else {
                 throw CommandFailure.usage("\(database): no such state database")

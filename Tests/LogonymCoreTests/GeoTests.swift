@@ -101,10 +101,11 @@ struct GeoTests {
     }
 
     @Test func bucketClientsAreExactWhileFewAndASketchBeyondAndSurviveStorage() {
-        var small = BucketClients(Set((0..<15).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }))
+        let hasher = SipHash(key: (1, 2))
+        var small = BucketClients(Set((0..<15).map { hasher.hash(words: [UInt64($0)]) }))
         #expect(small.clientCount == 15)
         #expect(BucketClients(encoded: small.encoded) == small)
-        var big = BucketClients(Set((0..<1000).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }))
+        var big = BucketClients(Set((0..<1000).map { hasher.hash(words: [UInt64($0)]) }))
         #expect(abs(big.clientCount - 1000) < 60, "\(big.clientCount)")
         #expect(BucketClients(encoded: big.encoded)?.clientCount == big.clientCount)
         small.formUnion(with: big)

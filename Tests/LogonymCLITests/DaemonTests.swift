@@ -30,7 +30,17 @@ struct DaemonTests {
         let expected = try DaemonHarness.reference(lines)
         #expect(output.count == expected.count, "bytes: \(output.count) vs \(expected.count)")
         let same = output == expected
-        #expect(same, "the output differs from one clean run after \(kills) kills")
+        if !same {
+            let got = output.split(separator: 0x0A)
+            let want = expected.split(separator: 0x0A)
+            let first = zip(got, want).firstIndex { $0 != $1 } ?? min(got.count, want.count)
+            let show = { (lines: [ArraySlice<UInt8>]) in
+                lines[max(0, first - 1)..<min(lines.count, first + 2)].map { String(decoding: $0, as: UTF8.self) }
+            }
+            Issue.record(
+                "line \(first) of \(want.count) differs after \(kills) kills; got \(show(got)), want \(show(want)); segments \(harness.segmentPaths.map { ($0 as NSString).lastPathComponent }.sorted()); daemon: \(harness.daemonLogTail(20))"
+            )
+        }
         for path in harness.segmentPaths {
             let test = try CLI.runProgram("/bin/sh", ["-c", "gzip -t '\(path)'"])
             #expect(test.status == 0, "\(path) is not a valid gzip file")

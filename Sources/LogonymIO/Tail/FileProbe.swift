@@ -71,6 +71,14 @@ struct Fingerprints {
         return head.bytes.count == length ? hash(head.bytes[...]) : []
     }
 
+    /// The fingerprint of the first `length` bytes of an open plain file (through its descriptor, so a rename of
+    /// the path does not matter); `nil` when it is shorter or cannot be read.
+    func fingerprint(ofDescriptor fd: Int32, length: Int) -> [UInt8]? {
+        var head = [UInt8](repeating: 0, count: length)
+        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        return n == length ? hash(head[...]) : nil
+    }
+
     /// The first `count` decoded bytes of a file (plain or gzip), or fewer if it is shorter.
     static func head(of path: String, count: Int) -> (bytes: [UInt8], isGzip: Bool)? {
         guard let source = try? InputOpener.open(path) else { return nil }

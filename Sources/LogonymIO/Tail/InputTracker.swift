@@ -384,8 +384,17 @@ final class InputTracker {
                     holdLimit: engine.holdLimit,
                     onLine: { b, s, e in router.line(b, s, e) },
                     onLongLine: { b, s, e in router.longLine(b, s, e) },
-                    onDropped: { lines.countDroppedLine(.tooLong) }
+                    onDropped: { lines.countDroppedLine(.tooLong) },
+                    stillSameFile: { [fingerprints] fd in
+                        let length = file.record.fingerprintLength
+                        guard length > 0 else { return true }
+                        return fingerprints.fingerprint(ofDescriptor: fd, length: length) == file.record.fingerprint
+                    }
                 )
+                if file.truncationSeen {
+                    handleTruncation(file, size: file.probe?.size ?? 0)
+                    continue
+                }
             } catch {
                 if file.isGzip {
                     // A compressed copy still being written, or damaged: try again at the next scan.

@@ -15,6 +15,8 @@ final class TailedFile {
     let isGzip: Bool
     /// Decoded bytes taken from `source` so far (`offset` plus the held partial line).
     private(set) var readPosition: Int64
+    /// Set when a read found the file's first bytes changed (copytruncate); cleared by the truncation handling.
+    var truncationSeen = false
     /// The partial line after `offset`.
     private(set) var partial: [UInt8] = []
     /// While a line longer than the hold limit is skipped up to its newline.
@@ -96,7 +98,8 @@ final class TailedFile {
         holdLimit: Int,
         onLine: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void,
         onLongLine: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void,
-        onDropped: () -> Void
+        onDropped: () -> Void,
+        stillSameFile: (Int32) -> Bool = { _ in true }
     ) throws(LogonymIOError) -> Int {
         let base = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let all = UnsafeBufferPointer(start: base, count: scratch.count)
@@ -110,6 +113,12 @@ final class TailedFile {
             let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[filled..<(filled + room)]))
             if n == 0 {
                 atEnd = true
+                break
+            }
+            if let plain = source as? PrefixedByteSource, !isGzip, !stillSameFile(plain.source.fd) {
+                // Truncated (copytruncate) and written again since the last scan: these bytes may be the new
+                // content at the old offset. Nothing of them is used; the caller handles the truncation.
+                truncationSeen = true
                 break
             }
             total += n
@@ -152,6 +161,7 @@ final class TailedFile {
 
     /// Restarts reading from the beginning of a truncated file (copytruncate).
     func restartAfterTruncation() {
+        truncationSeen = false
         guard let plain = source as? PrefixedByteSource else { return }
         lseek(plain.source.fd, 0, SEEK_SET)
         readPosition = 0

@@ -33,7 +33,8 @@ struct DaemonTests {
         if !same {
             let got = output.split(separator: 0x0A)
             let want = expected.split(separator: 0x0A)
-            let first = zip(got, want).firstIndex { $0 != $1 } ?? min(got.count, want.count)
+            let first =
+                zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(got.count, want.count)
             let show = { (lines: [ArraySlice<UInt8>]) in
                 lines[max(0, first - 1)..<min(lines.count, first + 2)].map { String(decoding: $0, as: UTF8.self) }
             }

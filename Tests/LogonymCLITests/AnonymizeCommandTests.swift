@@ -199,3 +199,29 @@ struct AnonymizeFixtureTests {
         #expect(result.stdout.filter { $0 == 0x0A }.count == 1000)
     }
 }
+
+struct OutputPathTests {
+    /// `-o` writes a regular file under a temporary name and renames it; anything else that exists (a named pipe,
+    /// `/dev/null`) is written directly and never replaced.
+    @Test func aNamedPipeAsOutputIsWrittenNotReplaced() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let fifo = scratch.file("out.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let received = scratch.file("received.log")
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/sh")
+        reader.arguments = ["-c", "cat '\(fifo)' > '\(received)'"]
+        try reader.run()
+        let run = try CLI.run(
+            ["anonymize", "--format", "combined", "--summary", "none", "-o", fifo],
+            stdin: Data(generatedLines(10).flatMap { $0 + [0x0A] })
+        )
+        reader.waitUntilExit()
+        #expect(run.status == 0, "\(run.stderr)")
+        var info = stat()
+        #expect(stat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "still a named pipe")
+        let text = try String(contentsOfFile: received, encoding: .utf8)
+        #expect(text.split(separator: "\n").count == 10)
+    }
+}

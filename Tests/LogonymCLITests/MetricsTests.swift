@@ -84,7 +84,10 @@ struct MetricsTests {
         defer { scratch.cleanup() }
         let path = scratch.file("logonym.prom")
         let run = try CLI.run(
-            ["anonymize", "--format", "combined", "--summary", "none", "--metrics-textfile", path, "-o", "/dev/null"],
+            [
+                "anonymize", "--format", "combined", "--summary", "none", "--metrics-textfile", path, "-o",
+                scratch.file("out.log"),
+            ],
             stdin: Data(generatedLines(100).flatMap { $0 + [0x0A] })
         )
         #expect(run.status == 0, "\(run.stderr)")

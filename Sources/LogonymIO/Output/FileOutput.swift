@@ -21,10 +21,20 @@ public final class FileOutput {
         temporaryPath = nil
     }
 
-    /// Creates `path`'s temporary sibling (`.NAME.logonym-PID.tmp`, mode 0640).
+    /// Creates `path`'s temporary sibling (`.NAME.logonym-PID.tmp`, mode 0640). A path that exists and is not a
+    /// regular file (`/dev/null`, `/dev/stdout`, a named pipe) is written directly: it is never replaced.
     ///
     /// - Throws: ``LogonymIOError`` when the directory is missing or not writable.
     public init(path: String) throws(LogonymIOError) {
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw .system("open", path: path, errno: errno) }
+            self.path = path
+            self.fd = fd
+            self.temporaryPath = nil
+            return
+        }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -61,7 +71,14 @@ public final class FileOutput {
 
     /// Makes the file durable and renames it into place (for standard output: nothing).
     public func finish() throws(LogonymIOError) {
-        guard let temporaryPath, !closed else { return }
+        guard let temporaryPath, !closed else {
+            if path != "-" && !closed {
+                // A device or pipe written directly.
+                closed = true
+                close(fd)
+            }
+            return
+        }
         closed = true
         if fsync(fd) != 0 {
             let error = errno

@@ -9,8 +9,7 @@ public final class GeoTagger {
     /// The country database first; a separate AS-number database after it.
     let databases: [any GeoDatabase]
     let hasher: SipHash
-    @exclusivity(unchecked) private var cache: [IPAddress: Int] = [:]
-    private let cacheLimit: Int
+    private let cache: AddressSlotCache
     /// The slot of the current line's client's bucket, if it had an address.
     @exclusivity(unchecked) private var current: Int?
     /// Every bucket seen, by slot, with what is written for it, rendered once: the trailing field and the JSON.
@@ -32,13 +31,17 @@ public final class GeoTagger {
         appendsField: Bool,
         databases: [any GeoDatabase],
         hashKey: (UInt64, UInt64) = SipHash.randomKey(),
-        cacheLimit: Int = 1 << 18
+        cacheBits: Int = 18
     ) {
         self.level = level
         self.appendsField = appendsField
         self.databases = databases
         self.hasher = SipHash(key: hashKey)
-        self.cacheLimit = cacheLimit
+        self.cache = AddressSlotCache(capacityPowerOfTwo: cacheBits)
+    }
+
+    deinit {
+        cache.deallocate()
     }
 
     /// Forgets the previous line's bucket.
@@ -49,7 +52,7 @@ public final class GeoTagger {
     @inline(__always)
     public func tag(_ address: IPAddress) {
         let canonical = address.canonical
-        if let slot = cache[canonical] {
+        if let slot = cache.slot(for: canonical) {
             lines[slot] &+= 1
             current = slot
             return
@@ -58,8 +61,7 @@ public final class GeoTagger {
         let slot = slots[bucket] ?? register(bucket)
         clients[slot].insert(hasher.hash(canonical))
         lines[slot] &+= 1
-        if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
-        cache[canonical] = slot
+        cache.store(slot, for: canonical)
         current = slot
     }
 
@@ -103,7 +105,7 @@ public final class GeoTagger {
         guard start != window else { return }
         parkCurrentWindow()
         window = start
-        cache.removeAll(keepingCapacity: true)
+        cache.removeAll()
     }
 
     private func parkCurrentWindow() {
@@ -121,7 +123,7 @@ public final class GeoTagger {
     /// sketches merge, so it is still one client.)
     public func takeCounts() -> [(windowStart: Int64?, counts: GeoCounts)] {
         parkCurrentWindow()
-        cache.removeAll(keepingCapacity: true)
+        cache.removeAll()
         let result = pending.map { ($0.key, $0.value) }.sorted { ($0.0 ?? .min) < ($1.0 ?? .min) }
         for (_, counts) in result { taken.add(counts) }
         pending = [:]
@@ -140,7 +142,7 @@ public final class GeoTagger {
 
     /// Empties the cache (a new window: its lookups start afresh, like its pseudonyms).
     public func windowChanged() {
-        cache.removeAll(keepingCapacity: true)
+        cache.removeAll()
     }
 
     /// The bucket of a canonical address: `private` for private, loopback and link-local addresses, else what

@@ -281,6 +281,11 @@ struct RetentionTests {
         #expect(outputLines.filter { $0.contains(" /a/") }.count == 150)
         try Self.checkSegmentsAgreeWithTheDatabase(daemon)
         #expect(Self.count(try Self.audit(daemon), "segment_rewritten") >= 1)
+        // The stats agree with the output: written minus erased.
+        let stats = try CLI.jsonObject(try Self.run(daemon, ["stats", "--json"]).stdout)
+        let totals = try #require(stats["totals"] as? [String: Any])
+        #expect(totals["lines_erased"] as? Int == 50)
+        #expect((totals["lines_written"] as? Int ?? 0) - (totals["lines_erased"] as? Int ?? 0) == outputLines.count)
     }
 
     @Test func aKeyDirectoryOrKeyFileOthersCanReadIsRefusedWithTheFix() throws {

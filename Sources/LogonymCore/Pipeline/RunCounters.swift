@@ -36,6 +36,8 @@ public struct RunCounters: Sendable, Equatable, Codable {
     public var status4xx = 0
     public var status5xx = 0
     public var statusOther = 0
+    /// Lines removed from the output later by an erasure (`forget`); never counted by a processor.
+    public var linesErased = 0
 
     public init() {}
 
@@ -60,6 +62,7 @@ public struct RunCounters: Sendable, Equatable, Codable {
     public var named: [(String, Int)] {
         var pairs: [(String, Int)] = [
             ("lines_read", linesRead), ("lines_written", linesWritten), ("lines_dropped", linesDropped),
+            ("lines_erased", linesErased),
             ("unparsable", unparsable), ("too_long", tooLong), ("addresses_ipv4", ipv4Addresses),
             ("addresses_ipv6", ipv6Addresses), ("addresses_ipv4_mapped", mappedAddresses),
             ("addresses_fallback_scanner", scannerAddresses), ("non_address_values", nonAddressValues),
@@ -76,6 +79,7 @@ public struct RunCounters: Sendable, Equatable, Codable {
         switch name {
         case "lines_read": linesRead = value
         case "lines_written": linesWritten = value
+        case "lines_erased": linesErased = value
         case "unparsable": unparsable = value
         case "too_long": tooLong = value
         case "addresses_ipv4": ipv4Addresses = value
@@ -118,6 +122,7 @@ public struct RunCounters: Sendable, Equatable, Codable {
     public mutating func add(_ other: RunCounters) {
         linesRead += other.linesRead
         linesWritten += other.linesWritten
+        linesErased += other.linesErased
         dropped.merge(other.dropped, uniquingKeysWith: +)
         unparsable += other.unparsable
         tooLong += other.tooLong

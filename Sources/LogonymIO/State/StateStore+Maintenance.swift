@@ -85,6 +85,10 @@ extension StateStore {
                     let segment = try Row.fetchOne(db, sql: "SELECT * FROM segments WHERE path = ?", arguments: [path])
                 else { return nil }
                 let record = Self.segment(segment)
+                // The stats keep agreeing with the output: written minus erased is what the segments hold.
+                var erased = RunCounters()
+                erased.linesErased = Int(removed)
+                try Self.record(stats: [(record.input, record.windowStart, erased)], sketches: [], in: db)
                 try AuditLog.insert(
                     AuditEvent(
                         "segment_rewritten",

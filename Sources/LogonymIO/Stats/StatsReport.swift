@@ -51,6 +51,7 @@ public struct StatsReport: Sendable {
             let c = counters
             return [
                 ("lines_read", c.linesRead), ("lines_written", c.linesWritten), ("lines_dropped", c.linesDropped),
+                ("lines_erased", c.linesErased),
                 ("distinct_clients", geoClients ?? (hasClients ? clients.estimate : 0)),
                 ("unparsable", c.unparsable),
                 ("too_long", c.tooLong), ("addresses_ipv4", c.ipv4Addresses), ("addresses_ipv6", c.ipv6Addresses),

@@ -154,21 +154,13 @@ public final class MetricsServer: @unchecked Sendable {
                 socketAddress.sin6_family = sa_family_t(AF_INET6)
                 socketAddress.sin6_port = port.bigEndian
                 inet_pton(AF_INET6, host, &socketAddress.sin6_addr)
-                result = withUnsafePointer(to: &socketAddress) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                    }
-                }
+                result = UnixSocket.bind(fd, &socketAddress)
             } else {
                 var socketAddress = sockaddr_in()
                 socketAddress.sin_family = sa_family_t(AF_INET)
                 socketAddress.sin_port = port.bigEndian
                 inet_pton(AF_INET, host, &socketAddress.sin_addr)
-                result = withUnsafePointer(to: &socketAddress) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
+                result = UnixSocket.bind(fd, &socketAddress)
             }
             guard result == 0, Glibc.listen(fd, 16) == 0 else {
                 let error = errno

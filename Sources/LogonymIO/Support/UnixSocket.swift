@@ -4,7 +4,8 @@ import Glibc
 import Musl
 #endif
 
-/// A Unix socket bound to a path (a stale one removed first), with the given mode.
+/// Binding sockets: a Unix socket at a path (a stale one removed first, then the given mode), and bind(2) for any
+/// address structure.
 enum UnixSocket {
     /// - Parameter type: `SOCK_DGRAM` (syslog) or `SOCK_STREAM` (the metrics endpoint).
     static func bind(_ path: String, type: Int32, mode: mode_t) throws(LogonymIOError) -> Int32 {
@@ -21,11 +22,7 @@ enum UnixSocket {
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             for (i, byte) in bytes.enumerated() { raw[i] = byte }
         }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let result = bind(fd, &address)
         guard result == 0 else {
             let error = errno
             close(fd)
@@ -33,5 +30,14 @@ enum UnixSocket {
         }
         chmod(path, mode)
         return fd
+    }
+
+    /// bind(2) with any socket address structure.
+    static func bind<Address>(_ fd: Int32, _ address: inout Address) -> Int32 {
+        withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, socklen_t(MemoryLayout<Address>.size))
+            }
+        }
     }
 }

@@ -196,11 +196,7 @@ final class MessageInput: EngineInput {
         else {
             throw LogonymIOError(code: .openFailed, path: endpoint, message: "syslog over UDP listens on loopback only")
         }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
+        let result = UnixSocket.bind(fd, &address)
         guard fd >= 0, result == 0 else { throw LogonymIOError.system("bind", path: endpoint, errno: errno) }
         descriptors.append(fd)
         logger.info("listening for syslog on udp \(endpoint)", metadata: ["input": "\(settings.name)"])

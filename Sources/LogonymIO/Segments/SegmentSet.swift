@@ -193,11 +193,7 @@ final class SegmentSet {
         closing.removeAll()
         if createdAny {
             // The new directory entries must be durable before the database says the segments exist.
-            let dirfd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if dirfd >= 0 {
-                fsync(dirfd)
-                close(dirfd)
-            }
+            DirectorySync.sync(directory)
         }
         return records
     }

@@ -12,11 +12,7 @@ struct GeoTests {
 
     /// Counts `clients` distinct clients (one line each) into a bucket.
     static func add(_ counts: inout GeoCounts, _ bucket: GeoBucket, clients: Range<UInt64>) {
-        let slot = counts.slot(for: bucket)
-        for client in clients {
-            counts.countClient(client, slot: slot)
-            counts.countLine(slot: slot)
-        }
+        counts.add(bucket: bucket, lines: clients.count, clients: Set(clients))
     }
 
     @Test func smallBucketsRollUpUntilTheyHoldKClientsAndNoRowIsUnderK() {

@@ -11,8 +11,8 @@ public struct GeoCounts: Sendable {
 
     public init() {}
 
-    /// The slot of a bucket (made on first use); lines are counted with ``countLine(slot:)``.
-    public mutating func slot(for bucket: GeoBucket) -> Int {
+    /// The slot of a bucket (made on first use).
+    private mutating func slot(for bucket: GeoBucket) -> Int {
         if let slot = index[bucket] { return slot }
         index[bucket] = buckets.count
         buckets.append(bucket)
@@ -20,10 +20,6 @@ public struct GeoCounts: Sendable {
         clients.append([])
         return buckets.count - 1
     }
-
-    public mutating func countLine(slot: Int) { lines[slot] &+= 1 }
-
-    public mutating func countClient(_ client: UInt64, slot: Int) { clients[slot].insert(client) }
 
     /// Adds another set of counts.
     public mutating func add(_ other: GeoCounts) {

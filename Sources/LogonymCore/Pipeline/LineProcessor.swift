@@ -20,15 +20,16 @@ public final class LineProcessor {
     @exclusivity(unchecked) var tally: UnsafeMutablePointer<RunCounters>
     /// Lines counted before any window was known (all lines, without ``windows``).
     let unassigned: UnsafeMutablePointer<RunCounters>
-    /// Counters per window not yet taken by ``takeWindowCounters()``.
+    /// Counters per window not yet taken by ``takeWindowStats()``.
     private var tallies: [Int64: UnsafeMutablePointer<RunCounters>] = [:]
-    /// What ``takeWindowCounters()`` handed out so far.
+    /// What ``takeWindowStats()`` handed out so far.
     private var taken = RunCounters()
     /// Distinct clients per window, as keyed hashes in HyperLogLog sketches (`nil`: not counted).
     public let clientHasher: SipHash?
     /// The sketch clients are counted into, beside ``tally``.
     @exclusivity(unchecked) var sketch: UnsafeMutablePointer<HyperLogLog>?
     private let unassignedSketch: UnsafeMutablePointer<HyperLogLog>?
+    /// Per window, beside ``tallies`` (the same keys).
     private var sketches: [Int64: UnsafeMutablePointer<HyperLogLog>] = [:]
     /// The bytes of the line being processed (moved with it when its window turns out to be another).
     private var lineBytes = 0
@@ -136,46 +137,37 @@ public final class LineProcessor {
         }
     }
 
-    /// The client sketches gathered since the last call, per window (`nil` as in ``takeWindowCounters()``), and
-    /// starts afresh.
-    public func takeClientSketches() -> [(windowStart: Int64?, clients: HyperLogLog)] {
-        var result: [(windowStart: Int64?, clients: HyperLogLog)] = []
-        if let unassignedSketch, !unassignedSketch.pointee.isEmpty {
-            result.append((nil, unassignedSketch.pointee))
-            unassignedSketch.pointee = HyperLogLog(precision: HyperLogLog.clientsPrecision)
-        }
-        for (start, counted) in sketches.sorted(by: { $0.key < $1.key }) {
-            if !counted.pointee.isEmpty { result.append((start, counted.pointee)) }
-            if counted == sketch {
-                counted.pointee = HyperLogLog(precision: HyperLogLog.clientsPrecision)
-            } else {
-                counted.deinitialize(count: 1)
-                counted.deallocate()
-                sketches[start] = nil
-            }
-        }
-        return result
-    }
-
-    /// The counters gathered since the last call, per window (`nil`: lines counted before any window was known,
-    /// or every line without ``windows``), and starts afresh.
-    public func takeWindowCounters() -> [(windowStart: Int64?, counters: RunCounters)] {
-        var result: [(windowStart: Int64?, counters: RunCounters)] = []
-        if unassigned.pointee != RunCounters() {
-            result.append((nil, unassigned.pointee))
-            unassigned.pointee = RunCounters()
-        }
-        for (start, counters) in tallies.sorted(by: { $0.key < $1.key }) {
-            if counters.pointee != RunCounters() { result.append((start, counters.pointee)) }
-            if counters == tally {
+    /// The counters and client sketches gathered since the last call, per window (`nil`: lines counted before any
+    /// window was known, or every line without ``windows``), and starts afresh; windows other than the current one
+    /// are let go.
+    public func takeWindowStats() -> [(windowStart: Int64?, counters: RunCounters, clients: HyperLogLog?)] {
+        func take(
+            _ counters: UnsafeMutablePointer<RunCounters>,
+            _ sketch: UnsafeMutablePointer<HyperLogLog>?
+        )
+            -> (RunCounters, HyperLogLog?)?
+        {
+            let clients = sketch.flatMap { $0.pointee.isEmpty ? nil : $0.pointee }
+            defer {
                 counters.pointee = RunCounters()
-            } else {
-                counters.deinitialize(count: 1)
-                counters.deallocate()
-                tallies[start] = nil
+                if clients != nil { sketch!.pointee = HyperLogLog(precision: HyperLogLog.clientsPrecision) }
+            }
+            return counters.pointee != RunCounters() || clients != nil ? (counters.pointee, clients) : nil
+        }
+        var result: [(windowStart: Int64?, counters: RunCounters, clients: HyperLogLog?)] = []
+        if let (counters, clients) = take(unassigned, unassignedSketch) { result.append((nil, counters, clients)) }
+        for (start, counters) in tallies.sorted(by: { $0.key < $1.key }) {
+            if let (taken, clients) = take(counters, sketches[start]) { result.append((start, taken, clients)) }
+            guard counters != tally else { continue }
+            counters.deinitialize(count: 1)
+            counters.deallocate()
+            tallies[start] = nil
+            if let sketch = sketches.removeValue(forKey: start) {
+                sketch.deinitialize(count: 1)
+                sketch.deallocate()
             }
         }
-        for (_, counters) in result { taken.add(counters) }
+        for entry in result { taken.add(entry.counters) }
         return result
     }
 

@@ -31,11 +31,9 @@ extension LineProcessor {
     /// any window was known go to the window of the last line (else the current one).
     func takeStats(input: String, into commit: inout StateStore.Commit, window: WindowLength) {
         let fallback = lastWindowStart ?? window.start(of: Int64(Date().timeIntervalSince1970))
-        for (start, counters) in takeWindowCounters() {
+        for (start, counters, clients) in takeWindowStats() {
             commit.stats.append((input, start ?? fallback, counters))
-        }
-        for (start, clients) in takeClientSketches() {
-            commit.sketches.append((input, start ?? fallback, clients))
+            if let clients { commit.sketches.append((input, start ?? fallback, clients)) }
         }
         for (start, counts) in geo?.takeCounts() ?? [] {
             commit.geo.append((input, start ?? fallback, counts))

@@ -68,8 +68,12 @@ struct Stats: ParsableCommand {
         }
         let since = try TimeArgument.option(since, "--since")
         let until = try TimeArgument.option(until, "--until")
+        // The configuration is read once: for the state directory (unless --state-dir or only --merge is given)
+        // and for geo.k (when --config is given).
+        let configPath = config ?? (stateDirectory == nil && merge.isEmpty ? "/etc/logonym/logonym.toml" : nil)
+        let loaded = configPath.map { ConfigFile.load($0) }
         var databases = merge
-        if let directory = try primaryDirectory() { databases.insert(directory + "/state.db", at: 0) }
+        if let directory = try primaryDirectory(loaded) { databases.insert(directory + "/state.db", at: 0) }
         guard !databases.isEmpty else {
             throw CommandFailure.usage("give --config, --state-dir or --merge DB")
         }
@@ -89,6 +93,8 @@ struct Stats: ParsableCommand {
         }
         var report = StatsReport(rows: rows, grouping: grouping)
         if let level = grouping.geoLevel {
+            var configuredK: Int?
+            if config != nil, case .success(let read)? = loaded { configuredK = read.engine.geo?.k }
             report.addGeo(geo, level: level, k: k ?? configuredK ?? 10)
         }
         if json {
@@ -100,18 +106,11 @@ struct Stats: ParsableCommand {
         }
     }
 
-    /// `geo.k` of the configuration, when one is given.
-    private var configuredK: Int? {
-        guard let config, case .success(let loaded) = ConfigFile.load(config) else { return nil }
-        return loaded.engine.geo?.k
-    }
-
-    private func primaryDirectory() throws -> String? {
+    private func primaryDirectory(_ loaded: Result<DaemonConfig, ConfigProblems>?) throws -> String? {
         if let stateDirectory { return stateDirectory }
-        guard merge.isEmpty || config != nil else { return nil }
-        let path = config ?? "/etc/logonym/logonym.toml"
-        switch ConfigFile.load(path) {
-        case .success(let loaded): return loaded.engine.stateDirectory
+        switch loaded {
+        case nil: return nil
+        case .success(let read): return read.engine.stateDirectory
         case .failure(let problems):
             for problem in problems.problems { Diagnostics.error(problem.description) }
             throw ExitCode(2)

@@ -75,7 +75,8 @@ public final class AuditLog {
 
     /// Entries in order, optionally only those at or after `since` (seconds since the epoch).
     public static func entries(in store: StateStore, since: Double? = nil, after id: Int64 = 0) throws -> [AuditEntry] {
-        try store.read { db in
+        let decoder = JSONDecoder()
+        return try store.read { db in
             try Row.fetchAll(
                 db,
                 sql: "SELECT * FROM audit WHERE id > ? AND at >= ? ORDER BY id",
@@ -83,7 +84,7 @@ public final class AuditLog {
             ).map { row in
                 let detail: String = row["detail"]
                 let event =
-                    (try? JSONDecoder().decode(AuditEvent.self, from: Data(detail.utf8))) ?? AuditEvent(row["event"])
+                    (try? decoder.decode(AuditEvent.self, from: Data(detail.utf8))) ?? AuditEvent(row["event"])
                 return AuditEntry(id: row["id"], at: row["at"], event: event)
             }
         }

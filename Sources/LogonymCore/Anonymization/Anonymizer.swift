@@ -80,6 +80,16 @@ public final class Anonymizer {
             out.append(UInt8(ascii: "-"))
         }
     }
+
+    /// Appends a keyed token of a remote user name (`u-` and 16 hex digits) under this anonymizer's key; `-` under
+    /// `truncate`, which has no key (the configuration refuses `remote_user = "hash"` with it).
+    public func writeUserToken(_ value: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        if let hmac {
+            out.append(contentsOf: hmac.userToken(for: value))
+        } else {
+            out.append(UInt8(ascii: "-"))
+        }
+    }
 }
 
 @available(*, unavailable)

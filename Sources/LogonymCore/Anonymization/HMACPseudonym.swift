@@ -66,11 +66,21 @@ public struct HMACPseudonym: Sendable {
     /// A keyed token for a value that should have been an address but is not (a hostname, garbage): `x-` and 16
     /// hex digits, so the original cannot be read back but equal values stay equal within a key.
     public func token(for value: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        var message: [UInt8] = Array("logonym-token-v1".utf8)
+        token(for: value, domain: "logonym-token-v1", prefix: UInt8(ascii: "x"))
+    }
+
+    /// A keyed token of a remote user name (`u-` and 16 hex digits), under its own domain so that it never equals
+    /// an address token.
+    public func userToken(for value: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        token(for: value, domain: "logonym-user-v1", prefix: UInt8(ascii: "u"))
+    }
+
+    private func token(for value: UnsafeBufferPointer<UInt8>, domain: String, prefix: UInt8) -> [UInt8] {
+        var message: [UInt8] = Array(domain.utf8)
         message.append(contentsOf: value)
         let t = Self.hmacSHA256(key: key.bytes, message: message)
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = [UInt8(ascii: "x"), UInt8(ascii: "-")]
+        var out: [UInt8] = [prefix, UInt8(ascii: "-")]
         for byte in t.prefix(8) {
             out.append(hex[Int(byte >> 4)])
             out.append(hex[Int(byte & 0xF)])

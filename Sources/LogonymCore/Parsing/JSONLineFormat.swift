@@ -22,7 +22,7 @@ public struct JSONLineFormat: Sendable, Equatable {
     /// Fields the JSON output reads, by the keys nginx and Caddy use for them.
     public enum KnownField: Int, CaseIterable, Sendable {
         case timeLocal, timeISO8601, epochSeconds, request, method, path, protocolName, status, bytes, referrer,
-            userAgent, vhost
+            userAgent, vhost, remoteUser, query
     }
 
     static let knownKeys: [([UInt8], KnownField)] =
@@ -33,7 +33,8 @@ public struct JSONLineFormat: Sendable, Equatable {
             ("uri", .path), ("server_protocol", .protocolName), ("proto", .protocolName), ("status", .status),
             ("body_bytes_sent", .bytes), ("bytes_sent", .bytes), ("size", .bytes), ("http_referer", .referrer),
             ("referer", .referrer), ("http_user_agent", .userAgent), ("user_agent", .userAgent), ("host", .vhost),
-            ("server_name", .vhost), ("http_host", .vhost),
+            ("server_name", .vhost), ("http_host", .vhost), ("remote_user", .remoteUser), ("user_id", .remoteUser),
+            ("args", .query), ("query_string", .query),
         ] as [(String, KnownField)]).map { (Array($0.0.utf8), $0.1) }
 }
 

@@ -17,6 +17,10 @@ public struct LogFormat: Sendable, Equatable {
         case vhost
         case serverPort
         case remoteUser
+        /// A URL other than the request line and the referrer (`$request_uri`, `$uri`): scrubbed like the referrer.
+        case url
+        /// A query string without its path (`$args`, `$query_string`, Apache `%q`): scrubbed pair by pair.
+        case query
         case opaque
     }
 
@@ -146,6 +150,8 @@ public struct LogFormat: Sendable, Equatable {
         case "host", "server_name", "http_host": .vhost
         case "server_port": .serverPort
         case "remote_user": .remoteUser
+        case "request_uri", "uri", "document_uri": .url
+        case "args", "query_string": .query
         default: .opaque
         }
     }

@@ -67,6 +67,54 @@ public enum JSONText: Sendable {
         }
     }
 
+    /// The bytes a JSON string's contents stand for (`\"`, `\\`, `\/`, `\b\f\n\r\t`, `\uXXXX` with surrogate pairs,
+    /// as UTF-8); nil when an escape is malformed.
+    public static func unescape(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count)
+        var i = range.lowerBound
+        func hex4(_ at: Int) -> UInt32? {
+            guard at + 4 <= range.upperBound else { return nil }
+            var value: UInt32 = 0
+            for k in at..<(at + 4) {
+                guard let digit = IPAddress.hexValue(b[k]) else { return nil }
+                value = value << 4 | UInt32(digit)
+            }
+            return value
+        }
+        while i < range.upperBound {
+            let c = b[i]
+            guard c == UInt8(ascii: "\\") else {
+                out.append(c)
+                i += 1
+                continue
+            }
+            guard i + 1 < range.upperBound else { return nil }
+            switch b[i + 1] {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(b[i + 1])
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                guard var scalar = hex4(i + 2) else { return nil }
+                i += 6
+                if (0xD800..<0xDC00).contains(scalar), i + 1 < range.upperBound, b[i] == UInt8(ascii: "\\"),
+                    b[i + 1] == UInt8(ascii: "u"), let low = hex4(i + 2), (0xDC00..<0xE000).contains(low)
+                {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+                }
+                out.append(contentsOf: Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8))
+                continue
+            default: return nil
+            }
+            i += 2
+        }
+        return out
+    }
+
     /// Appends a Swift string as a JSON string.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         var bytes = Array(s.utf8)

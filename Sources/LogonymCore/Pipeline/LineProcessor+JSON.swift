@@ -47,11 +47,23 @@ extension LineProcessor {
             object.key("vhost", into: &out)
             JSONText.writeString(b, range, escaping: .logQuoted, into: &out)
         }
-        if let range = first(.request) { writeRequest(b, range, escaping: .logQuoted, object: &object, into: &out) }
+        if let range = first(.request) {
+            withScrubbed(.request, b, range) { b, range in
+                writeRequest(b, range, escaping: .logQuoted, object: &object, into: &out)
+            }
+        }
         writeNumberField("status", first(.status), b, object: &object, into: &out)
         writeNumberField("bytes", first(.bytes), b, object: &object, into: &out)
-        writeOptionalString("referrer", first(.referrer), b, escaping: .logQuoted, object: &object, into: &out)
-        writeOptionalString("user_agent", first(.userAgent), b, escaping: .logQuoted, object: &object, into: &out)
+        if let range = first(.referrer) {
+            withScrubbed(.referrer, b, range) { b, range in
+                writeOptionalString("referrer", range, b, escaping: .logQuoted, object: &object, into: &out)
+            }
+        }
+        if let range = first(.userAgent) {
+            withScrubbed(.userAgent, b, range) { b, range in
+                writeOptionalString("user_agent", range, b, escaping: .logQuoted, object: &object, into: &out)
+            }
+        }
         writeGeo(object: &object, into: &out)
         object.finish(into: &out)
     }
@@ -85,10 +97,16 @@ extension LineProcessor {
             JSONText.writeString(b, range, escaping: .json, into: &out)
         }
         if let (range, isString) = known(.request), isString {
-            writeRequest(b, range, escaping: .json, object: &object, into: &out)
+            withScrubbedJSON(.request, b, range) { b, range, escaping in
+                writeRequest(b, range, escaping: escaping, object: &object, into: &out)
+            }
         } else {
             writeOptionalString("method", known(.method)?.range, b, escaping: .json, object: &object, into: &out)
-            writeOptionalString("path", known(.path)?.range, b, escaping: .json, object: &object, into: &out)
+            if let (range, isString) = known(.path), isString {
+                withScrubbedJSON(.url, b, range) { b, range, escaping in
+                    writeOptionalString("path", range, b, escaping: escaping, object: &object, into: &out)
+                }
+            }
             writeOptionalString(
                 "protocol",
                 known(.protocolName)?.range,
@@ -100,15 +118,16 @@ extension LineProcessor {
         }
         writeNumberField("status", known(.status)?.range, b, object: &object, into: &out)
         writeNumberField("bytes", known(.bytes)?.range, b, object: &object, into: &out)
-        writeOptionalString("referrer", known(.referrer)?.range, b, escaping: .json, object: &object, into: &out)
-        writeOptionalString(
-            "user_agent",
-            known(.userAgent)?.range,
-            b,
-            escaping: .json,
-            object: &object,
-            into: &out
-        )
+        if let (range, isString) = known(.referrer), isString {
+            withScrubbedJSON(.referrer, b, range) { b, range, escaping in
+                writeOptionalString("referrer", range, b, escaping: escaping, object: &object, into: &out)
+            }
+        }
+        if let (range, isString) = known(.userAgent), isString {
+            withScrubbedJSON(.userAgent, b, range) { b, range, escaping in
+                writeOptionalString("user_agent", range, b, escaping: escaping, object: &object, into: &out)
+            }
+        }
         writeGeo(object: &object, into: &out)
         object.finish(into: &out)
     }
@@ -118,6 +137,39 @@ extension LineProcessor {
         guard let geo else { return }
         object.key("geo", into: &out)
         geo.writeJSON(into: &out)
+    }
+
+    /// Calls `body` with the field's bytes as the scrub stage leaves them (the original bytes when it is off).
+    private func withScrubbed(
+        _ field: LogFormat.Field,
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        _ body: (UnsafeBufferPointer<UInt8>, Range<Int>) -> Void
+    ) {
+        guard let scrubber, !scrubber.keeps(field, b, range) else { return body(b, range) }
+        var scrubbed: [UInt8] = []
+        scrub(field, b, range, into: &scrubbed)
+        scrubbed.withUnsafeBufferPointer { body($0, 0..<$0.count) }
+    }
+
+    /// ``withScrubbed(_:_:_:_:)`` for the contents of a JSON string: with an escape in it (Caddy writes `&` as
+    /// `\u0026`), the value is scrubbed unescaped and handed on as raw bytes (escaping `.none`), else as it is
+    /// (`.json`).
+    func withScrubbedJSON(
+        _ field: LogFormat.Field,
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        _ body: (UnsafeBufferPointer<UInt8>, Range<Int>, JSONText.SourceEscaping) -> Void
+    ) {
+        guard scrubber != nil, b[range].contains(UInt8(ascii: "\\")), let raw = JSONText.unescape(b, range) else {
+            return withScrubbed(field, b, range) { body($0, $1, .json) }
+        }
+        raw.withUnsafeBufferPointer { raw in
+            guard let scrubber, !scrubber.keeps(field, raw, 0..<raw.count) else { return body(b, range, .json) }
+            var scrubbed: [UInt8] = []
+            scrub(field, raw, 0..<raw.count, into: &scrubbed)
+            scrubbed.withUnsafeBufferPointer { body($0, 0..<$0.count, .none) }
+        }
     }
 
     private func writeTime(_ time: LogTimestamp, into out: inout [UInt8]) {

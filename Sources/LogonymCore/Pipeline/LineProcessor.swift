@@ -44,6 +44,27 @@ public final class LineProcessor {
     let jsonMatch = JSONMatch()
     /// The text format's address variables in line order, and whether each is a forwarded-for list.
     let addressVariables: [(index: Int, isList: Bool)]
+    /// Every variable same-format output rewrites, in line order: the addresses, and with a scrubber the request,
+    /// referrer, remote user and user agent.
+    /// (Set through ``setRewriteVariables(_:)``, which keeps ``rewriteList`` in step; `didSet` would not run in
+    /// `init`.)
+    private(set) var rewriteVariables: [(index: Int, field: LogFormat.Field)] = []
+    /// ``rewriteVariables`` in raw memory: the hot loop reads it without reference counting.
+    @exclusivity(unchecked) private var rewriteList = UnsafeMutableBufferPointer<(index: Int, field: LogFormat.Field)>
+        .allocate(capacity: 0)
+
+    private func setRewriteVariables(_ variables: [(index: Int, field: LogFormat.Field)]) {
+        rewriteVariables = variables
+        rewriteList.deallocate()
+        rewriteList = .allocate(capacity: variables.count)
+        _ = rewriteList.initialize(from: variables)
+    }
+    /// The scrub stage (`nil`: off).
+    public private(set) var scrubber: Scrubber? {
+        didSet { unownedScrubber = scrubber.map { Unmanaged.passUnretained($0) } }
+    }
+    /// ``scrubber`` without reference counting on the hot path (``scrubber`` keeps it alive).
+    @exclusivity(unchecked) private var unownedScrubber: Unmanaged<Scrubber>?
     var scratch: [UInt8] = []
     var longLineDrop: DropReason?
     /// Per-window anonymizers: each line is assigned to the window of its own time (else the window of the line
@@ -104,6 +125,7 @@ public final class LineProcessor {
         unassigned = .allocate(capacity: 1)
         unassigned.initialize(to: RunCounters())
         tally = unassigned
+        setRewriteVariables(addressVariables.map { ($0.index, $0.isList ? .forwardedFor : .clientAddress) })
     }
 
     /// Creates a processor that anonymizes each line with the anonymizer of its window.
@@ -127,6 +149,7 @@ public final class LineProcessor {
     }
 
     deinit {
+        rewriteList.deallocate()
         for counters in [unassigned] + Array(tallies.values) {
             counters.deinitialize(count: 1)
             counters.deallocate()
@@ -342,17 +365,33 @@ public final class LineProcessor {
         if outputFormat == .json { out.append(contentsOf: Array(#"{"unparsed":""#.utf8)) }
     }
 
+    /// Addresses go by the fallback scanner; with the scrub stage on, every URL-looking token of the line (a path
+    /// or an absolute URL standing alone) is scrubbed as a URL too.
     private func writeScrubbed(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]) {
-        if outputFormat == .same {
+        if outputFormat == .same && scrubber == nil {
             FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &out)
             return
         }
         scratch.removeAll(keepingCapacity: true)
         FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &scratch)
+        if let scrubber {
+            swap(&scratch, &tokenScratch)
+            scratch.removeAll(keepingCapacity: true)
+            tokenScratch.withUnsafeBufferPointer {
+                scrubber.writeURLTokens($0, 0..<$0.count, into: &scratch, counters: &tally.pointee)
+            }
+        }
+        if outputFormat == .same {
+            out.append(contentsOf: scratch)
+            return
+        }
         scratch.withUnsafeBufferPointer {
             JSONText.writeStringContents($0, 0..<$0.count, escaping: .none, into: &out)
         }
     }
+
+    /// A second buffer for scrubbing an unparsable line's URLs.
+    private var tokenScratch: [UInt8] = []
 
     private func closeScrubbedLine(into out: inout [UInt8]) {
         if outputFormat == .json { out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "}")]) }
@@ -439,16 +478,65 @@ public final class LineProcessor {
 
     // MARK: Same-format output
 
+    /// Turns the scrub stage on (its fields join the rewritten ones) or off.
+    public func setScrubber(_ scrubber: Scrubber?) {
+        self.scrubber = scrubber
+        guard case .text(let logFormat) = format else { return }
+        var scrubbed: Set<LogFormat.Field> = []
+        if let settings = scrubber?.settings {
+            scrubbed = [.request, .referrer, .url, .query]
+            if settings.remoteUser != .keep { scrubbed.insert(.remoteUser) }
+            if settings.userAgent != .keep { scrubbed.insert(.userAgent) }
+        }
+        setRewriteVariables(
+            logFormat.variables.indices.compactMap { k in
+                let field = logFormat.variables[k].field
+                return field == .clientAddress || field == .forwardedFor || scrubbed.contains(field) ? (k, field) : nil
+            }
+        )
+        let request = logFormat.variables.firstIndex { $0.field == .request }
+        let referrer = logFormat.variables.firstIndex { $0.field == .referrer }
+        requestAndReferrer = scrubber != nil ? request.flatMap { request in referrer.map { (request, $0) } } : nil
+    }
+
+    /// The edits of one JSON line (reused).
+    @exclusivity(unchecked) private var jsonEdits: [(range: Range<Int>, field: LogFormat.Field)] = []
+
+    /// The request's and the referrer's variables, screened together (with a scrubber, when the format has both).
+    private var requestAndReferrer: (request: Int, referrer: Int)?
+
     func rewriteText(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
         var cursor = start
-        for (k, isList) in addressVariables {
-            let s = fieldMatch.start(k)
-            let e = fieldMatch.end(k)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
-            if isList {
-                writeAddressList(b, s, e, into: &out)
-            } else {
-                writeAddressValue(b, s, e, into: &out, client: true)
+        // The scrub stage screens the request and the referrer in one call; a kept field is copied later with the
+        // bytes around it (fewer, longer copies).
+        var keeps: (request: Bool, referrer: Bool)?
+        if let pair = requestAndReferrer, let scrubber = unownedScrubber {
+            let request = fieldMatch.range(pair.request)
+            let referrer = fieldMatch.range(pair.referrer)
+            keeps = scrubber._withUnsafeGuaranteedRef { $0.keeps(b, request: request, referrer: referrer) }
+        }
+        for (variable, field) in rewriteList {
+            let s = fieldMatch.start(variable)
+            let e = fieldMatch.end(variable)
+            switch field {
+            case .clientAddress, .forwardedFor:
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+                if field == .clientAddress {
+                    writeAddressValue(b, s, e, into: &out, client: true)
+                } else {
+                    writeAddressList(b, s, e, into: &out)
+                }
+            default:
+                guard let scrubber = unownedScrubber else { continue }
+                let kept =
+                    switch field {
+                    case .request where keeps != nil: keeps!.request
+                    case .referrer where keeps != nil: keeps!.referrer
+                    default: scrubber._withUnsafeGuaranteedRef { $0.keeps(field, b, s..<e) }
+                    }
+                if kept { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+                scrub(field, b, s..<e, into: &out)
             }
             cursor = e
         }
@@ -457,14 +545,58 @@ public final class LineProcessor {
         out.append(0x0A)
     }
 
+    /// Appends a field as the scrub stage leaves it (as it is when the stage is off).
+    @inline(__always)
+    func scrub(_ field: LogFormat.Field, _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into out: inout [UInt8])
+    {
+        guard let scrubber = unownedScrubber else {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[range]))
+            return
+        }
+        scrubber._withUnsafeGuaranteedRef { scrubber in
+            if field == .remoteUser {
+                scrubber.write(field, b, range, anonymizer: anonymizer, into: &out, counters: &tally.pointee)
+            } else {
+                scrubber.write(field, b, range, anonymizer: nil, into: &out, counters: &tally.pointee)
+            }
+        }
+    }
+
     func rewriteJSON(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
         var cursor = start
         var clientSeen = false
+        // Address values, and with a scrubber the string values of URL, user and agent fields, in line order.
+        jsonEdits.removeAll(keepingCapacity: true)
         for (range, forwarded) in zip(jsonMatch.addressValues, jsonMatch.addressIsForwarded) {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.lowerBound]))
-            let client = !forwarded && !clientSeen
-            clientSeen = clientSeen || client
-            writeAddressList(b, range.lowerBound, range.upperBound, into: &out, client: client)
+            jsonEdits.append((range, forwarded ? .forwardedFor : .clientAddress))
+        }
+        if scrubber != nil {
+            for (known, field) in Self.jsonScrubbedFields {
+                if let (range, isString) = jsonMatch.known[known.rawValue], isString {
+                    jsonEdits.append((range, field))
+                }
+            }
+            jsonEdits.sort { $0.range.lowerBound < $1.range.lowerBound }
+        }
+        for (range, field) in jsonEdits {
+            switch field {
+            case .clientAddress, .forwardedFor:
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.lowerBound]))
+                let client = field == .clientAddress && !clientSeen
+                clientSeen = clientSeen || client
+                writeAddressList(b, range.lowerBound, range.upperBound, into: &out, client: client)
+            default:
+                var changed = false
+                var scrubbed: [UInt8] = []
+                withScrubbedJSON(field, b, range) { value, valueRange, escaping in
+                    guard value.baseAddress != b.baseAddress || valueRange != range else { return }
+                    changed = true
+                    JSONText.writeStringContents(value, valueRange, escaping: escaping, into: &scrubbed)
+                }
+                guard changed else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.lowerBound]))
+                out.append(contentsOf: scrubbed)
+            }
             cursor = range.upperBound
         }
         if let geo, geo.appendsField, let close = Self.lastClosingBrace(b, cursor, end) {
@@ -477,6 +609,12 @@ public final class LineProcessor {
         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<end]))
         out.append(0x0A)
     }
+
+    /// JSON keys the scrub stage rewrites, as the text format's fields they stand for.
+    static let jsonScrubbedFields: [(JSONLineFormat.KnownField, LogFormat.Field)] = [
+        (.request, .request), (.path, .url), (.query, .query), (.referrer, .referrer), (.remoteUser, .remoteUser),
+        (.userAgent, .userAgent),
+    ]
 }
 
 @available(*, unavailable)

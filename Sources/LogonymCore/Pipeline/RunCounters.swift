@@ -38,6 +38,9 @@ public struct RunCounters: Sendable, Equatable, Codable {
     public var statusOther = 0
     /// Lines removed from the output later by an erasure (`forget`); never counted by a processor.
     public var linesErased = 0
+    /// Values the scrub stage replaced, by `param:NAME` (names from the deny list), `detector:NAME` and
+    /// `field:NAME`; never a value.
+    public var scrubbed: [String: Int] = [:]
 
     public init() {}
 
@@ -71,6 +74,7 @@ public struct RunCounters: Sendable, Equatable, Codable {
             ("status_other", statusOther),
         ]
         for reason in DropReason.allCases { pairs.append(("dropped_" + reason.rawValue, dropped[reason] ?? 0)) }
+        for (key, value) in scrubbed.sorted(by: { $0.key < $1.key }) { pairs.append(("scrubbed_" + key, value)) }
         return pairs.filter { $0.1 != 0 }
     }
 
@@ -98,6 +102,8 @@ public struct RunCounters: Sendable, Equatable, Codable {
         default:
             if name.hasPrefix("dropped_"), let reason = DropReason(rawValue: String(name.dropFirst(8))) {
                 dropped[reason] = value
+            } else if name.hasPrefix("scrubbed_") {
+                scrubbed[String(name.dropFirst(9))] = value
             }
         }
     }
@@ -139,5 +145,6 @@ public struct RunCounters: Sendable, Equatable, Codable {
         status4xx += other.status4xx
         status5xx += other.status5xx
         statusOther += other.statusOther
+        scrubbed.merge(other.scrubbed, uniquingKeysWith: +)
     }
 }

@@ -4,6 +4,8 @@ public import LogonymCore
 /// How rows are grouped.
 public enum Grouping: Equatable, Sendable {
     case totals, window, hour, day, source, reason
+    /// One row per scrubbed parameter name or detector (`param:email`, `detector:card`).
+    case scrubbed
     case geo(GeoLevel)
 
     /// The level of a geo grouping.
@@ -21,6 +23,7 @@ public enum Grouping: Equatable, Sendable {
         case "day": self = .day
         case "source": self = .source
         case "reason": self = .reason
+        case "scrubbed": self = .scrubbed
         case "country": self = .geo(.country)
         case "continent": self = .geo(.continent)
         case "asn": self = .geo(.countryASN)
@@ -47,7 +50,11 @@ public struct StatsReport: Sendable {
             }
         }
 
+        /// With `--by scrubbed`: the row's count of scrubbed values (its only column).
+        var scrubbedValues: Int?
+
         var fields: [(String, Int)] {
+            if let scrubbedValues { return [("values_scrubbed", scrubbedValues)] }
             let c = counters
             return [
                 ("lines_read", c.linesRead), ("lines_written", c.linesWritten), ("lines_dropped", c.linesDropped),
@@ -86,11 +93,20 @@ public struct StatsReport: Sendable {
                 return group
             }
         }
+        if grouping == .scrubbed {
+            // Names only: the stage never records a value.
+            groups = totals.counters.scrubbed.sorted { $0.key < $1.key }.map { name, count in
+                var group = Group(key: name)
+                group.scrubbedValues = count
+                return group
+            }
+            totals.scrubbedValues = totals.counters.scrubbed.values.reduce(0, +)
+        }
     }
 
     static func keys(_ row: StateStore.StatsRow, _ grouping: Grouping) -> [String] {
         switch grouping {
-        case .totals, .reason, .geo: []
+        case .totals, .reason, .scrubbed, .geo: []
         case .window: [AuditEntry.timestamp(Double(row.windowStart))]
         case .hour: [String(AuditEntry.timestamp(Double(row.windowStart - row.windowStart % 3600)).prefix(13))]
         case .day: [String(AuditEntry.timestamp(Double(row.windowStart)).prefix(10))]
@@ -106,6 +122,7 @@ public struct StatsReport: Sendable {
         case .day: "day"
         case .source: "source"
         case .reason: "reason"
+        case .scrubbed: "scrubbed"
         case .geo(let level): level == .countryASN ? "asn" : level.rawValue
         }
     }

@@ -95,6 +95,7 @@ final class ProcessorFactory {
             unparsablePolicy: engine.unparsablePolicy,
             clientHasher: clientHasher
         )
+        processor.setScrubber(engine.scrub.map { Scrubber(settings: $0) })
         if let geo, let geoSettings = engine.geo {
             processor.geo = GeoTagger(
                 level: geoSettings.level,

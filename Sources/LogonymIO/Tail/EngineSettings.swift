@@ -55,6 +55,8 @@ public struct EngineSettings: Sendable {
     public var sweepInterval: Duration = .seconds(300)
     /// Geo buckets per line (`nil`: off).
     public var geo: GeoSettings?
+    /// The scrub stage (`nil`: off).
+    public var scrub: ScrubSettings? = ScrubSettings()
     public var outputFormat: OutputFormat
     public var unparsablePolicy: UnparsablePolicy
     public var maxLineBytes: Int

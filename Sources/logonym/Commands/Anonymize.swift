@@ -8,9 +8,11 @@ struct Anonymize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Pseudonymize access logs (plain or gzip) into one output.",
         discussion: """
-            Every client address and forwarded-for address is truncated or replaced by a keyed pseudonym; every \
-            other byte of a line is kept. A line that does not match the format is scrubbed of every \
-            address-looking token (or dropped with --on-unparsable drop) and counted.
+            Every client address and forwarded-for address is truncated or replaced by a keyed pseudonym. The scrub \
+            stage (on by default) replaces personal data in request URIs and referrers (values of parameters such \
+            as email, token or password; e-mail and IP addresses, card numbers, IBANs, JWTs anywhere) with \
+            [Filtered]; every other byte of a line is kept. A line that does not match the format is scrubbed of \
+            every address-looking token (or dropped with --on-unparsable drop) and counted.
 
             Examples:
               logonym anonymize access.log.1.gz access.log -o access-anon.log.gz
@@ -190,6 +192,41 @@ struct Anonymize: ParsableCommand {
         )
     )
     var geoK: Int = 10
+
+    @Option(
+        help: ArgumentHelp(
+            "Scrub personal data from request URIs and referrers (query values by name, e-mail, IP, card, IBAN, JWT, bearer, userinfo): on or off.",
+            valueName: "on|off"
+        )
+    )
+    var scrub: String = "on"
+
+    @Option(
+        name: .customLong("scrub-mode"),
+        help: ArgumentHelp(
+            "denylist: listed parameter names lose their values, detectors run on the rest; allowlist: only utm_*, ref, source and page keep theirs.",
+            valueName: "mode"
+        )
+    )
+    var scrubMode: String = "denylist"
+
+    @Option(name: .customLong("scrub-marker"), help: ArgumentHelp("What replaces a scrubbed value.", valueName: "text"))
+    var scrubMarker: String = "[Filtered]"
+
+    @Option(
+        name: .customLong("remote-user"),
+        help: ArgumentHelp("The remote user field: keep, hash (a keyed token) or drop (-).", valueName: "action")
+    )
+    var remoteUser: String = "keep"
+
+    @Option(
+        name: .customLong("user-agent"),
+        help: ArgumentHelp(
+            "keep, or family (browser and major version, OS: Chrome/120 (Windows)).",
+            valueName: "action"
+        )
+    )
+    var userAgent: String = "keep"
 
     @Option(
         name: .customLong("metrics-textfile"),

@@ -25,6 +25,8 @@ struct AnonymizeSettings {
     var geo: GeoSettings?
     /// `--metrics-textfile`.
     var metricsTextfile: String?
+    /// The scrub stage (`nil`: `--scrub off`).
+    var scrub: ScrubSettings?
 
     struct Windowed {
         var window: WindowLength
@@ -122,6 +124,23 @@ struct AnonymizeSettings {
         showProgress = !options.noProgress && Diagnostics.stderrIsTerminal
         geo = try Self.geo(options)
         metricsTextfile = options.metricsTextfile
+        switch options.scrub {
+        case "on":
+            var scrub = ScrubSettings()
+            scrub.mode = try choice(options.scrubMode, "--scrub-mode")
+            scrub.marker = options.scrubMarker
+            scrub.remoteUser = try choice(options.remoteUser, "--remote-user")
+            scrub.userAgent = try choice(options.userAgent, "--user-agent")
+            guard !scrub.marker.isEmpty, !scrub.marker.contains(" "), !scrub.marker.contains("\"") else {
+                throw CommandFailure.usage("--scrub-marker: must be non-empty, without blanks or quotes")
+            }
+            if scrub.remoteUser == .hash && method == .truncate {
+                throw CommandFailure.usage("--remote-user hash needs a keyed method (--method hmac or cryptopan)")
+            }
+            self.scrub = scrub
+        case "off": scrub = nil
+        default: throw CommandFailure.usage("--scrub '\(options.scrub)': must be on or off")
+        }
         if windowed == nil && (options.outputDirectory != nil || options.stateDirectory != nil) {
             throw CommandFailure.usage("--output-dir and --state-dir go with --window")
         }

@@ -45,6 +45,7 @@ struct BatchRunner {
                         detected = format.name
                         let processor = output.processor(format)
                         processor.geo = geo
+                        processor.setScrubber(settings.scrub.map { Scrubber(settings: $0) })
                         current = processor
                         return processor
                     },

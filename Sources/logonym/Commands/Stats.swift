@@ -37,7 +37,7 @@ struct Stats: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Rows per window, hour, day, source, reason, country, continent or asn (default: totals only).",
+            "Rows per window, hour, day, source, reason, scrubbed (parameter names and detectors), country, continent or asn (default: totals only).",
             valueName: "group"
         )
     )
@@ -63,7 +63,7 @@ struct Stats: ParsableCommand {
     func run() throws {
         guard let grouping = Grouping(by) else {
             throw CommandFailure.usage(
-                "--by '\(by ?? "")': must be window, hour, day, source, reason, country, continent or asn"
+                "--by '\(by ?? "")': must be window, hour, day, source, reason, scrubbed, country, continent or asn"
             )
         }
         let since = try TimeArgument.option(since, "--since")

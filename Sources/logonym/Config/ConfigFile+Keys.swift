@@ -158,6 +158,40 @@ extension ConfigFile {
         return (listen, allowRemote)
     }
 
+    /// `[scrub]`: on by default with the deny list; `mode = "off"` turns it off.
+    mutating func resolveScrub(_ table: TOMLDocument.Table?, method: AnonymizationMethod) -> ScrubSettings? {
+        var settings = ScrubSettings()
+        guard let table else { return settings }
+        if let (text, line) = string(table, "scrub.mode") {
+            switch text {
+            case "off": return nil
+            case "denylist": settings.mode = .denylist
+            case "allowlist": settings.mode = .allowlist
+            default: problem("scrub.mode", line, "'\(text)' must be \"denylist\", \"allowlist\" or \"off\"")
+            }
+        }
+        if let names = stringArray(table, "scrub.deny") { settings.denyNames = names }
+        if let names = stringArray(table, "scrub.extra_deny") { settings.denyNames += names }
+        if let names = stringArray(table, "scrub.allow") { settings.allowNames = names }
+        if let (text, line) = string(table, "scrub.marker") {
+            if text.isEmpty || text.contains(" ") || text.contains("\"") {
+                problem("scrub.marker", line, "must be non-empty, without blanks or quotes")
+            } else {
+                settings.marker = text
+            }
+        }
+        settings.remoteUser = choice(table, "scrub.remote_user") ?? .keep
+        if settings.remoteUser == .hash, method == .truncate, let (_, line) = string(table, "scrub.remote_user") {
+            problem(
+                "scrub.remote_user",
+                line,
+                "\"hash\" needs a keyed method (anonymize.method = \"hmac\" or \"cryptopan\")"
+            )
+        }
+        settings.userAgent = choice(table, "scrub.user_agent") ?? .keep
+        return settings
+    }
+
     private func seconds(_ text: String) -> Int64? {
         Self.duration(text).map { $0.components.seconds }
     }

@@ -65,7 +65,7 @@ struct ConfigFile {
     }
 
     static let knownKeys: [String: Set<String>] = [
-        "": ["state", "output", "anonymize", "daemon", "retention", "geo", "metrics", "input"],
+        "": ["state", "output", "anonymize", "daemon", "retention", "geo", "metrics", "scrub", "input"],
         "state": ["dir"],
         "output": ["dir", "window", "compress", "compression_level", "format"],
         "anonymize": [
@@ -76,6 +76,7 @@ struct ConfigFile {
         "retention": ["output", "raw_inputs", "keys", "audit", "sweep_interval"],
         "geo": ["database", "asn_database", "line_level", "field", "k"],
         "metrics": ["listen", "allow_remote"],
+        "scrub": ["mode", "deny", "extra_deny", "allow", "marker", "remote_user", "user_agent"],
         "input": ["name", "type", "paths", "socket", "udp", "socket_mode", "format", "log_format", "start_at"],
     ]
 
@@ -112,9 +113,10 @@ struct ConfigFile {
         let retentionTable = table(root, "retention")
         let geoTable = table(root, "geo")
         let metricsTable = table(root, "metrics")
+        let scrubTable = table(root, "scrub")
         let sections = [
             ("state", state), ("output", output), ("anonymize", anonymize), ("daemon", daemon),
-            ("retention", retentionTable), ("geo", geoTable), ("metrics", metricsTable),
+            ("retention", retentionTable), ("geo", geoTable), ("metrics", metricsTable), ("scrub", scrubTable),
         ]
         for (name, table) in sections {
             if let table { checkUnknown(table, section: name, prefix: name + ".") }
@@ -194,6 +196,7 @@ struct ConfigFile {
         let (retention, sweepInterval) = resolveRetention(retentionTable)
         let geo = resolveGeo(geoTable)
         let metrics = resolveMetrics(metricsTable)
+        let scrub = resolveScrub(scrubTable, method: method)
         let inputs = resolveInputs(root, json: json)
 
         guard problems.isEmpty, let stateDirectory, let outputDirectory else {
@@ -218,6 +221,7 @@ struct ConfigFile {
         engine.retention = retention
         engine.sweepInterval = sweepInterval
         engine.geo = geo
+        engine.scrub = scrub
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         var config = DaemonConfig(path: absolute, engine: engine, pollInterval: poll)
         config.metrics = metrics

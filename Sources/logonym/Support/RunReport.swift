@@ -49,9 +49,18 @@ struct RunReport {
               addresses   IPv4 \(t.ipv4Addresses) (of them IPv4-mapped \(t.mappedAddresses)), IPv6 \(t.ipv6Addresses), \
             found by the fallback scanner \(t.scannerAddresses), non-address values \(t.nonAddressValues)
               bytes       in \(t.bytesIn), out \(t.bytesOut)
-              time        \(String(format: "%.2f", seconds)) s, \(String(format: "%.1f", megabytesPerSecond)) MB/s
+            \(scrubText)  time        \(String(format: "%.2f", seconds)) s, \(String(format: "%.1f", megabytesPerSecond)) MB/s
             \(geoText)
             """
+    }
+
+    /// `  scrubbed    param:email 12, detector:card 1, ...` (by count), `  scrubbed    nothing`, or nothing with
+    /// the stage off.
+    private var scrubText: String {
+        guard settings.scrub != nil else { return "" }
+        let counts = totals.scrubbed.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+        let shown = counts.isEmpty ? "nothing" : counts.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return "  scrubbed    \(shown)\n"
     }
 
     /// `  geo  country, k 10: EU/DE 1,234 lines (56 clients), ...` (the ten biggest rows), or nothing.
@@ -82,6 +91,8 @@ struct RunReport {
             var bytes_out: Int
             var seconds: Double
             var mb_per_s: Double
+            /// Values the scrub stage replaced, by `param:NAME`, `detector:NAME`, `field:NAME` (nil: stage off).
+            var scrubbed: [String: Int]?
             var geo: GeoSummary?
         }
         let t = totals
@@ -106,6 +117,7 @@ struct RunReport {
             bytes_out: t.bytesOut,
             seconds: (seconds * 1000).rounded() / 1000,
             mb_per_s: (megabytesPerSecond * 10).rounded() / 10,
+            scrubbed: settings.scrub == nil ? nil : t.scrubbed,
             geo: geoSummary
         )
         return (try? JSONOutput.encode(summary)) ?? "{}"

@@ -1,0 +1,74 @@
+/// The scrub stage's fast path: decides, 16 bytes at a time, that a URL holds nothing the stage could change.
+///
+/// A URL is plain when it has no `?`, `#`, `;`, `@` or `%` (no parameters, fragment, userinfo or encoded bytes),
+/// no `eyJ` (a JWT's start), and its digits, dots and colons, counted over the whole URL, are too few for any
+/// detector: fewer than 11 digits (cards and IBANs need more), not three dots with four digits (IPv4), fewer than
+/// two colons (IPv6). The counts are over the whole URL, so this errs one way only: a URL it calls plain has no
+/// segment a detector could match; one it does not is looked at segment by segment.
+enum PlainURLScreen {
+    typealias Chunk = SIMD16<UInt8>
+
+    /// What the screen found.
+    enum Verdict {
+        /// Nothing to change.
+        case plain
+        /// A parameter, fragment, userinfo, encoded byte or JWT start: the URL must be taken apart.
+        case special
+        /// Enough digits, dots or colons over the whole URL that some segment might hold a detector's match.
+        case numerous
+    }
+
+    /// Screens the bytes `start..<end`; bytes up to `limit` may be read (they only make the verdict more careful).
+    @inline(__always)
+    static func screen(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, limit: Int) -> Verdict {
+        // Lane counters of UInt8 would wrap after 255 chunks; such long URLs are looked at segment by segment.
+        guard end &- start <= 255 &* 16 else { return .numerous }
+        var digits = Chunk()
+        var dots = Chunk()
+        var colons = Chunk()
+        let lanes = Chunk(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        var i = start
+        while i < end {
+            // Each chunk reads two bytes past itself (for `eyJ` across chunks); near the buffer's end the careful
+            // path takes over.
+            guard i &+ 18 <= limit else { return .numerous }
+            let raw = UnsafeRawPointer(base + i)
+            var v = raw.loadUnaligned(as: Chunk.self)
+            let remaining = end &- i
+            if remaining < 16 {
+                // Bytes past the end count as blanks. (`next` and `third` are not cut: a stray `yJ` after the end
+                // only sends the URL down the careful path.)
+                let past = lanes .>= Chunk(repeating: UInt8(truncatingIfNeeded: remaining))
+                v.replace(with: Chunk(repeating: 0x20), where: past)
+            }
+            let next = raw.loadUnaligned(fromByteOffset: 1, as: Chunk.self)
+            let third = raw.loadUnaligned(fromByteOffset: 2, as: Chunk.self)
+            let stop =
+                (v .== Chunk(repeating: UInt8(ascii: "?"))) .| (v .== Chunk(repeating: UInt8(ascii: "#")))
+                .| (v .== Chunk(repeating: UInt8(ascii: ";"))) .| (v .== Chunk(repeating: UInt8(ascii: "@")))
+                .| (v .== Chunk(repeating: UInt8(ascii: "%")))
+                .| ((v .== Chunk(repeating: UInt8(ascii: "e"))) .& (next .== Chunk(repeating: UInt8(ascii: "y")))
+                    .& (third .== Chunk(repeating: UInt8(ascii: "J"))))
+            let stopWords = unsafeBitCast(stop, to: SIMD2<UInt64>.self)
+            if stopWords[0] | stopWords[1] != 0 { return .special }
+            // A true lane is 0xFF: subtracting it adds one.
+            digits &-= unsafeBitCast((v &- Chunk(repeating: 0x30)) .< Chunk(repeating: 10), to: Chunk.self)
+            dots &-= unsafeBitCast(v .== Chunk(repeating: UInt8(ascii: ".")), to: Chunk.self)
+            colons &-= unsafeBitCast(v .== Chunk(repeating: UInt8(ascii: ":")), to: Chunk.self)
+            i &+= 16
+        }
+        let digitCount = sum(digits)
+        let dotCount = sum(dots)
+        let numerous = digitCount >= 11 || (dotCount >= 3 && digitCount >= 4) || sum(colons) >= 2
+        return numerous ? .numerous : .plain
+    }
+
+    /// The sum of the 16 lanes (each at most 255).
+    @inline(__always)
+    private static func sum(_ lanes: Chunk) -> Int {
+        let words = unsafeBitCast(lanes, to: SIMD2<UInt64>.self)
+        let evenOdd = (words & 0x00FF_00FF_00FF_00FF) &+ ((words &>> 8) & 0x00FF_00FF_00FF_00FF)
+        let pairs = evenOdd[0] &+ evenOdd[1]
+        return Int((pairs &* 0x0001_0001_0001_0001) &>> 48)
+    }
+}

@@ -13,6 +13,7 @@ out = os.path.join(work, "out")
 
 cases = [
     ("logonym truncate, plain → plain", f"{logonym} anonymize {log} --summary none > {out}", runs),
+    ("logonym truncate, --scrub off, plain → plain", f"{logonym} anonymize {log} --scrub off --summary none > {out}", runs),
     ("logonym truncate, plain → file (fsync, rename)", f"{logonym} anonymize {log} -o {out}.log --summary none", runs),
     ("logonym hmac, plain → plain", f"{logonym} anonymize {log} --method hmac --key-file {key} --summary none > {out}", runs),
     ("logonym cryptopan, plain → plain", f"{logonym} anonymize {log} --method cryptopan --key-file {key} --summary none > {out}", runs),

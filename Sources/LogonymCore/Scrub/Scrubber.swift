@@ -334,17 +334,13 @@ public final class Scrubber {
     /// The `name=value` pairs of a query and of a fragment after it (`&` or `;` between pairs, `#` before the
     /// fragment).
     private func collectPairs(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
-        var i = range.lowerBound
-        var pairStart = i
-        while i < range.upperBound {
-            let c = b[i]
-            if c == UInt8(ascii: "&") || c == UInt8(ascii: ";") || c == UInt8(ascii: "#") {
-                collectPair(b, pairStart..<i)
-                pairStart = i + 1
-            }
-            i += 1
+        var pairStart = range.lowerBound
+        while true {
+            let pairEnd = PlainURLScreen.nextPairEnd(b.baseAddress!, pairStart, range.upperBound)
+            collectPair(b, pairStart..<pairEnd)
+            guard pairEnd < range.upperBound else { return }
+            pairStart = pairEnd + 1
         }
-        collectPair(b, pairStart..<range.upperBound)
     }
 
     /// A path segment: replaced whole when a detector matches it; `;name=value` parameters like query pairs.

@@ -36,17 +36,25 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+    // With the scrub stage, as `anonymize` runs by default.
+    Benchmark("anonymize.plain.truncate.scrub", configuration: configuration) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(run(MemorySource(plain), method: .truncate, key: key, scrub: ScrubSettings()))
+        }
+    }
 }
 
 /// Runs one source through the pipeline into a sink that only counts.
-func run(_ source: any ByteSource, method: AnonymizationMethod, key: PseudonymKey) -> Int {
+func run(_ source: any ByteSource, method: AnonymizationMethod, key: PseudonymKey, scrub: ScrubSettings? = nil) -> Int {
     let anonymizer = Anonymizer(method: method, key: method.needsKey ? key : nil)
     let pump = LinePump()
     let sink = CountingSink()
     do {
         _ = try pump.pump(source, to: sink) { first in
             let format = FormatDetector.detect(first, from: 0, to: first.count, json: JSONLineFormat()).format
-            return LineProcessor(format: format, anonymizer: anonymizer)
+            let processor = LineProcessor(format: format, anonymizer: anonymizer)
+            processor.setScrubber(scrub.map { Scrubber(settings: $0) })
+            return processor
         }
         try pump.flush(to: sink)
     } catch {

@@ -19,6 +19,8 @@ public final class Scrubber {
     let deny: [[UInt8]: Int]
     /// A bit per hash of the denied names (1,024 bits), so that most names are ruled out without building an array.
     let denyBits: [UInt64]
+    /// The denied names by hash, compared in place (no array built for a name on the list).
+    let denyByHash: [UInt64: [(name: [UInt8], counter: Int)]]
     let allowExact: Set<[UInt8]>
     let allowPrefixes: [[UInt8]]
     /// The counter keys (``RunCounters/scrubbed``) by id: the detectors (by ``Detector`` raw value), then
@@ -51,11 +53,14 @@ public final class Scrubber {
         self.deny = deny
         counterNames = names
         var bits = [UInt64](repeating: 0, count: 16)
-        for name in deny.keys {
+        var byHash: [UInt64: [(name: [UInt8], counter: Int)]] = [:]
+        for (name, counter) in deny {
             let hash = name.withUnsafeBufferPointer { Self.nameHash($0, 0..<$0.count) }
             bits[Int(hash >> 6 & 15)] |= 1 << (hash & 63)
+            byHash[hash, default: []].append((name, counter))
         }
         denyBits = bits
+        denyByHash = byHash
         var exact = Set<[UInt8]>()
         var prefixes: [[UInt8]] = []
         for name in settings.allowNames {
@@ -81,12 +86,16 @@ public final class Scrubber {
     @inline(__always)
     public func keeps(_ field: LogFormat.Field, _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
         switch field {
-        case .request: keepsURL(b, Self.requestTarget(b, range))
-        case .referrer, .url: keepsURL(b, range)
-        case .query: range.isEmpty || Self.isEmptyField(b, range)
-        case .remoteUser: settings.remoteUser == .keep || Self.isEmptyField(b, range)
-        case .userAgent: settings.userAgent == .keep || Self.isEmptyField(b, range)
-        default: true
+        case .request:
+            probes = (nil, nil)
+            return keepsURL(b, Self.requestTarget(b, range))
+        case .referrer, .url:
+            probes = (nil, nil)
+            return keepsURL(b, range)
+        case .query: return Self.isEmptyField(b, range)
+        case .remoteUser: return settings.remoteUser == .keep || Self.isEmptyField(b, range)
+        case .userAgent: return settings.userAgent == .keep || Self.isEmptyField(b, range)
+        default: return true
         }
     }
 
@@ -142,7 +151,9 @@ public final class Scrubber {
     /// ``keeps(_:_:_:)`` for a request and its referrer, both screened before either is written.
     @inline(__always)
     public func keeps(_ b: UnsafeBufferPointer<UInt8>, request: Range<Int>, referrer: Range<Int>) -> (Bool, Bool) {
-        (keepsURL(b, Self.requestTarget(b, request), probe: 0), keepsURL(b, referrer, probe: 1))
+        // A probe lives from here to the write that follows; none may outlive its line.
+        probes = (nil, nil)
+        return (keepsURL(b, Self.requestTarget(b, request), probe: 0), keepsURL(b, referrer, probe: 1))
     }
 
     /// A plain URL, or one the cache knows comes out unchanged (`?page=2`). For any other, remembers the hash and
@@ -182,13 +193,14 @@ public final class Scrubber {
         let slot: UnsafeMutableRawPointer?
         if let probe = probes.0, probe.base == base, probe.range == range {
             (hash, slot) = (probe.hash, probe.slot)
+            probes.0 = nil
         } else if let probe = probes.1, probe.base == base, probe.range == range {
             (hash, slot) = (probe.hash, probe.slot)
+            probes.1 = nil
         } else {
             hash = ScrubbedURLCache.hash(base, range.lowerBound, range.upperBound)
             slot = urlCache.find(base, range.lowerBound, range.upperBound, hash: hash)
         }
-        probes = (nil, nil)
         if let slot {
             ScrubbedURLCache.emit(slot, base, range.lowerBound, range.upperBound, into: &out) { id in
                 counters.scrubbed[counterNames[id], default: 0] &+= 1
@@ -385,10 +397,13 @@ public final class Scrubber {
         switch mode {
         case .denylist:
             let hash = Self.nameHash(b, name)
-            guard
-                denyBits[Int(hash >> 6 & 15)] & (1 << (hash & 63)) != 0
-                    || name.contains(where: { b[$0] == UInt8(ascii: "%") })
-            else { return nil }
+            if denyBits[Int(hash >> 6 & 15)] & (1 << (hash & 63)) != 0, let candidates = denyByHash[hash],
+                let match = candidates.first(where: { Self.equalsNormalized(b, name, $0.name) })
+            {
+                return match.counter
+            }
+            // An encoded name (`%65mail`) is decoded first; any other is not denied.
+            guard name.contains(where: { b[$0] == UInt8(ascii: "%") }) else { return nil }
             return deny[Self.normalizedName(Self.decode(b, name))]
         case .allowlist:
             let normalized = Self.normalizedName(Self.decode(b, name))
@@ -534,6 +549,20 @@ public final class Scrubber {
             hash = (hash ^ UInt64(c)) &* 0x0000_0100_0000_01B3
         }
         return hash
+    }
+
+    /// Whether the bytes, normalized, are `normalized`.
+    @inline(__always)
+    static func equalsNormalized(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ normalized: [UInt8]) -> Bool {
+        guard range.count == normalized.count else { return false }
+        var k = 0
+        for i in range {
+            var c = b[i]
+            if c == UInt8(ascii: "-") { c = UInt8(ascii: "_") } else if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+            guard c == normalized[k] else { return false }
+            k += 1
+        }
+        return true
     }
 
     /// Lower case, `-` as `_`.

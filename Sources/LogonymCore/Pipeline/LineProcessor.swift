@@ -10,6 +10,7 @@ public final class LineProcessor {
     public let unparsablePolicy: UnparsablePolicy
     /// What this processor did so far (taken or not).
     public var counters: RunCounters {
+        flushScrubCounts()
         var total = taken
         total.add(unassigned.pointee)
         for counters in tallies.values { total.add(counters.pointee) }
@@ -164,6 +165,7 @@ public final class LineProcessor {
     /// window was known, or every line without ``windows``), and starts afresh; windows other than the current one
     /// are let go.
     public func takeWindowStats() -> [(windowStart: Int64?, counters: RunCounters, clients: HyperLogLog?)] {
+        flushScrubCounts()
         func take(
             _ counters: UnsafeMutablePointer<RunCounters>,
             _ sketch: UnsafeMutablePointer<HyperLogLog>?
@@ -212,6 +214,7 @@ public final class LineProcessor {
             tallies[start] = next
         }
         guard next != tally else { return }
+        flushScrubCounts()
         geo?.switchWindow(to: start)
         if clientHasher != nil {
             if let existing = sketches[start] {
@@ -378,7 +381,7 @@ public final class LineProcessor {
             swap(&scratch, &tokenScratch)
             scratch.removeAll(keepingCapacity: true)
             tokenScratch.withUnsafeBufferPointer {
-                scrubber.writeURLTokens($0, 0..<$0.count, into: &scratch, counters: &tally.pointee)
+                scrubber.writeURLTokens($0, 0..<$0.count, into: &scratch)
             }
         }
         if outputFormat == .same {
@@ -480,6 +483,7 @@ public final class LineProcessor {
 
     /// Turns the scrub stage on (its fields join the rewritten ones) or off.
     public func setScrubber(_ scrubber: Scrubber?) {
+        flushScrubCounts()
         self.scrubber = scrubber
         guard case .text(let logFormat) = format else { return }
         var scrubbed: Set<LogFormat.Field> = []
@@ -497,6 +501,11 @@ public final class LineProcessor {
         let request = logFormat.variables.firstIndex { $0.field == .request }
         let referrer = logFormat.variables.firstIndex { $0.field == .referrer }
         requestAndReferrer = scrubber != nil ? request.flatMap { request in referrer.map { (request, $0) } } : nil
+    }
+
+    /// Moves what the scrub stage counted into the current window's counters (it counts by id, in raw memory).
+    private func flushScrubCounts() {
+        unownedScrubber?._withUnsafeGuaranteedRef { $0.flushCounts(into: &tally.pointee) }
     }
 
     /// The edits of one JSON line (reused).
@@ -555,9 +564,9 @@ public final class LineProcessor {
         }
         scrubber._withUnsafeGuaranteedRef { scrubber in
             if field == .remoteUser {
-                scrubber.write(field, b, range, anonymizer: anonymizer, into: &out, counters: &tally.pointee)
+                scrubber.write(field, b, range, anonymizer: anonymizer, into: &out)
             } else {
-                scrubber.write(field, b, range, anonymizer: nil, into: &out, counters: &tally.pointee)
+                scrubber.write(field, b, range, anonymizer: nil, into: &out)
             }
         }
     }

@@ -27,22 +27,25 @@ public final class Scrubber {
     /// `param:(not allowed)`, then `param:NAME` for each denied name.
     let counterNames: [String]
     static let notAllowedCounter = Detector.allCases.count
+    static let remoteUserCounter = Detector.allCases.count + 1
+    static let userAgentCounter = Detector.allCases.count + 2
     /// Values and path segments longer than this are replaced whole.
     static let longValue = 1024
     /// The ranges of the URL being scrubbed that get the marker, and the counters they add to (reused).
     @exclusivity(unchecked) private var replacements: [Range<Int>] = []
     @exclusivity(unchecked) private var pending: [Int] = []
-    private let urlCache = ScrubbedURLCache(slotsPowerOfTwo: 14, slotSize: 256)
+    private let urlCache = ScrubbedURLCache(slotsPowerOfTwo: 13, slotSize: 256)
     private let agentCache = ScrubbedURLCache(slotsPowerOfTwo: 10, slotSize: 512)
-    private let agentCounter: String = "field:user_agent"
-    private let userCounter: String = "field:remote_user"
+    /// What was scrubbed since the last ``flushCounts(into:)``, by counter id (raw memory: one add per value).
+    @exclusivity(unchecked) private var counts: UnsafeMutableBufferPointer<Int>
+    @exclusivity(unchecked) private var hasCounts = false
 
     public init(settings: ScrubSettings) {
         self.settings = settings
         mode = settings.mode
         marker = Array(settings.marker.utf8)
         var names = Detector.allCases.map { "detector:" + $0.name }
-        names.append("param:(not allowed)")
+        names += ["param:(not allowed)", "field:remote_user", "field:user_agent"]
         var deny: [[UInt8]: Int] = [:]
         for name in settings.denyNames {
             let normalized = Self.normalizedName(Array(name.utf8))
@@ -52,6 +55,8 @@ public final class Scrubber {
         }
         self.deny = deny
         counterNames = names
+        counts = .allocate(capacity: names.count)
+        counts.initialize(repeating: 0)
         var bits = [UInt64](repeating: 0, count: 16)
         var byHash: [UInt64: [(name: [UInt8], counter: Int)]] = [:]
         for (name, counter) in deny {
@@ -74,6 +79,7 @@ public final class Scrubber {
     }
 
     deinit {
+        counts.deallocate()
         urlCache.deallocate()
         agentCache.deallocate()
     }
@@ -82,7 +88,7 @@ public final class Scrubber {
 
     /// Whether the stage leaves a field exactly as it is: a plain request target or referrer (see
     /// ``PlainURLScreen``), a kept or empty remote user or user agent. Callers copy such fields with the bytes
-    /// around them and call ``write(_:_:_:anonymizer:into:counters:)`` only for the others.
+    /// around them and call ``write(_:_:_:anonymizer:into:)`` only for the others.
     @inline(__always)
     public func keeps(_ field: LogFormat.Field, _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
         switch field {
@@ -106,19 +112,18 @@ public final class Scrubber {
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
         anonymizer: Anonymizer?,
-        into out: inout [UInt8],
-        counters: inout RunCounters
+        into out: inout [UInt8]
     ) {
         switch field {
         case .request:
             let target = Self.requestTarget(b, range)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[range.lowerBound..<target.lowerBound]))
-            writeURL(b, target, into: &out, counters: &counters)
+            writeURL(b, target, into: &out)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[target.upperBound..<range.upperBound]))
-        case .referrer, .url: writeURL(b, range, into: &out, counters: &counters)
-        case .query: writeQuery(b, range, into: &out, counters: &counters)
-        case .remoteUser: writeRemoteUser(b, range, anonymizer: anonymizer, into: &out, counters: &counters)
-        case .userAgent: writeUserAgent(b, range, into: &out, counters: &counters)
+        case .referrer, .url: writeURL(b, range, into: &out)
+        case .query: writeQuery(b, range, into: &out)
+        case .remoteUser: writeRemoteUser(b, range, anonymizer: anonymizer, into: &out)
+        case .userAgent: writeUserAgent(b, range, into: &out)
         default: out.append(contentsOf: UnsafeBufferPointer(rebasing: b[range]))
         }
     }
@@ -157,10 +162,11 @@ public final class Scrubber {
     }
 
     /// A plain URL, or one the cache knows comes out unchanged (`?page=2`). For any other, remembers the hash and
-    /// the cache's slot for the ``writeURL(_:_:into:counters:)`` that follows.
+    /// the cache's slot for the ``writeURL(_:_:into:)`` that follows.
     @inline(__always)
     private func keepsURL(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, probe index: Int = 0) -> Bool {
-        if isPlain(b, range) { return true }
+        // `-` and `/` (a fifth of referrers, many request targets): nothing in two bytes can be replaced.
+        if range.count <= 2 || isPlain(b, range) { return true }
         let base = b.baseAddress!
         let hash = ScrubbedURLCache.hash(base, range.lowerBound, range.upperBound)
         let slot = urlCache.find(base, range.lowerBound, range.upperBound, hash: hash)
@@ -185,8 +191,7 @@ public final class Scrubber {
     public func writeURL(
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
-        into out: inout [UInt8],
-        counters: inout RunCounters
+        into out: inout [UInt8]
     ) {
         let base = b.baseAddress!
         let hash: UInt64
@@ -203,7 +208,7 @@ public final class Scrubber {
         }
         if let slot {
             ScrubbedURLCache.emit(slot, base, range.lowerBound, range.upperBound, into: &out) { id in
-                counters.scrubbed[counterNames[id], default: 0] &+= 1
+                count(id)
             }
             return
         }
@@ -211,7 +216,7 @@ public final class Scrubber {
         pending.removeAll(keepingCapacity: true)
         collectURL(b, range)
         let outputStart = out.count
-        writeReplaced(b, range, into: &out, counters: &counters)
+        writeReplaced(b, range, into: &out)
         out.withUnsafeBufferPointer { written in
             urlCache.store(
                 base,
@@ -241,8 +246,7 @@ public final class Scrubber {
     public func writeURLTokens(
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
-        into out: inout [UInt8],
-        counters: inout RunCounters
+        into out: inout [UInt8]
     ) {
         var cursor = range.lowerBound
         var i = range.lowerBound
@@ -262,7 +266,7 @@ public final class Scrubber {
             }
             if !keepsURL(b, i..<end) {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<i]))
-                writeURL(b, i..<end, into: &out, counters: &counters)
+                writeURL(b, i..<end, into: &out)
                 cursor = end
             }
             i = end
@@ -275,23 +279,21 @@ public final class Scrubber {
     func writeQuery(
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
-        into out: inout [UInt8],
-        counters: inout RunCounters
+        into out: inout [UInt8]
     ) {
         replacements.removeAll(keepingCapacity: true)
         pending.removeAll(keepingCapacity: true)
         var start = range.lowerBound
         if start < range.upperBound && b[start] == UInt8(ascii: "?") { start += 1 }
         collectPairs(b, start..<range.upperBound)
-        writeReplaced(b, range, into: &out, counters: &counters)
+        writeReplaced(b, range, into: &out)
     }
 
     /// Appends the bytes with every range in ``replacements`` replaced by the marker, and counts ``pending``.
     private func writeReplaced(
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
-        into out: inout [UInt8],
-        counters: inout RunCounters
+        into out: inout [UInt8]
     ) {
         var cursor = range.lowerBound
         for replaced in replacements {
@@ -300,7 +302,24 @@ public final class Scrubber {
             cursor = replaced.upperBound
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.upperBound]))
-        for id in pending { counters.scrubbed[counterNames[id], default: 0] &+= 1 }
+        for id in pending { count(id) }
+    }
+
+    @inline(__always)
+    private func count(_ id: Int) {
+        counts[id] &+= 1
+        hasCounts = true
+    }
+
+    /// Adds what was scrubbed since the last call to `counters` (``RunCounters/scrubbed``, by name) and starts
+    /// again: the line processor calls it before it switches windows and whenever counters are read.
+    public func flushCounts(into counters: inout RunCounters) {
+        guard hasCounts else { return }
+        for id in counts.indices where counts[id] != 0 {
+            counters.scrubbed[counterNames[id], default: 0] += counts[id]
+            counts[id] = 0
+        }
+        hasCounts = false
     }
 
     /// Marks a range for the marker, counted under a counter id.
@@ -493,22 +512,21 @@ public final class Scrubber {
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
         anonymizer: Anonymizer?,
-        into out: inout [UInt8],
-        counters: inout RunCounters
+        into out: inout [UInt8]
     ) {
         switch settings.remoteUser {
         case _ where Self.isEmptyField(b, range), .keep:
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[range]))
         case .drop:
             out.append(UInt8(ascii: "-"))
-            counters.scrubbed[userCounter, default: 0] &+= 1
+            count(Self.remoteUserCounter)
         case .hash:
             if let anonymizer {
                 anonymizer.writeUserToken(UnsafeBufferPointer(rebasing: b[range]), into: &out)
             } else {
                 out.append(UInt8(ascii: "-"))
             }
-            counters.scrubbed[userCounter, default: 0] &+= 1
+            count(Self.remoteUserCounter)
         }
     }
 
@@ -516,14 +534,13 @@ public final class Scrubber {
     func writeUserAgent(
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
-        into out: inout [UInt8],
-        counters: inout RunCounters
+        into out: inout [UInt8]
     ) {
         guard settings.userAgent == .family, !Self.isEmptyField(b, range) else {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[range]))
             return
         }
-        counters.scrubbed[agentCounter, default: 0] &+= 1
+        count(Self.userAgentCounter)
         // A few hundred distinct agents make most of a log: the cache saves describing each again.
         let base = b.baseAddress!
         let hash = ScrubbedURLCache.hash(base, range.lowerBound, range.upperBound)

@@ -127,6 +127,20 @@ struct ScrubTests {
         #expect(output == [Self.line(request: expected)])
     }
 
+    @Test func aSegmentOverOneKilobyteGoesEvenWithoutDigits() {
+        let blob = String(repeating: "abcdefgh", count: 160)
+        let (output, counters) = Self.scrub([Self.line(request: "/files/\(blob)/view")])
+        #expect(output == [Self.line(request: "/files/[Filtered]/view")])
+        #expect(counters.scrubbed["detector:long_value"] == 1)
+        // Under 1 KiB it is a plain path.
+        let short = String(repeating: "abcdefgh", count: 100)
+        #expect(
+            Self.scrub([Self.line(request: "/files/\(short)/view")]).output == [
+                Self.line(request: "/files/\(short)/view")
+            ]
+        )
+    }
+
     @Test func aBotVersionIsNotAnAddress() {
         let (output, _) = Self.scrub([Self.line(agent: "SomeBot/1.2.3.4")])
         #expect(output == [Self.line(agent: "SomeBot/1.2.3.4")])

@@ -230,10 +230,11 @@ public final class Scrubber {
     }
 
     /// True when the URL has nothing the stage could change (the common case: a path of words, numbers and file
-    /// names).
+    /// names). A URL over 1 KiB is never plain: one of its segments may be a blob to replace.
     @inline(__always)
     func isPlain(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        switch PlainURLScreen.screen(b.baseAddress!, range.lowerBound, range.upperBound, limit: b.count) {
+        guard range.count <= Self.longValue else { return false }
+        return switch PlainURLScreen.screen(b.baseAddress!, range.lowerBound, range.upperBound, limit: b.count) {
         case .plain: true
         case .special: false
         case .numerous: Self.isPlainBySegment(b, range)

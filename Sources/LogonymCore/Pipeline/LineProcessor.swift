@@ -46,20 +46,17 @@ public final class LineProcessor {
     /// The text format's address variables in line order, and whether each is a forwarded-for list.
     let addressVariables: [(index: Int, isList: Bool)]
     /// Every variable same-format output rewrites, in line order: the addresses, and with a scrubber the request,
-    /// referrer, remote user and user agent.
-    /// (Set through ``setRewriteVariables(_:)``, which keeps ``rewriteList`` in step; `didSet` would not run in
-    /// `init`.)
-    private(set) var rewriteVariables: [(index: Int, field: LogFormat.Field)] = []
-    /// ``rewriteVariables`` in raw memory: the hot loop reads it without reference counting.
+    /// referrer, URL and query variables, remote user and user agent. Raw memory: the hot loop reads it without
+    /// reference counting.
     @exclusivity(unchecked) private var rewriteList = UnsafeMutableBufferPointer<(index: Int, field: LogFormat.Field)>
         .allocate(capacity: 0)
 
     private func setRewriteVariables(_ variables: [(index: Int, field: LogFormat.Field)]) {
-        rewriteVariables = variables
         rewriteList.deallocate()
         rewriteList = .allocate(capacity: variables.count)
         _ = rewriteList.initialize(from: variables)
     }
+
     /// The scrub stage (`nil`: off).
     public private(set) var scrubber: Scrubber? {
         didSet { unownedScrubber = scrubber.map { Unmanaged.passUnretained($0) } }

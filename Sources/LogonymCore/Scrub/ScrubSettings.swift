@@ -23,6 +23,14 @@ public struct ScrubSettings: Sendable, Equatable {
     public var allowNames: [String] = ["utm_*", "ref", "source", "page"]
     /// What replaces a value.
     public var marker: String = "[Filtered]"
+
+    /// Whether a marker keeps the line parseable: not empty, no blanks or quotes.
+    public static func isUsableMarker(_ marker: String) -> Bool {
+        !marker.isEmpty && !marker.contains(" ") && !marker.contains("\"")
+    }
+
+    /// Why ``isUsableMarker(_:)`` refuses a marker, for error messages.
+    public static let markerRule = "must be non-empty, without blanks or quotes"
     public var remoteUser: RemoteUser = .keep
     public var userAgent: UserAgent = .keep
 

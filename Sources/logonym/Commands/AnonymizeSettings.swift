@@ -131,8 +131,8 @@ struct AnonymizeSettings {
             scrub.marker = options.scrubMarker
             scrub.remoteUser = try choice(options.remoteUser, "--remote-user")
             scrub.userAgent = try choice(options.userAgent, "--user-agent")
-            guard !scrub.marker.isEmpty, !scrub.marker.contains(" "), !scrub.marker.contains("\"") else {
-                throw CommandFailure.usage("--scrub-marker: must be non-empty, without blanks or quotes")
+            guard ScrubSettings.isUsableMarker(scrub.marker) else {
+                throw CommandFailure.usage("--scrub-marker: \(ScrubSettings.markerRule)")
             }
             if scrub.remoteUser == .hash && method == .truncate {
                 throw CommandFailure.usage("--remote-user hash needs a keyed method (--method hmac or cryptopan)")

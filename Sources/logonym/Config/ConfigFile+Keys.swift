@@ -174,8 +174,8 @@ extension ConfigFile {
         if let names = stringArray(table, "scrub.extra_deny") { settings.denyNames += names }
         if let names = stringArray(table, "scrub.allow") { settings.allowNames = names }
         if let (text, line) = string(table, "scrub.marker") {
-            if text.isEmpty || text.contains(" ") || text.contains("\"") {
-                problem("scrub.marker", line, "must be non-empty, without blanks or quotes")
+            if !ScrubSettings.isUsableMarker(text) {
+                problem("scrub.marker", line, ScrubSettings.markerRule)
             } else {
                 settings.marker = text
             }

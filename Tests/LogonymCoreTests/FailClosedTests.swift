@@ -2,16 +2,15 @@ import LogonymCore
 import Testing
 
 /// No input address may survive in the output, under any method, for any line: the address fields of parsed
-/// lines, and anything address-looking in lines that do not parse. (Addresses inside other fields of a parsed line,
-/// such as a user agent `SomeBot/1.2.3.4`, are kept by contract; the scrub stage is a separate feature.)
+/// lines, anything address-looking in their other fields (a user agent, an unknown JSON key), and anything
+/// address-looking in lines that do not parse.
 struct FailClosedTests {
     /// Random lines around random addresses: valid lines, truncated lines, garbage, lists and odd spellings.
     static func corpus(count: Int) -> (lines: [String], addresses: Set<String>) {
         var generator = SystemRandomNumberGenerator()
         var lines: [String] = []
         var addresses: Set<String> = []
-        /// `tracked: false` for an address in a field logonym keeps by contract (a parsed line's other fields).
-        func address(tracked: Bool = true) -> String {
+        func address() -> String {
             let value: IPAddress =
                 Int.random(in: 0..<3, using: &generator) == 0
                 ? .v6(
@@ -20,7 +19,7 @@ struct FailClosedTests {
                 )
                 : .v4(UInt32.random(in: 0x0100_0000...0xDFFF_FFFF, using: &generator))
             let text = value.description
-            if tracked { addresses.insert(text) }
+            addresses.insert(text)
             return text
         }
         let garbage = Array("abc xyz;=/\"[]-, \u{1}\u{7F}é".unicodeScalars)
@@ -42,7 +41,7 @@ struct FailClosedTests {
             case 3:
                 line = "::ffff:\(a.contains(":") ? "192.0.2.9" : a) - - [bad] \(b)"
             case 4:
-                line = #"{"remote_addr":"\#(a)","http_x_forwarded_for":"\#(b)","note":"\#(address(tracked: false))"}"#
+                line = #"{"remote_addr":"\#(a)","http_x_forwarded_for":"\#(b)","note":"\#(address())"}"#
             default:
                 line = "\(a)%eth0 \(b):443 \(a)"
             }

@@ -111,7 +111,8 @@ struct ScrubTests {
     }
 
     @Test(arguments: [
-        ("/download/1.2.3.4.tar.gz", "/download/1.2.3.4.tar.gz"),
+        // Not the e-mail-and-card detectors' (not a whole token), but the address scanner's: every field is scanned.
+        ("/download/1.2.3.4.tar.gz", "/download/1.2.3.0.tar.gz"),
         ("/u/1.2.3.4", "/u/[Filtered]"),
         ("/u/1.2.3.4/settings", "/u/[Filtered]/settings"),
         ("/pay?ref=4111111111111112", "/pay?ref=4111111111111112"),  // fails Luhn
@@ -141,9 +142,18 @@ struct ScrubTests {
         )
     }
 
-    @Test func aBotVersionIsNotAnAddress() {
-        let (output, _) = Self.scrub([Self.line(agent: "SomeBot/1.2.3.4")])
-        #expect(output == [Self.line(agent: "SomeBot/1.2.3.4")])
+    @Test func anAgentIsScannedButAVersionThatNamesNoHostStays() {
+        // Fail closed: a four-part version is indistinguishable from an address; `N.0.0.0` (Chrome's reduced
+        // version) names no host and stays.
+        let (output, counters) = Self.scrub([
+            Self.line(agent: "SomeBot/1.2.3.4"), Self.line(agent: "Mozilla/5.0 Chrome/120.0.0.0 Safari/537.36"),
+        ])
+        #expect(
+            output == [
+                Self.line(agent: "SomeBot/1.2.3.0"), Self.line(agent: "Mozilla/5.0 Chrome/120.0.0.0 Safari/537.36"),
+            ]
+        )
+        #expect(counters.scannerAddresses == 1)
     }
 
     @Test func allowlistKeepsOnlyListedNamesAndTheMarkerIsConfigurable() {

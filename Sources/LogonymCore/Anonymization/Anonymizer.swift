@@ -65,10 +65,15 @@ public final class Anonymizer {
 
     /// Appends the pseudonym of a field's address, in the spelling the field used: an IPv4-mapped input stays
     /// `::ffff:a.b.c.d` under `truncate` and `cryptopan`; `hmac` writes a plain IPv4 pseudonym.
+    ///
+    /// - Returns: whether `cryptopan` mapped the address onto itself (a fixed point of its key: see the README's
+    ///   "Crypto-PAn's fixed points"); always false for the other methods.
     @inlinable
-    public func writePseudonym(of field: AddressField, into out: inout [UInt8]) {
+    @discardableResult
+    public func writePseudonym(of field: AddressField, into out: inout [UInt8]) -> Bool {
         let result = pseudonym(for: field.address)
         result.write(into: &out, mappedForm: field.isMapped && method != .hmac)
+        return method == .cryptopan && result == field.address.canonical
     }
 
     /// Appends what replaces a value that should hold an address but does not: `-` under `truncate`, a keyed

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Finds every IPv4- or IPv6-looking token in bytes that did not parse, and replaces it with its pseudonym.
 ///
 /// The scanner fails closed: it looks at runs of `[0-9A-Fa-f:.]`. A run that parses as an IPv6 address is
@@ -21,8 +29,7 @@ public enum FallbackScanner: Sendable {
         var copied = start
         forEachAddress(bytes, from: start, to: end) { field in
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<field.range.lowerBound]))
-            counters.countAddress(field.address)
-            anonymizer.writePseudonym(of: field, into: &out)
+            counters.countAddress(field.address, unchanged: anonymizer.writePseudonym(of: field, into: &out))
             copied = field.range.upperBound
             found &+= 1
         }
@@ -31,8 +38,53 @@ public enum FallbackScanner: Sendable {
         return found
     }
 
+    /// Appends text with every address replaced, also where its bytes are escaped: percent-encoded in a URL
+    /// (`81%2E2%2E69%2E7`, up to three rounds: `%252E`; a `%00` glued to it), or escaped as nginx and Apache write
+    /// a quote (`for=\x2281.2.69.7\x22`, whose `22` would otherwise be read as the address's first digits). What is
+    /// replaced is the address's escaped text; the pseudonym is written plain.
+    ///
+    /// - Returns: how many addresses were replaced.
+    @discardableResult
+    public static func scrubEncoded(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        to end: Int,
+        anonymizer: Anonymizer,
+        counters: inout RunCounters,
+        scratch: PercentDecoding,
+        into out: inout [UInt8]
+    ) -> Int {
+        guard start < end,
+            memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "%")), end - start) != nil
+                || memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\\")), end - start) != nil
+        else {
+            return scrub(bytes, from: start, to: end, anonymizer: anonymizer, counters: &counters, into: &out)
+        }
+        scratch.decode(bytes, start..<end)
+        var found = 0
+        var copied = start
+        do {
+            let decoded = UnsafeBufferPointer(scratch.decoded)
+            forEachAddress(decoded, from: 0, to: decoded.count) { field in
+                let s = scratch.sourceIndex(field.range.lowerBound)
+                let e = scratch.sourceIndex(field.range.upperBound)
+                guard s >= copied else { return }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<s]))
+                counters.countAddress(field.address, unchanged: anonymizer.writePseudonym(of: field, into: &out))
+                copied = e
+                found &+= 1
+            }
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<end]))
+        counters.scannerAddresses &+= found
+        return found
+    }
+
     /// Calls `body` with every address-looking token in `bytes[start..<end]`, in order (the tokens ``scrub`` would
-    /// replace). `forget` uses it to find the lines that hold one pseudonym.
+    /// replace). `forget` and `verify` use it to find the addresses of a line.
+    ///
+    /// An IPv4 address whose last three octets are zero (`120.0.0.0`, the version in every `Chrome/120.0.0.0`)
+    /// identifies no host and is not reported (``IPAddress/identifiesNoHost``).
     public static func forEachAddress(
         _ bytes: UnsafeBufferPointer<UInt8>,
         from start: Int,
@@ -52,30 +104,86 @@ public enum FallbackScanner: Sendable {
                 if bytes[j] == UInt8(ascii: ":") { colons &+= 1 } else if bytes[j] == UInt8(ascii: ".") { dots &+= 1 }
                 j &+= 1
             }
-            if colons >= 2, let (address, range) = v6Token(bytes, from: i, to: j) {
-                body(AddressField(address: address, range: range))
-            } else if dots >= 3 {
-                var p = i
-                while p < j {
-                    let startsNumber = isDigit(bytes[p]) && (p == i || !isDigit(bytes[p - 1]))
-                    if startsNumber, let (value, quadEnd) = quad(bytes, from: p, to: j) {
-                        body(AddressField(address: .v4(value), range: p..<quadEnd))
-                        p = quadEnd
-                    } else {
-                        p &+= 1
-                    }
-                }
-            }
+            if colons >= 2 || dots >= 3 { forEachAddress(inRun: bytes, i, j, colons: colons, body) }
             i = j
         }
     }
 
-    /// Where a long line may be cut into pieces without cutting an address-looking token: just after the last
-    /// byte that cannot belong to one. Returns `start` when all the bytes could belong to one run.
+    /// The addresses of one run of `[0-9A-Fa-f:.]`: IPv6 tokens and dotted quads, left to right. A quad wins over
+    /// an IPv6 token that starts inside it (`81.2.69.24::` is the quad, not `24::`); an IPv6 token wins over the
+    /// quads inside it (`::ffff:81.2.69.1`).
+    private static func forEachAddress(
+        inRun bytes: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ end: Int,
+        colons: Int,
+        _ body: (AddressField) -> Void
+    ) {
+        var from = start
+        var colonsLeft = colons
+        // The IPv6 token found from some position; valid until `from` passes its start.
+        var v6: (IPAddress, Range<Int>)?
+        var v6Searched = false
+        while from < end {
+            if !v6Searched || (v6 != nil && v6!.1.lowerBound < from) {
+                // After a quad, a single `:` is a separator (`81.2.69.24:2a02:cf40::17`), not the start of `::`.
+                var searchFrom = from
+                if bytes[from] == UInt8(ascii: ":") && from + 1 < end && bytes[from + 1] != UInt8(ascii: ":") {
+                    searchFrom += 1
+                }
+                v6 = colonsLeft >= 2 ? v6Token(bytes, from: searchFrom, to: end) : nil
+                v6Searched = true
+            }
+            let quad = firstQuad(bytes, from: from, to: v6.map { $0.1.lowerBound + 1 } ?? end, runEnd: end)
+            let next: Int
+            if let (value, range) = quad, v6 == nil || range.lowerBound < v6!.1.lowerBound {
+                report(.v4(value), range, body)
+                next = range.upperBound
+                if let found = v6, found.1.lowerBound < next { v6Searched = false }
+            } else if let (address, range) = v6 {
+                report(address, range, body)
+                next = range.upperBound
+                v6Searched = false
+            } else {
+                return
+            }
+            for k in from..<next where bytes[k] == UInt8(ascii: ":") { colonsLeft &-= 1 }
+            from = next
+        }
+    }
+
+    @inline(__always)
+    private static func report(_ address: IPAddress, _ range: Range<Int>, _ body: (AddressField) -> Void) {
+        guard !address.identifiesNoHost else { return }
+        body(AddressField(address: address, range: range))
+    }
+
+    /// The first dotted quad starting in `start..<limit` (not in the middle of a number), read up to `runEnd`.
+    private static func firstQuad(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        to limit: Int,
+        runEnd end: Int
+    ) -> (UInt32, Range<Int>)? {
+        var p = start
+        while p < limit {
+            let startsNumber = isDigit(bytes[p]) && (p == start || !isDigit(bytes[p - 1]))
+            if startsNumber, let (value, quadEnd) = quad(bytes, from: p, to: end) { return (value, p..<quadEnd) }
+            p &+= 1
+        }
+        return nil
+    }
+
+    /// Where a long line may be cut into pieces without cutting an address-looking token, plain or escaped
+    /// (`81%2E2%2E69%2E7`, `\x2281.2.69.7`): just after the last byte that cannot belong to one. Returns `start`
+    /// when all the bytes could belong to one.
     public static func safeCut(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
         var i = end
         while i > start {
-            if !isRunByte(bytes[i - 1]) { return i }
+            let c = bytes[i - 1]
+            if !isRunByte(c) && c != UInt8(ascii: "%") && c != UInt8(ascii: "\\") && c | 0x20 != UInt8(ascii: "x") {
+                return i
+            }
             i -= 1
         }
         return start
@@ -138,3 +246,101 @@ public enum FallbackScanner: Sendable {
         return (value, i)
     }
 }
+
+/// Text with `%XX` and `\xXX` decoded and, for each decoded byte, where its encoding starts in the source. Reused
+/// buffers in raw memory (a long line decodes in one pass, without growing arrays byte by byte).
+public final class PercentDecoding {
+    /// The decoded bytes.
+    public private(set) var decoded: UnsafeMutableBufferPointer<UInt8> = .init(start: nil, count: 0)
+    /// `starts[k]`: the source index where decoded byte `k` begins; one more entry for the end.
+    private var starts: UnsafeMutablePointer<Int>
+    private var spareBytes: UnsafeMutablePointer<UInt8>
+    private var spareStarts: UnsafeMutablePointer<Int>
+    private var bytes: UnsafeMutablePointer<UInt8>
+    private var capacity = 0
+
+    public init() {
+        bytes = .allocate(capacity: 1)
+        spareBytes = .allocate(capacity: 1)
+        starts = .allocate(capacity: 1)
+        spareStarts = .allocate(capacity: 1)
+    }
+
+    deinit {
+        bytes.deallocate()
+        spareBytes.deallocate()
+        starts.deallocate()
+        spareStarts.deallocate()
+    }
+
+    /// The source index of decoded position `k` (`k == decoded.count`: the source's end).
+    @inline(__always)
+    public func sourceIndex(_ k: Int) -> Int { starts[k] }
+
+    /// Decodes `%XX` and `\xXX` in `range` of `source`, up to three rounds while a round still decodes something.
+    public func decode(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+        if range.count + 1 > capacity {
+            for pointer in [bytes, spareBytes] { pointer.deallocate() }
+            for pointer in [starts, spareStarts] { pointer.deallocate() }
+            capacity = range.count + 1
+            bytes = .allocate(capacity: capacity)
+            spareBytes = .allocate(capacity: capacity)
+            starts = .allocate(capacity: capacity)
+            spareStarts = .allocate(capacity: capacity)
+        }
+        var count = Self.decodeRound(source.baseAddress!, range, from: nil, into: bytes, starts)
+        starts[count] = range.upperBound
+        for _ in 0..<2 {
+            var escapes = false
+            for k in 0..<count where bytes[k] == UInt8(ascii: "%") || bytes[k] == UInt8(ascii: "\\") {
+                escapes = true
+                break
+            }
+            guard escapes else { break }
+            let next = Self.decodeRound(bytes, 0..<count, from: starts, into: spareBytes, spareStarts)
+            spareStarts[next] = range.upperBound
+            swap(&bytes, &spareBytes)
+            swap(&starts, &spareStarts)
+            if next == count { break }
+            count = next
+        }
+        decoded = UnsafeMutableBufferPointer(start: bytes, count: count)
+    }
+
+    /// One round: `text[range]` decoded into `out`, each byte's source index into `outStarts` (`range`'s own
+    /// indices, or those `textStarts` gives); returns the decoded count.
+    private static func decodeRound(
+        _ text: UnsafePointer<UInt8>,
+        _ range: Range<Int>,
+        from textStarts: UnsafeMutablePointer<Int>?,
+        into out: UnsafeMutablePointer<UInt8>,
+        _ outStarts: UnsafeMutablePointer<Int>
+    ) -> Int {
+        var i = range.lowerBound
+        var n = 0
+        let end = range.upperBound
+        while i < end {
+            outStarts[n] = textStarts.map { $0[i] } ?? i
+            let c = text[i]
+            if c == UInt8(ascii: "%"), i + 2 < end, let high = IPAddress.hexValue(text[i + 1]),
+                let low = IPAddress.hexValue(text[i + 2])
+            {
+                out[n] = high << 4 | low
+                i += 3
+            } else if c == UInt8(ascii: "\\"), i + 3 < end, text[i + 1] | 0x20 == UInt8(ascii: "x"),
+                let high = IPAddress.hexValue(text[i + 2]), let low = IPAddress.hexValue(text[i + 3])
+            {
+                out[n] = high << 4 | low
+                i += 4
+            } else {
+                out[n] = c
+                i += 1
+            }
+            n += 1
+        }
+        return n
+    }
+}
+
+@available(*, unavailable)
+extension PercentDecoding: Sendable {}

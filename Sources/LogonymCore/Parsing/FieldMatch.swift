@@ -82,7 +82,31 @@ extension LogFormat {
             literalOffsets.withUnsafeBufferPointer { offsets in
                 delimiters.withUnsafeBufferPointer { delimiters in
                     fields.withUnsafeBufferPointer { fields in
-                        matchFields(bytes, start, lineEnd, match, literal, offsets, delimiters, fields)
+                        // Most lines match at once; a line whose opaque token holds the literal's first byte is
+                        // matched again, extending such tokens.
+                        matchFields(
+                            bytes,
+                            start,
+                            lineEnd,
+                            match,
+                            literal,
+                            offsets,
+                            delimiters,
+                            fields,
+                            extending: false
+                        )
+                            || (extendsTokens
+                                && matchFields(
+                                    bytes,
+                                    start,
+                                    lineEnd,
+                                    match,
+                                    literal,
+                                    offsets,
+                                    delimiters,
+                                    fields,
+                                    extending: true
+                                ))
                     }
                 }
             }
@@ -98,21 +122,35 @@ extension LogFormat {
         _ literal: UnsafeBufferPointer<UInt8>,
         _ offsets: UnsafeBufferPointer<Int>,
         _ delimiters: UnsafeBufferPointer<Delimiter>,
-        _ fields: UnsafeBufferPointer<Field>
+        _ fields: UnsafeBufferPointer<Field>,
+        extending: Bool
     ) -> Bool {
         var p = start
         let count = delimiters.count
         var k = 0
+        // Where the token variable just matched starts (-1 after any other): its literal may stand further on.
+        var tokenStart = -1
         while true {
             let literalStart = offsets[k]
             let literalEnd = offsets[k &+ 1]
             guard lineEnd &- p >= literalEnd &- literalStart else { return false }
             var l = literalStart
             while l < literalEnd {
-                guard bytes[p] == literal[l] else { return false }
+                guard bytes[p] == literal[l] else {
+                    // A free-text token ends where the whole literal after it stands (`Nov 27 10:00:00 lb1
+                    // haproxy[1]: ` ends at `: `, not at the first `:`): it is extended to the next place the
+                    // literal's first byte stands.
+                    guard extending, tokenStart >= 0,
+                        let next = extendToken(k &- 1, tokenStart, p &- (l &- literalStart), bytes, lineEnd, match)
+                    else { return false }
+                    p = next
+                    l = literalStart
+                    continue
+                }
                 p &+= 1
                 l &+= 1
             }
+            if extending { tokenStart = -1 }
             if k == count { break }
             let fieldStart = p
             let fieldEnd: Int
@@ -132,6 +170,7 @@ extension LogFormat {
                 if nextEnd > nextStart {
                     guard let q = Self.find(literal[nextStart], bytes, from: p, to: lineEnd) else { return false }
                     fieldEnd = q
+                    if extending && fields[k].isFreeText && nextEnd &- nextStart > 1 { tokenStart = fieldStart }
                 } else {
                     fieldEnd = lineEnd
                 }
@@ -142,6 +181,25 @@ extension LogFormat {
             k &+= 1
         }
         return p == lineEnd
+    }
+
+    /// Where the free-text token variable `k` (from `tokenStart`) ends when the literal after it did not stand at
+    /// `tried`: the next place its first byte stands, with room for the literal; `nil` when there is none.
+    @inline(never)
+    private func extendToken(
+        _ k: Int,
+        _ tokenStart: Int,
+        _ tried: Int,
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ lineEnd: Int,
+        _ match: FieldMatch
+    ) -> Int? {
+        let literal = literals[k + 1]
+        guard tried < lineEnd, let next = Self.find(literal[0], bytes, from: tried + 1, to: lineEnd),
+            lineEnd - next >= literal.count
+        else { return nil }
+        match.set(k, tokenStart, next)
+        return next
     }
 
     @inlinable
@@ -190,7 +248,9 @@ extension LogFormat {
         case .status, .bytes, .serverPort:
             guard end > start else { return false }
             if end - start == 1 && bytes[start] == UInt8(ascii: "-") { return true }
-            for i in start..<end where bytes[i] < 0x30 || bytes[i] > 0x39 { return false }
+            // HAProxy writes -1 for a status it never got.
+            let first = field == .status && end - start == 2 && bytes[start] == UInt8(ascii: "-") ? start + 1 : start
+            for i in first..<end where bytes[i] < 0x30 || bytes[i] > 0x39 { return false }
             return true
         case .timeLocal:
             if match.isKnownGoodTime(bytes, start, end) { return true }
@@ -199,8 +259,69 @@ extension LogFormat {
             return true
         case .timeISO8601:
             return LogTimestamp.parseISO8601(bytes, from: start, to: end) != nil
+        case .date, .clock, .number, .word:
+            return Self.validateAddressFree(field, bytes, start, end)
         default:
             return true
         }
+    }
+
+    /// The address-free fields of custom formats, W3C and HAProxy (kept out of the combined format's path).
+    @inline(never)
+    static func validateAddressFree(
+        _ field: Field,
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ end: Int
+    ) -> Bool {
+        switch field {
+        case .date:
+            return end - start == 10 && bytes[start + 4] == UInt8(ascii: "-") && bytes[start + 7] == UInt8(ascii: "-")
+                && isNumber(bytes, start, start + 4) && isNumber(bytes, start + 5, start + 7)
+                && isNumber(bytes, start + 8, end)
+        case .clock:
+            return end - start >= 8 && bytes[start + 2] == UInt8(ascii: ":") && bytes[start + 5] == UInt8(ascii: ":")
+                && isNumber(bytes, start, start + 2) && isNumber(bytes, start + 3, start + 5)
+                && isNumber(bytes, start + 6, end)
+        case .number:
+            return isNumber(bytes, start, end)
+        case .word:
+            return isWord(bytes, start, end)
+        default:
+            return true
+        }
+    }
+
+    /// Digits with at most one `.`, or `-`: a duration, size or count (never an address).
+    static func isNumber(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard end > start else { return false }
+        if end - start == 1 && bytes[start] == UInt8(ascii: "-") { return true }
+        var dots = 0
+        for i in start..<end {
+            let c = bytes[i]
+            if c == UInt8(ascii: ".") {
+                dots &+= 1
+            } else if c < 0x30 || c > 0x39 {
+                return false
+            }
+        }
+        return dots <= 1
+    }
+
+    /// Letters, digits and `/._-` with at most two dots and no colon: a method, scheme or protocol (never an
+    /// address).
+    static func isWord(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var dots = 0
+        for i in start..<end {
+            let c = bytes[i]
+            if c == UInt8(ascii: ".") {
+                dots &+= 1
+            } else if !(ValueDetectors.isAlnum(c) || c == UInt8(ascii: "/") || c == UInt8(ascii: "_")
+                || c == UInt8(ascii: "-"))
+            {
+                return false
+            }
+        }
+        return dots <= 2
     }
 }

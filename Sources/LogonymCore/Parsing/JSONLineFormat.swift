@@ -1,41 +1,80 @@
-/// One JSON object per line (nginx `escape=json`, Caddy): which keys hold addresses, and where the fields that
-/// the JSON output needs are found.
+/// One JSON object per line (nginx `escape=json`, Caddy, Traefik): which keys hold addresses, and where the fields
+/// that the JSON output and the time windows need are found.
+///
+/// Keys are matched at any depth, case-insensitively and with `-` and `_` alike, so Caddy's header map
+/// (`"headers": {"X-Forwarded-For": ["a, b"]}`) and Traefik's `request_X-Forwarded-For` are addresses like nginx's
+/// `http_x_forwarded_for` (``AddressVocabulary``). Every other string, and every object key, that could hold an
+/// address is a *suspect*: the address scanner goes over it before it is written.
 public struct JSONLineFormat: Sendable, Equatable {
-    /// Keys whose string values (or arrays of strings) hold an address or a comma-separated list of addresses,
-    /// at any depth.
-    public private(set) var addressKeys: [[UInt8]]
+    /// Keys added by `--json-address-key`, normalized (besides the vocabulary's).
+    public private(set) var extraAddressKeys: [[UInt8]]
+    /// The name shown in reports: `json`, or the server whose log it is (`caddy`, `traefik`).
+    public private(set) var name = "json"
 
-    /// The keys logonym reads by default: `remote_addr`, `client_ip`, `remote_ip` (Caddy),
-    /// `http_x_forwarded_for`.
-    public static let defaultAddressKeys = ["remote_addr", "client_ip", "remote_ip", "http_x_forwarded_for"]
-
-    /// - Parameter extraAddressKeys: keys added by `--json-address-key`.
-    public init(extraAddressKeys: [String] = []) {
-        let keys = Self.defaultAddressKeys + extraAddressKeys
-        addressKeys = keys.map { Array($0.utf8) }
-        forwardedKeys = keys.map { $0.lowercased().contains("forwarded") }
+    /// The same format under another name.
+    public func named(_ name: String) -> JSONLineFormat {
+        var copy = self
+        copy.name = name
+        return copy
     }
 
-    /// For each address key: whether it names a forwarded-for list.
-    let forwardedKeys: [Bool]
+    /// - Parameter extraAddressKeys: keys added by `--json-address-key` (a comma-separated list of addresses each).
+    public init(extraAddressKeys: [String] = []) {
+        self.extraAddressKeys = extraAddressKeys.map { AddressVocabulary.normalized(Array($0.utf8)) }
+    }
 
-    /// Fields the JSON output reads, by the keys nginx and Caddy use for them.
+    /// Fields the JSON output reads, by the keys nginx, Caddy and Traefik use for them.
     public enum KnownField: Int, CaseIterable, Sendable {
         case timeLocal, timeISO8601, epochSeconds, request, method, path, protocolName, status, bytes, referrer,
             userAgent, vhost, remoteUser, query
     }
 
-    static let knownKeys: [([UInt8], KnownField)] =
-        ([
+    /// Known keys, normalized (lower case, `-` as `_`), by the hash ``normalizedHash(_:_:)`` gives.
+    static let knownKeys: [UInt64: [([UInt8], KnownField)]] = {
+        let names: [(String, KnownField)] = [
             ("time_local", .timeLocal), ("time_iso8601", .timeISO8601), ("time", .timeISO8601),
-            ("timestamp", .timeISO8601), ("@timestamp", .timeISO8601), ("ts", .epochSeconds),
-            ("request", .request), ("request_method", .method), ("method", .method), ("request_uri", .path),
-            ("uri", .path), ("server_protocol", .protocolName), ("proto", .protocolName), ("status", .status),
-            ("body_bytes_sent", .bytes), ("bytes_sent", .bytes), ("size", .bytes), ("http_referer", .referrer),
-            ("referer", .referrer), ("http_user_agent", .userAgent), ("user_agent", .userAgent), ("host", .vhost),
-            ("server_name", .vhost), ("http_host", .vhost), ("remote_user", .remoteUser), ("user_id", .remoteUser),
-            ("args", .query), ("query_string", .query),
-        ] as [(String, KnownField)]).map { (Array($0.0.utf8), $0.1) }
+            ("timestamp", .timeISO8601), ("@timestamp", .timeISO8601), ("startutc", .timeISO8601),
+            ("ts", .epochSeconds), ("request", .request), ("request_method", .method), ("method", .method),
+            ("requestmethod", .method), ("request_uri", .path), ("uri", .path), ("requestpath", .path),
+            ("server_protocol", .protocolName), ("proto", .protocolName), ("requestprotocol", .protocolName),
+            ("status", .status), ("downstreamstatus", .status), ("body_bytes_sent", .bytes), ("bytes_sent", .bytes),
+            ("size", .bytes), ("downstreamcontentsize", .bytes), ("http_referer", .referrer), ("referer", .referrer),
+            ("request_referer", .referrer), ("http_user_agent", .userAgent), ("user_agent", .userAgent),
+            ("request_user_agent", .userAgent), ("host", .vhost), ("server_name", .vhost), ("http_host", .vhost),
+            ("requesthost", .vhost), ("remote_user", .remoteUser), ("user_id", .remoteUser),
+            ("clientusername", .remoteUser), ("args", .query), ("query_string", .query),
+        ]
+        var table: [UInt64: [([UInt8], KnownField)]] = [:]
+        for (name, field) in names {
+            let bytes = Array(name.utf8)
+            let hash = bytes.withUnsafeBufferPointer { normalizedHash($0, 0..<$0.count) }
+            table[hash, default: []].append((bytes, field))
+        }
+        return table
+    }()
+
+    /// The known field a key names, if any.
+    static func knownField(_ b: UnsafeBufferPointer<UInt8>, _ key: Range<Int>) -> KnownField? {
+        guard let candidates = knownKeys[normalizedHash(b, key)] else { return nil }
+        return candidates.first { Scrubber.equalsNormalized(b, key, $0.0) }?.1
+    }
+
+    /// The address role of a key: the vocabulary's, or a `--json-address-key` (a list).
+    func addressRole(_ b: UnsafeBufferPointer<UInt8>, _ key: Range<Int>) -> AddressVocabulary.Role? {
+        // Most keys are short words with no chance: a name of the vocabulary has at least 5 bytes.
+        guard key.count >= 5 else { return nil }
+        let bytes = UnsafeBufferPointer(rebasing: b[key])
+        if let role = AddressVocabulary.role(of: bytes) { return role }
+        guard !extraAddressKeys.isEmpty else { return nil }
+        let normalized = AddressVocabulary.normalized(bytes)
+        return extraAddressKeys.contains(normalized) ? .list : nil
+    }
+
+    /// FNV-1a of a key as lower case with `-` as `_`.
+    @inline(__always)
+    static func normalizedHash(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
+        Scrubber.nameHash(b, range)
+    }
 }
 
 /// What ``JSONLineFormat/scan(_:from:to:into:)`` found in one line; reused for every line.
@@ -44,6 +83,11 @@ public final class JSONMatch {
     public private(set) var addressValues: [Range<Int>] = []
     /// For each of `addressValues`: whether its key names a forwarded-for list rather than the client.
     public private(set) var addressIsForwarded: [Bool] = []
+    /// String contents of RFC 7239 `Forwarded` headers, in line order.
+    public private(set) var forwardedHeaders: [Range<Int>] = []
+    /// Strings and object keys (contents) that may hold an address and are not address values: the address scanner
+    /// goes over them.
+    public private(set) var suspects: [Range<Int>] = []
     /// For each ``JSONLineFormat/KnownField``: the value's range (string contents, or the literal) and whether it
     /// was a string; the first occurrence wins.
     public private(set) var known: [(range: Range<Int>, isString: Bool)?]
@@ -59,6 +103,8 @@ public final class JSONMatch {
     func reset() {
         addressValues.removeAll(keepingCapacity: true)
         addressIsForwarded.removeAll(keepingCapacity: true)
+        forwardedHeaders.removeAll(keepingCapacity: true)
+        suspects.removeAll(keepingCapacity: true)
         for i in known.indices { known[i] = nil }
         stackIsObject.removeAll(keepingCapacity: true)
         stackKey.removeAll(keepingCapacity: true)
@@ -89,6 +135,14 @@ public final class JSONMatch {
     func setKnown(_ field: JSONLineFormat.KnownField, _ range: Range<Int>, isString: Bool) {
         if known[field.rawValue] == nil { known[field.rawValue] = (range, isString) }
     }
+
+    func addForwardedHeader(_ range: Range<Int>) {
+        forwardedHeaders.append(range)
+    }
+
+    func addSuspect(_ range: Range<Int>) {
+        suspects.append(range)
+    }
 }
 
 @available(*, unavailable)
@@ -116,6 +170,7 @@ extension JSONLineFormat {
                 if top.isObject {
                     guard b[p] == UInt8(ascii: "\""), let keyEnd = stringEnd(b, p + 1, end) else { return false }
                     key = (p + 1)..<keyEnd
+                    if Self.isSuspect(b, key) { match.addSuspect(key) }
                     p = skipBlanks(b, keyEnd + 1, end)
                     guard p < end, b[p] == UInt8(ascii: ":") else { return false }
                     p = skipBlanks(b, p + 1, end)
@@ -173,14 +228,25 @@ extension JSONLineFormat {
         isString: Bool,
         into match: JSONMatch
     ) {
-        if isString, let index = addressKeys.firstIndex(where: { Self.equals(b, key, $0) }) {
-            match.addAddress(value, isForwarded: forwardedKeys[index])
+        if isString, let role = addressRole(b, key) {
+            switch role {
+            case .client: match.addAddress(value, isForwarded: false)
+            case .list: match.addAddress(value, isForwarded: true)
+            case .forwarded: match.addForwardedHeader(value)
+            }
             return
         }
-        for (name, field) in Self.knownKeys where Self.equals(b, key, name) {
-            match.setKnown(field, value, isString: isString)
-            return
-        }
+        if let field = Self.knownField(b, key) { match.setKnown(field, value, isString: isString) }
+        // A known field is no exception: the scanner goes over its string too (the scrub stage's fields are scanned
+        // with their scrubbing).
+        if isString && Self.isSuspect(b, value) { match.addSuspect(value) }
+    }
+
+    /// Whether a string's contents may hold an address (escapes count as dots and colons).
+    @inline(__always)
+    static func isSuspect(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        range.count >= 3
+            && AddressScreen.mayHoldAddress(b.baseAddress!, range.lowerBound, range.upperBound, limit: b.count)
     }
 
     static func equals(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ name: [UInt8]) -> Bool {

@@ -1,7 +1,10 @@
 /// A line format compiled from nginx `log_format` syntax: literals and `$variables`, alternating.
 ///
-/// Only the fields logonym needs are named (client address, forwarded-for list, time, request, referrer, user
-/// agent, status, bytes, virtual host); any other variable is an opaque field that is matched but never changed.
+/// Every variable is one of three kinds. Address variables (``AddressVocabulary``) are parsed and pseudonymized.
+/// Variables known to be address-free (status, byte counts, port, times, durations and sizes, method and protocol)
+/// are validated by the matcher, so that a line whose value there is anything else does not match, and copied.
+/// Everything else, known or not (the request, referrer, user agent, virtual host, remote user, and any `$name`
+/// logonym does not know), may hold an address: it goes through the address scanner before it is written.
 public struct LogFormat: Sendable, Equatable {
     /// What a variable holds.
     public enum Field: Sendable, Equatable {
@@ -9,6 +12,10 @@ public struct LogFormat: Sendable, Equatable {
         case forwardedFor
         case timeLocal
         case timeISO8601
+        /// A W3C extended log's `date` (`2026-11-27`, UTC); the line's time with ``clock``.
+        case date
+        /// A W3C extended log's `time` (`10:00:00`, UTC).
+        case clock
         case request
         case referrer
         case userAgent
@@ -21,7 +28,26 @@ public struct LogFormat: Sendable, Equatable {
         case url
         /// A query string without its path (`$args`, `$query_string`, Apache `%q`): scrubbed pair by pair.
         case query
+        /// An RFC 7239 `Forwarded` header (`$http_forwarded`, Apache `%{Forwarded}i`): its `for=` and `by=` nodes
+        /// are addresses, its other parameters are scanned.
+        case forwardedHeader
+        /// A duration, size or count (`$request_time`, `$request_length`, `$msec`, Apache `%D`): digits with at
+        /// most one `.`, or `-`.
+        case number
+        /// A method, scheme or protocol (`$request_method`, `$scheme`, `$server_protocol`): letters, digits and
+        /// `/._-`, too few dots to hold an address.
+        case word
+        /// Any other variable: copied after the address scanner replaced whatever looks like an address in it.
         case opaque
+
+        /// Whether the matcher validates nothing of the field's bytes (anything but status, byte counts, port,
+        /// times, numbers and words), so that it may hold a blank or a separator.
+        var isFreeText: Bool {
+            switch self {
+            case .status, .bytes, .serverPort, .timeLocal, .timeISO8601, .date, .clock, .number, .word: false
+            default: true
+            }
+        }
     }
 
     /// How a variable's extent is found.
@@ -50,6 +76,10 @@ public struct LogFormat: Sendable, Equatable {
     let literalOffsets: [Int]
     let delimiters: [Delimiter]
     let fields: [Field]
+    /// Whether a free-text token variable stands before a literal of more than one byte (then a line that does not
+    /// match at once is tried again, such tokens extended to where their whole literal stands: Traefik writes a
+    /// forwarded list with blanks as its client, `216.160.83.56, 10.0.3.15 - - [...]`).
+    let extendsTokens: Bool
 
     /// The number of variables, which is the size a ``FieldMatch`` needs.
     public var variableCount: Int { variables.count }
@@ -118,7 +148,8 @@ public struct LogFormat: Sendable, Equatable {
             }
             variables.append(Variable(name: variableName, field: Self.field(for: variableName), delimiter: delimiter))
         }
-        guard variables.contains(where: { $0.field == .clientAddress || $0.field == .forwardedFor }) else {
+        let addressFields: [Field] = [.clientAddress, .forwardedFor, .forwardedHeader]
+        guard variables.contains(where: { addressFields.contains($0.field) }) else {
             throw LogFormatError("the format has no client address variable ($remote_addr or $http_x_forwarded_for)")
         }
         self.name = name
@@ -128,6 +159,9 @@ public struct LogFormat: Sendable, Equatable {
         literalOffsets = literals.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         delimiters = variables.map(\.delimiter)
         fields = variables.map(\.field)
+        extendsTokens = variables.indices.contains {
+            variables[$0].field.isFreeText && variables[$0].delimiter == .token && literals[$0 + 1].count > 1
+        }
     }
 
     static func isNameByte(_ c: UInt8) -> Bool {
@@ -136,12 +170,10 @@ public struct LogFormat: Sendable, Equatable {
 
     static func field(for variable: String) -> Field {
         switch variable {
-        case "remote_addr", "realip_remote_addr", "client_ip": .clientAddress
-        case "http_x_forwarded_for", "proxy_add_x_forwarded_for", "http_x_real_ip", "http_true_client_ip",
-            "http_cf_connecting_ip":
-            .forwardedFor
         case "time_local": .timeLocal
         case "time_iso8601": .timeISO8601
+        case "w3c_date": .date
+        case "w3c_time": .clock
         case "request": .request
         case "http_referer": .referrer
         case "http_user_agent": .userAgent
@@ -152,7 +184,21 @@ public struct LogFormat: Sendable, Equatable {
         case "remote_user": .remoteUser
         case "request_uri", "uri", "document_uri": .url
         case "args", "query_string": .query
-        default: .opaque
+        case "request_time", "request_length", "msec", "connection", "connection_requests", "bytes_received",
+            "request_time_us", "upstream_connect_time", "upstream_header_time", "gzip_ratio", "content_length",
+            "http_content_length", "sent_http_content_length", "w3c_substatus",
+            "w3c_win32_status", "traefik_duration_ms", "traefik_requests":
+            .number
+        case "request_method", "scheme", "server_protocol", "pipe", "connection_status", "ssl_protocol",
+            "ssl_cipher", "upstream_cache_status", "remote_ident":
+            .word
+        default:
+            switch AddressVocabulary.role(of: variable) {
+            case .client: .clientAddress
+            case .list: .forwardedFor
+            case .forwarded: .forwardedHeader
+            case nil: .opaque
+            }
         }
     }
 }

@@ -10,17 +10,60 @@ public struct LogTimestamp: Sendable, Equatable, Hashable {
         self.offsetMinutes = offsetMinutes
     }
 
-    /// Parses `10/Oct/2026:13:55:36 +0200` (Apache `%t` without brackets, nginx `$time_local`).
+    /// Parses `10/Oct/2026:13:55:36 +0200` (Apache `%t` without brackets, nginx `$time_local`); also HAProxy's
+    /// `06/Feb/2009:12:14:14.655`, with milliseconds and without an offset, read as UTC.
     public static func parseLocal(_ b: UnsafeBufferPointer<UInt8>, from s: Int, to e: Int) -> LogTimestamp? {
-        guard e - s == 26, b[s + 2] == UInt8(ascii: "/"), b[s + 6] == UInt8(ascii: "/"),
+        guard e - s >= 20, b[s + 2] == UInt8(ascii: "/"), b[s + 6] == UInt8(ascii: "/"),
             b[s + 11] == UInt8(ascii: ":"), b[s + 14] == UInt8(ascii: ":"), b[s + 17] == UInt8(ascii: ":"),
-            b[s + 20] == UInt8(ascii: " "),
             let day = digits(b, s, 2), let year = digits(b, s + 7, 4), let hour = digits(b, s + 12, 2),
             let minute = digits(b, s + 15, 2), let second = digits(b, s + 18, 2),
-            let month = monthNumber(b[s + 3], b[s + 4], b[s + 5]),
-            let offset = offsetMinutes(b, s + 21, withColon: false)
+            let month = monthNumber(b[s + 3], b[s + 4], b[s + 5])
         else { return nil }
+        var p = s + 20
+        var fraction = false
+        if p < e && b[p] == UInt8(ascii: ".") {
+            p += 1
+            fraction = true
+            while p < e && b[p] >= 0x30 && b[p] <= 0x39 { p += 1 }
+        }
+        // Without an offset only in HAProxy's form, which has milliseconds.
+        if p == e && fraction { return make(year, month, day, hour, minute, second, 0) }
+        guard e - p == 6, b[p] == UInt8(ascii: " "), let offset = offsetMinutes(b, p + 1, withColon: false) else {
+            return nil
+        }
         return make(year, month, day, hour, minute, second, offset)
+    }
+
+    /// Parses a JSON number of seconds since 1970 (Caddy's `ts`, `1764237600.5241024`), rounded down; `nil` for
+    /// anything that is not a number of seconds between the years 0 and 9999 (`1e300` kills no run).
+    public static func parseEpochSeconds(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> LogTimestamp? {
+        guard range.count <= 40,
+            let seconds = Double(String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self)),
+            seconds.isFinite, seconds > -62_167_219_200, seconds < 253_402_300_800
+        else { return nil }
+        return LogTimestamp(epochSeconds: Int64(seconds.rounded(.down)), offsetMinutes: 0)
+    }
+
+    /// Parses a W3C extended log's `date` (`2026-11-27`) and `time` (`10:00:00`, fractions allowed) fields, in
+    /// UTC as the format says.
+    public static func parseW3C(
+        _ b: UnsafeBufferPointer<UInt8>,
+        date: Range<Int>,
+        time: Range<Int>
+    ) -> LogTimestamp? {
+        let d = date.lowerBound
+        let t = time.lowerBound
+        guard date.count == 10, time.count >= 8, b[d + 4] == UInt8(ascii: "-"), b[d + 7] == UInt8(ascii: "-"),
+            b[t + 2] == UInt8(ascii: ":"), b[t + 5] == UInt8(ascii: ":"),
+            let year = digits(b, d, 4), let month = digits(b, d + 5, 2), let day = digits(b, d + 8, 2),
+            let hour = digits(b, t, 2), let minute = digits(b, t + 3, 2), let second = digits(b, t + 6, 2)
+        else { return nil }
+        if time.count > 8 {
+            guard b[t + 8] == UInt8(ascii: "."),
+                time.dropFirst(9).allSatisfy({ b[$0] >= 0x30 && b[$0] <= 0x39 })
+            else { return nil }
+        }
+        return make(year, month, day, hour, minute, second, 0)
     }
 
     /// Parses `2026-10-10T13:55:36+02:00` (nginx `$time_iso8601`); also `Z`, fractions of a second and `+0200`.

@@ -9,7 +9,7 @@ public enum InputFormat: Sendable, Equatable {
     public var name: String {
         switch self {
         case .text(let format): format.name
-        case .json: "json"
+        case .json(let format): format.name
         }
     }
 }

@@ -40,12 +40,17 @@ extension LineProcessor {
         } else if let range = first(.timeISO8601) {
             object.key("time", into: &out)
             JSONText.writeString(b, range, escaping: .none, into: &out)
+        } else if let time = w3cTime(logFormat, b) {
+            object.key("time", into: &out)
+            writeTime(time, into: &out)
         }
         let addresses = addressVariables.map { (fieldMatch.range($0.index), $0.isList) }
         writeClientAndForwardedFor(b, addresses, escaping: .logQuoted, object: &object, into: &out)
         if let range = first(.vhost) {
             object.key("vhost", into: &out)
-            JSONText.writeString(b, range, escaping: .logQuoted, into: &out)
+            withScrubbed(.opaque, b, range) { b, range in
+                JSONText.writeString(b, range, escaping: .logQuoted, into: &out)
+            }
         }
         if let range = first(.request) {
             withScrubbed(.request, b, range) { b, range in
@@ -85,36 +90,32 @@ extension LineProcessor {
             object.key("time", into: &out)
             writeTime(time, into: &out)
         } else if let (range, isString) = known(.epochSeconds), !isString,
-            let seconds = Double(String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self))
+            let time = LogTimestamp.parseEpochSeconds(b, range)
         {
             object.key("time", into: &out)
-            writeTime(LogTimestamp(epochSeconds: Int64(seconds.rounded(.down)), offsetMinutes: 0), into: &out)
+            writeTime(time, into: &out)
         }
         let addresses = Array(zip(jsonMatch.addressValues, jsonMatch.addressIsForwarded))
         writeClientAndForwardedFor(b, addresses, escaping: .json, object: &object, into: &out)
         if let (range, isString) = known(.vhost), isString {
             object.key("vhost", into: &out)
-            JSONText.writeString(b, range, escaping: .json, into: &out)
+            withScrubbedJSON(.opaque, b, range) { b, range, escaping in
+                JSONText.writeString(b, range, escaping: escaping, into: &out)
+            }
         }
         if let (range, isString) = known(.request), isString {
             withScrubbedJSON(.request, b, range) { b, range, escaping in
                 writeRequest(b, range, escaping: escaping, object: &object, into: &out)
             }
         } else {
-            writeOptionalString("method", known(.method)?.range, b, escaping: .json, object: &object, into: &out)
-            if let (range, isString) = known(.path), isString {
-                withScrubbedJSON(.url, b, range) { b, range, escaping in
-                    writeOptionalString("path", range, b, escaping: escaping, object: &object, into: &out)
+            let parts: [(JSONLineFormat.KnownField, StaticString)] = [
+                (.method, "method"), (.path, "path"), (.protocolName, "protocol"),
+            ]
+            for (field, name) in parts where known(field)?.isString ?? false {
+                withScrubbedJSON(field == .path ? .url : .opaque, b, known(field)!.range) { b, range, escaping in
+                    writeOptionalString(name, range, b, escaping: escaping, object: &object, into: &out)
                 }
             }
-            writeOptionalString(
-                "protocol",
-                known(.protocolName)?.range,
-                b,
-                escaping: .json,
-                object: &object,
-                into: &out
-            )
         }
         writeNumberField("status", known(.status)?.range, b, object: &object, into: &out)
         writeNumberField("bytes", known(.bytes)?.range, b, object: &object, into: &out)
@@ -139,37 +140,48 @@ extension LineProcessor {
         geo.writeJSON(into: &out)
     }
 
-    /// Calls `body` with the field's bytes as the scrub stage leaves them (the original bytes when it is off).
+    /// Calls `body` with the field's bytes as the scrub stage and the address scanner leave them (the original
+    /// bytes when neither changes anything).
     private func withScrubbed(
         _ field: LogFormat.Field,
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
         _ body: (UnsafeBufferPointer<UInt8>, Range<Int>) -> Void
     ) {
-        guard let scrubber, !scrubber.keeps(field, b, range) else { return body(b, range) }
-        var scrubbed: [UInt8] = []
-        scrub(field, b, range, into: &scrubbed)
-        scrubbed.withUnsafeBufferPointer { body($0, 0..<$0.count) }
+        withScrubbedAndScanned(field, b, range, body)
     }
 
     /// ``withScrubbed(_:_:_:_:)`` for the contents of a JSON string: with an escape in it (Caddy writes `&` as
-    /// `\u0026`), the value is scrubbed unescaped and handed on as raw bytes (escaping `.none`), else as it is
-    /// (`.json`).
+    /// `\u0026`), the value is scrubbed and scanned unescaped and handed on as raw bytes (escaping `.none`), else as
+    /// it is (`.json`).
     func withScrubbedJSON(
         _ field: LogFormat.Field,
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
         _ body: (UnsafeBufferPointer<UInt8>, Range<Int>, JSONText.SourceEscaping) -> Void
     ) {
-        guard scrubber != nil, b[range].contains(UInt8(ascii: "\\")), let raw = JSONText.unescape(b, range) else {
-            return withScrubbed(field, b, range) { body($0, $1, .json) }
+        withUnescapedJSON(b, range) { value, valueRange, escaping in
+            withScrubbed(field, value, valueRange) { result, resultRange in
+                if result.baseAddress == value.baseAddress && resultRange == valueRange {
+                    body(b, range, .json)
+                } else {
+                    body(result, resultRange, .none)
+                }
+            }
         }
-        raw.withUnsafeBufferPointer { raw in
-            guard let scrubber, !scrubber.keeps(field, raw, 0..<raw.count) else { return body(b, range, .json) }
-            var scrubbed: [UInt8] = []
-            scrub(field, raw, 0..<raw.count, into: &scrubbed)
-            scrubbed.withUnsafeBufferPointer { body($0, 0..<$0.count, .none) }
+    }
+
+    /// Calls `body` with a JSON string's contents unescaped (escaping `.none`) when it has an escape, else as they
+    /// are (`.json`: no escape, so the bytes are the value).
+    func withUnescapedJSON(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        _ body: (UnsafeBufferPointer<UInt8>, Range<Int>, JSONText.SourceEscaping) -> Void
+    ) {
+        guard b[range].contains(UInt8(ascii: "\\")), let raw = JSONText.unescape(b, range) else {
+            return body(b, range, .json)
         }
+        raw.withUnsafeBufferPointer { body($0, 0..<$0.count, .none) }
     }
 
     private func writeTime(_ time: LogTimestamp, into out: inout [UInt8]) {

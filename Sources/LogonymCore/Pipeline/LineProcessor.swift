@@ -4,6 +4,10 @@
 public final class LineProcessor {
     /// The format lines are parsed with.
     public let format: InputFormat
+    /// A W3C log's fields as its last `#Fields:` directive gave them (`nil`: the format's own). Kept apart from
+    /// ``format`` so that reading the format on the hot path copies nothing.
+    private var w3cFields: LogFormat?
+    private let isW3C: Bool
     /// What is written.
     public let outputFormat: OutputFormat
     /// What happens to lines that do not parse.
@@ -35,16 +39,16 @@ public final class LineProcessor {
     /// The bytes of the line being processed (moved with it when its window turns out to be another).
     private var lineBytes = 0
     /// The status field's variable (text formats).
-    let statusVariable: Int?
+    private(set) var statusVariable: Int?
 
     /// The anonymizer of the current line's window (or of the whole run, without windows).
     /// (Hot per-line state is exempt from dynamic exclusivity checks: a processor is used by one thread, and
     /// these are never accessed overlapping.)
     @exclusivity(unchecked) private(set) var anonymizer: Anonymizer
-    let fieldMatch: FieldMatch
+    private(set) var fieldMatch: FieldMatch
     let jsonMatch = JSONMatch()
     /// The text format's address variables in line order, and whether each is a forwarded-for list.
-    let addressVariables: [(index: Int, isList: Bool)]
+    private(set) var addressVariables: [(index: Int, isList: Bool)] = []
     /// Every variable same-format output rewrites, in line order: the addresses, and with a scrubber the request,
     /// referrer, URL and query variables, remote user and user agent. Raw memory: the hot loop reads it without
     /// reference counting.
@@ -64,6 +68,14 @@ public final class LineProcessor {
     /// ``scrubber`` without reference counting on the hot path (``scrubber`` keeps it alive).
     @exclusivity(unchecked) private var unownedScrubber: Unmanaged<Scrubber>?
     var scratch: [UInt8] = []
+    /// A URL field as the scrub stage left it, before the address scanner goes over it (reused).
+    var urlScratch: [UInt8] = []
+    /// Buffers for scanning percent-encoded text (reused).
+    let percentDecoding = PercentDecoding()
+    /// Field values the address scanner found nothing in (user agents, virtual hosts, unknown fields).
+    let cleanText = CleanTextCache()
+    /// The first client address variable of a text format: the one geo and the client sketch see.
+    private var clientVariable: Int?
     var longLineDrop: DropReason?
     /// Per-window anonymizers: each line is assigned to the window of its own time (else the window of the line
     /// before it) and anonymized with that window's key. `nil` for one anonymizer over the whole run.
@@ -88,6 +100,7 @@ public final class LineProcessor {
         clientHasher: SipHash? = nil
     ) {
         self.format = format
+        if case .text(let logFormat) = format { isW3C = logFormat.name == "w3c" } else { isW3C = false }
         self.anonymizer = anonymizer
         self.windows = windows
         self.clientHasher = clientHasher
@@ -100,30 +113,12 @@ public final class LineProcessor {
         sketch = unassignedSketch
         self.outputFormat = outputFormat
         self.unparsablePolicy = unparsablePolicy
-        switch format {
-        case .text(let logFormat):
-            fieldMatch = FieldMatch(capacity: logFormat.variableCount)
-            addressVariables = logFormat.variables.indices.compactMap { k in
-                switch logFormat.variables[k].field {
-                case .clientAddress: (k, false)
-                case .forwardedFor: (k, true)
-                default: nil
-                }
-            }
-        case .json:
-            fieldMatch = FieldMatch(capacity: 0)
-            addressVariables = []
-        }
-        if case .text(let logFormat) = format {
-            statusVariable = logFormat.variables.firstIndex { $0.field == .status }
-        } else {
-            statusVariable = nil
-        }
+        fieldMatch = FieldMatch(capacity: 0)
         scratch.reserveCapacity(256)
         unassigned = .allocate(capacity: 1)
         unassigned.initialize(to: RunCounters())
         tally = unassigned
-        setRewriteVariables(addressVariables.map { ($0.index, $0.isList ? .forwardedFor : .clientAddress) })
+        if case .text(let logFormat) = format { configure(w3cFields ?? logFormat) }
     }
 
     /// Creates a processor that anonymizes each line with the anonymizer of its window.
@@ -148,6 +143,7 @@ public final class LineProcessor {
 
     deinit {
         rewriteList.deallocate()
+        cleanText.deallocate()
         for counters in [unassigned] + Array(tallies.values) {
             counters.deinitialize(count: 1)
             counters.deallocate()
@@ -244,26 +240,16 @@ public final class LineProcessor {
         geo?.beginLine()
         switch format {
         case .text(let logFormat):
-            if logFormat.match(b, from: start, to: end, into: fieldMatch) {
-                if windows != nil {
-                    lastLineTime = lineTime(logFormat, b)
-                    guard enterWindow(of: lastLineTime) else { return drop(.expired) }
+            if isW3C {
+                if start < end && b[start] == UInt8(ascii: "#") {
+                    return writeW3CDirective(b, from: start, to: end, into: &out)
                 }
-                if let statusVariable {
-                    let range = fieldMatch.range(statusVariable)
-                    tally.pointee.countStatus(
-                        firstDigit: range.isEmpty ? nil : b[range.lowerBound],
-                        length: range.count
-                    )
+                if let fields = w3cFields {
+                    if processText(fields, b, start, end, into: &out) { return }
+                    break
                 }
-                if outputFormat == .same {
-                    rewriteText(b, start, end, into: &out)
-                } else {
-                    renderTextAsJSON(logFormat, b, start, end, into: &out)
-                }
-                tally.pointee.linesWritten &+= 1
-                return
             }
+            if processText(logFormat, b, start, end, into: &out) { return }
         case .json(let jsonFormat):
             if jsonFormat.scan(b, from: start, to: end, into: jsonMatch) {
                 if windows != nil {
@@ -293,6 +279,36 @@ public final class LineProcessor {
         openScrubbedLine(into: &out)
         writeScrubbed(b, from: start, to: end, into: &out)
         closeScrubbedLine(into: &out)
+    }
+
+    /// A line of a text format; false when it does not match.
+    @inline(__always)
+    private func processText(
+        _ logFormat: LogFormat,
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ end: Int,
+        into out: inout [UInt8]
+    ) -> Bool {
+        guard logFormat.match(b, from: start, to: end, into: fieldMatch) else { return false }
+        if windows != nil {
+            lastLineTime = lineTime(logFormat, b)
+            guard enterWindow(of: lastLineTime) else {
+                drop(.expired)
+                return true
+            }
+        }
+        if let statusVariable {
+            let range = fieldMatch.range(statusVariable)
+            tally.pointee.countStatus(firstDigit: range.isEmpty ? nil : b[range.lowerBound], length: range.count)
+        }
+        if outputFormat == .same {
+            rewriteText(b, start, end, into: &out)
+        } else {
+            renderTextAsJSON(logFormat, b, start, end, into: &out)
+        }
+        tally.pointee.linesWritten &+= 1
+        return true
     }
 
     // MARK: Lines over the length limit
@@ -336,14 +352,14 @@ public final class LineProcessor {
         tally.pointee.dropped[reason, default: 0] += 1
     }
 
-    private func drop(_ reason: DropReason) {
+    func drop(_ reason: DropReason) {
         tally.pointee.dropped[reason, default: 0] += 1
     }
 
     /// Selects the anonymizer of the window of a line at `time` (else of the line before, else the current
     /// window); `false` when that window is past retention.
     @inline(__always)
-    private func enterWindow(of time: Int64?, longLine: Bool = false) -> Bool {
+    func enterWindow(of time: Int64?, longLine: Bool = false) -> Bool {
         let windows = self.windows!
         let start = time.map { windows.window.start(of: $0) } ?? lastWindowStart ?? windows.currentWindowStart()
         lastWindowStart = start
@@ -369,11 +385,27 @@ public final class LineProcessor {
     /// or an absolute URL standing alone) is scrubbed as a URL too.
     private func writeScrubbed(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]) {
         if outputFormat == .same && scrubber == nil {
-            FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &out)
+            FallbackScanner.scrubEncoded(
+                b,
+                from: start,
+                to: end,
+                anonymizer: anonymizer,
+                counters: &tally.pointee,
+                scratch: percentDecoding,
+                into: &out
+            )
             return
         }
         scratch.removeAll(keepingCapacity: true)
-        FallbackScanner.scrub(b, from: start, to: end, anonymizer: anonymizer, counters: &tally.pointee, into: &scratch)
+        FallbackScanner.scrubEncoded(
+            b,
+            from: start,
+            to: end,
+            anonymizer: anonymizer,
+            counters: &tally.pointee,
+            scratch: percentDecoding,
+            into: &scratch
+        )
         if let scrubber {
             swap(&scratch, &tokenScratch)
             scratch.removeAll(keepingCapacity: true)
@@ -416,9 +448,9 @@ public final class LineProcessor {
                 if let clientHasher { sketch!.pointee.add(clientHasher.hash(field.address)) }
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<field.range.lowerBound]))
-            anonymizer.writePseudonym(of: field, into: &out)
+            let unchanged = anonymizer.writePseudonym(of: field, into: &out)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[field.range.upperBound..<end]))
-            tally.pointee.countAddress(field.address)
+            tally.pointee.countAddress(field.address, unchanged: unchanged)
         } else if Self.isPlaceholder(b, start, end) {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<end]))
         } else {
@@ -482,19 +514,24 @@ public final class LineProcessor {
     public func setScrubber(_ scrubber: Scrubber?) {
         flushScrubCounts()
         self.scrubber = scrubber
-        guard case .text(let logFormat) = format else { return }
-        var scrubbed: Set<LogFormat.Field> = []
-        if let settings = scrubber?.settings {
-            scrubbed = [.request, .referrer, .url, .query]
-            if settings.remoteUser != .keep { scrubbed.insert(.remoteUser) }
-            if settings.userAgent != .keep { scrubbed.insert(.userAgent) }
-        }
-        setRewriteVariables(
-            logFormat.variables.indices.compactMap { k in
-                let field = logFormat.variables[k].field
-                return field == .clientAddress || field == .forwardedFor || scrubbed.contains(field) ? (k, field) : nil
+        if case .text(let logFormat) = format { configure(w3cFields ?? logFormat) }
+    }
+
+    /// Sets up everything a text format's lines need: the match buffers, the variables to rewrite (with the scrub
+    /// stage's), the client, the status. A W3C log's `#Fields:` directive sets up another format mid-file.
+    func configure(_ logFormat: LogFormat) {
+        if isW3C { w3cFields = logFormat }
+        fieldMatch = FieldMatch(capacity: logFormat.variableCount)
+        addressVariables = logFormat.variables.indices.compactMap { k in
+            switch logFormat.variables[k].field {
+            case .clientAddress: (k, false)
+            case .forwardedFor: (k, true)
+            default: nil
             }
-        )
+        }
+        statusVariable = logFormat.variables.firstIndex { $0.field == .status }
+        clientVariable = logFormat.variables.firstIndex { $0.field == .clientAddress }
+        setRewriteVariables(Self.rewriteVariables(logFormat, scrubber: scrubber))
         let request = logFormat.variables.firstIndex { $0.field == .request }
         let referrer = logFormat.variables.firstIndex { $0.field == .referrer }
         requestAndReferrer = scrubber != nil ? request.flatMap { request in referrer.map { (request, $0) } } : nil
@@ -515,11 +552,11 @@ public final class LineProcessor {
         var cursor = start
         // The scrub stage screens the request and the referrer in one call; a kept field is copied later with the
         // bytes around it (fewer, longer copies).
-        var keeps: (request: Bool, referrer: Bool)?
+        var verdicts: (request: Scrubber.URLVerdict, referrer: Scrubber.URLVerdict)?
         if let pair = requestAndReferrer, let scrubber = unownedScrubber {
             let request = fieldMatch.range(pair.request)
             let referrer = fieldMatch.range(pair.referrer)
-            keeps = scrubber._withUnsafeGuaranteedRef { $0.keeps(b, request: request, referrer: referrer) }
+            verdicts = scrubber._withUnsafeGuaranteedRef { $0.verdicts(b, request: request, referrer: referrer) }
         }
         for (variable, field) in rewriteList {
             let s = fieldMatch.start(variable)
@@ -528,21 +565,48 @@ public final class LineProcessor {
             case .clientAddress, .forwardedFor:
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
                 if field == .clientAddress {
-                    writeAddressValue(b, s, e, into: &out, client: true)
+                    writeAddressValue(b, s, e, into: &out, client: variable == clientVariable)
                 } else {
                     writeAddressList(b, s, e, into: &out)
                 }
-            default:
-                guard let scrubber = unownedScrubber else { continue }
-                let kept =
-                    switch field {
-                    case .request where keeps != nil: keeps!.request
-                    case .referrer where keeps != nil: keeps!.referrer
-                    default: scrubber._withUnsafeGuaranteedRef { $0.keeps(field, b, s..<e) }
-                    }
-                if kept { continue }
+            case .forwardedHeader:
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+                writeForwardedHeader(b, s, e, into: &out)
+            case .request, .referrer, .url, .query:
+                var verdict = Scrubber.URLVerdict.unchanged
+                if let scrubber = unownedScrubber {
+                    verdict =
+                        switch field {
+                        case .request where verdicts != nil: verdicts!.request
+                        case .referrer where verdicts != nil: verdicts!.referrer
+                        default: scrubber._withUnsafeGuaranteedRef { $0.keeps(field, b, s..<e) } ? .unchanged : .changes
+                        }
+                }
+                if verdict == .plain { continue }
+                let scrubbed = verdict == .changes || verdict == .changesNoAddress
+                let suspect = verdict != .changesNoAddress && !keepsUnscanned(b, s, e, repeating: false)
+                if !suspect && verdict != .changesNoAddress && verdicts != nil
+                    && (field == .request || field == .referrer)
+                {
+                    // The scrub stage's cache remembers it: the next verdict on this URL needs no screen.
+                    unownedScrubber!._withUnsafeGuaranteedRef { $0.markAddressFree(probe: field == .request ? 0 : 1) }
+                }
+                if !scrubbed && !suspect { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+                if suspect {
+                    writeScannedURL(field, scrubbed: scrubbed, b, s..<e, into: &out)
+                } else {
+                    scrub(field, b, s..<e, into: &out)
+                }
+            case .remoteUser, .userAgent:
+                // Replaced whole by the scrub stage (see `treatment(of:scrubber:)`).
+                if unownedScrubber!._withUnsafeGuaranteedRef({ $0.keeps(field, b, s..<e) }) { continue }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
                 scrub(field, b, s..<e, into: &out)
+            default:
+                if keepsUnscanned(b, s, e) { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+                writeScanned(b, s, e, into: &out)
             }
             cursor = e
         }
@@ -571,26 +635,39 @@ public final class LineProcessor {
     func rewriteJSON(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
         var cursor = start
         var clientSeen = false
-        // Address values, and with a scrubber the string values of URL, user and agent fields, in line order.
+        // Address values, forwarded headers, with a scrubber the string values of URL, user and agent fields, and
+        // every other string or key that may hold an address, in line order.
         jsonEdits.removeAll(keepingCapacity: true)
         for (range, forwarded) in zip(jsonMatch.addressValues, jsonMatch.addressIsForwarded) {
             jsonEdits.append((range, forwarded ? .forwardedFor : .clientAddress))
         }
+        for range in jsonMatch.forwardedHeaders { jsonEdits.append((range, .forwardedHeader)) }
         if scrubber != nil {
             for (known, field) in Self.jsonScrubbedFields {
                 if let (range, isString) = jsonMatch.known[known.rawValue], isString {
                     jsonEdits.append((range, field))
                 }
             }
-            jsonEdits.sort { $0.range.lowerBound < $1.range.lowerBound }
         }
-        for (range, field) in jsonEdits {
+        for range in jsonMatch.suspects { jsonEdits.append((range, .opaque)) }
+        // A scrubbed field that is also a suspect is scanned with its scrubbing (the first edit of a range wins).
+        jsonEdits.sort { $0.range.lowerBound < $1.range.lowerBound || ($0.range == $1.range && $0.field != .opaque) }
+        for (range, field) in jsonEdits where range.lowerBound >= cursor {
             switch field {
             case .clientAddress, .forwardedFor:
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.lowerBound]))
                 let client = field == .clientAddress && !clientSeen
                 clientSeen = clientSeen || client
                 writeAddressList(b, range.lowerBound, range.upperBound, into: &out, client: client)
+            case .forwardedHeader:
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.lowerBound]))
+                withUnescapedJSON(b, range) { value, valueRange, escaping in
+                    var written: [UInt8] = []
+                    writeForwardedHeader(value, valueRange.lowerBound, valueRange.upperBound, into: &written)
+                    written.withUnsafeBufferPointer {
+                        JSONText.writeStringContents($0, 0..<$0.count, escaping: escaping, into: &out)
+                    }
+                }
             default:
                 var changed = false
                 var scrubbed: [UInt8] = []
@@ -627,8 +704,8 @@ public final class LineProcessor {
 extension LineProcessor: Sendable {}
 
 extension LineProcessor {
-    /// The epoch seconds of a parsed text line's `$time_local` or `$time_iso8601`; the last text is cached, since
-    /// neighbouring lines share their second.
+    /// The epoch seconds of a parsed text line's `$time_local` or `$time_iso8601` (or a W3C log's `date` and
+    /// `time`); the last text is cached, since neighbouring lines share their second.
     func lineTime(_ logFormat: LogFormat, _ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         for (k, field) in logFormat.fields.enumerated() where field == .timeLocal || field == .timeISO8601 {
             let range = fieldMatch.range(k)
@@ -638,7 +715,14 @@ extension LineProcessor {
                     : LogTimestamp.parseISO8601(b, from: range.lowerBound, to: range.upperBound)
             }
         }
-        return nil
+        return w3cTime(logFormat, b)?.epochSeconds
+    }
+
+    /// A W3C line's time from its `date` and `time` fields.
+    func w3cTime(_ logFormat: LogFormat, _ b: UnsafeBufferPointer<UInt8>) -> LogTimestamp? {
+        guard let date = logFormat.fields.firstIndex(of: .date), let clock = logFormat.fields.firstIndex(of: .clock)
+        else { return nil }
+        return LogTimestamp.parseW3C(b, date: fieldMatch.range(date), time: fieldMatch.range(clock))
     }
 
     /// The epoch seconds of a JSON line's `time_local`, `time_iso8601`/`time`/`timestamp` or `ts`.
@@ -651,10 +735,8 @@ extension LineProcessor {
                 LogTimestamp.parseISO8601(b, from: range.lowerBound, to: range.upperBound)
             }
         }
-        if let (range, isString) = jsonMatch.known[JSONLineFormat.KnownField.epochSeconds.rawValue], !isString,
-            let seconds = Double(String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self))
-        {
-            return Int64(seconds.rounded(.down))
+        if let (range, isString) = jsonMatch.known[JSONLineFormat.KnownField.epochSeconds.rawValue], !isString {
+            return LogTimestamp.parseEpochSeconds(b, range)?.epochSeconds
         }
         return nil
     }

@@ -25,8 +25,11 @@ public struct RunCounters: Sendable, Equatable, Codable {
     public var mappedAddresses = 0
     /// Client or forwarded-for values that were not addresses (hostnames, `unknown`, garbage).
     public var nonAddressValues = 0
-    /// Addresses the fallback scanner found in unparsable lines (also counted by family).
+    /// Addresses the scanner found in unparsable lines and in fields other than address fields (also counted by
+    /// family).
     public var scannerAddresses = 0
+    /// Addresses `cryptopan` mapped onto themselves (also counted by family): fixed points of the key.
+    public var cryptopanUnchanged = 0
     public var bytesIn = 0
     public var bytesOut = 0
     /// Response status classes of parsed lines: 1xx to 5xx, and anything else (`-`, 0, garbage).
@@ -68,7 +71,8 @@ public struct RunCounters: Sendable, Equatable, Codable {
             ("lines_erased", linesErased),
             ("unparsable", unparsable), ("too_long", tooLong), ("addresses_ipv4", ipv4Addresses),
             ("addresses_ipv6", ipv6Addresses), ("addresses_ipv4_mapped", mappedAddresses),
-            ("addresses_fallback_scanner", scannerAddresses), ("non_address_values", nonAddressValues),
+            ("addresses_fallback_scanner", scannerAddresses), ("addresses_unchanged_cryptopan", cryptopanUnchanged),
+            ("non_address_values", nonAddressValues),
             ("bytes_in", bytesIn), ("bytes_out", bytesOut), ("status_1xx", status1xx), ("status_2xx", status2xx),
             ("status_3xx", status3xx), ("status_4xx", status4xx), ("status_5xx", status5xx),
             ("status_other", statusOther),
@@ -90,6 +94,7 @@ public struct RunCounters: Sendable, Equatable, Codable {
         case "addresses_ipv6": ipv6Addresses = value
         case "addresses_ipv4_mapped": mappedAddresses = value
         case "addresses_fallback_scanner": scannerAddresses = value
+        case "addresses_unchanged_cryptopan": cryptopanUnchanged = value
         case "non_address_values": nonAddressValues = value
         case "bytes_in": bytesIn = value
         case "bytes_out": bytesOut = value
@@ -110,6 +115,13 @@ public struct RunCounters: Sendable, Equatable, Codable {
 
     /// Lines dropped for any reason.
     public var linesDropped: Int { dropped.values.reduce(0, +) }
+
+    /// Counts an address by its family, and whether `cryptopan` left it as it was.
+    @inlinable
+    public mutating func countAddress(_ address: IPAddress, unchanged: Bool) {
+        countAddress(address)
+        if unchanged { cryptopanUnchanged &+= 1 }
+    }
 
     /// Counts an address by its family.
     @inlinable
@@ -137,6 +149,7 @@ public struct RunCounters: Sendable, Equatable, Codable {
         mappedAddresses += other.mappedAddresses
         nonAddressValues += other.nonAddressValues
         scannerAddresses += other.scannerAddresses
+        cryptopanUnchanged += other.cryptopanUnchanged
         bytesIn += other.bytesIn
         bytesOut += other.bytesOut
         status1xx += other.status1xx

@@ -1,10 +1,11 @@
 /// The scrub stage's fast path: decides, 16 bytes at a time, that a URL holds nothing the stage could change.
 ///
-/// A URL is plain when it has no `?`, `#`, `;`, `@` or `%` (no parameters, fragment, userinfo or encoded bytes),
+/// A URL is plain when it has no `?`, `#`, `;`, `@`, `%` or `\` (no parameters, fragment, userinfo or encoded or
+/// escaped bytes),
 /// no `eyJ` (a JWT's start), and its digits, dots and colons, counted over the whole URL, are too few for any
 /// detector: fewer than 11 digits (cards and IBANs need more), not three dots with four digits (IPv4), fewer than
 /// two colons (IPv6). The counts are over the whole URL, so this errs one way only: a URL it calls plain has no
-/// segment a detector could match; one it does not is looked at segment by segment.
+/// segment a detector could match, and no address either; one it does not is looked at segment by segment.
 enum PlainURLScreen {
     typealias Chunk = SIMD16<UInt8>
 
@@ -46,7 +47,7 @@ enum PlainURLScreen {
             let stop =
                 (v .== Chunk(repeating: UInt8(ascii: "?"))) .| (v .== Chunk(repeating: UInt8(ascii: "#")))
                 .| (v .== Chunk(repeating: UInt8(ascii: ";"))) .| (v .== Chunk(repeating: UInt8(ascii: "@")))
-                .| (v .== Chunk(repeating: UInt8(ascii: "%")))
+                .| (v .== Chunk(repeating: UInt8(ascii: "%"))) .| (v .== Chunk(repeating: UInt8(ascii: "\\")))
                 .| ((v .== Chunk(repeating: UInt8(ascii: "e"))) .& (next .== Chunk(repeating: UInt8(ascii: "y")))
                     .& (third .== Chunk(repeating: UInt8(ascii: "J"))))
             let stopWords = unsafeBitCast(stop, to: SIMD2<UInt64>.self)

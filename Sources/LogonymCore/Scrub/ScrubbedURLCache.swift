@@ -12,8 +12,9 @@ import Musl
 /// The cache holds raw values (personal data) in memory only, as the input buffers do; nothing of it is written.
 struct ScrubbedURLCache {
     static let maxCounts = 4
-    /// Slot layout: key length (2), output length (2, or ``unchanged``), count ids (4 × 2), then the key's bytes
-    /// and right after them the output's (a 60-byte URL that comes out unchanged touches two cache lines).
+    /// Slot layout: key length (2; its top bit marks an output the address scanner found nothing in), output
+    /// length (2, or ``unchanged``), count ids (4 × 2), then the key's bytes and right after them the output's (a
+    /// 60-byte URL that comes out unchanged touches two cache lines).
     private static let headerSize = 12
     private static let unchanged = UInt16.max
     private let stride: Int
@@ -67,9 +68,22 @@ struct ScrubbedURLCache {
         guard hashes[index] == hash else { return nil }
         let length = end - start
         let slot = memory + index * stride
-        guard Int(slot.load(as: UInt16.self)) == length, memcmp(slot + Self.headerSize, base + start, length) == 0
+        guard Int(slot.load(as: UInt16.self) & 0x7FFF) == length,
+            memcmp(slot + Self.headerSize, base + start, length) == 0
         else { return nil }
         return slot
+    }
+
+    /// Whether what a found slot's value comes out as holds no address (``markAddressFree(_:)``).
+    @inline(__always)
+    static func isAddressFree(_ slot: UnsafeMutableRawPointer) -> Bool {
+        slot.load(as: UInt16.self) & 0x8000 != 0
+    }
+
+    /// Marks a slot whose output holds no address.
+    @inline(__always)
+    static func markAddressFree(_ slot: UnsafeMutableRawPointer) {
+        slot.storeBytes(of: slot.load(as: UInt16.self) | 0x8000, as: UInt16.self)
     }
 
     /// Whether a found slot's value came out as it went in.

@@ -153,27 +153,86 @@ public final class Scrubber {
         range.isEmpty || (range.count == 1 && b[range.lowerBound] == UInt8(ascii: "-"))
     }
 
+    /// What the stage makes of a URL field.
+    public enum URLVerdict: Sendable, Equatable {
+        /// Unchanged, and too plain to hold an address either (``PlainURLScreen``): copied as it is.
+        case plain
+        /// Unchanged by the stage (the address scanner still has to look at it; when it finds nothing,
+        /// ``markAddressFree(probe:)`` makes the next verdict on the same URL `plain`).
+        case unchanged
+        /// The stage replaces something: written through ``write(_:_:_:anonymizer:into:)``.
+        case changes
+        /// The stage replaces something, and what it leaves was found to hold no address before.
+        case changesNoAddress
+    }
+
     /// ``keeps(_:_:_:)`` for a request and its referrer, both screened before either is written.
     @inline(__always)
-    public func keeps(_ b: UnsafeBufferPointer<UInt8>, request: Range<Int>, referrer: Range<Int>) -> (Bool, Bool) {
+    public func verdicts(
+        _ b: UnsafeBufferPointer<UInt8>,
+        request: Range<Int>,
+        referrer: Range<Int>
+    ) -> (request: URLVerdict, referrer: URLVerdict) {
         // A probe lives from here to the write that follows; none may outlive its line.
         probes = (nil, nil)
-        return (keepsURL(b, Self.requestTarget(b, request), probe: 0), keepsURL(b, referrer, probe: 1))
+        checkedSlots = (nil, nil)
+        let target = Self.requestTarget(b, request)
+        var requestVerdict = urlVerdict(b, target, probe: 0)
+        // The method and the protocol around a plain target must hold no address either (a line may put anything
+        // there): letters, and `HTTP/` with at most three bytes after it.
+        if requestVerdict == .plain && target != request
+            && !(Self.isMethod(b, request.lowerBound, target.lowerBound)
+                && Self.isProtocol(b, target.upperBound, request.upperBound))
+        {
+            requestVerdict = .unchanged
+        }
+        return (requestVerdict, urlVerdict(b, referrer, probe: 1))
+    }
+
+    /// Letters (and the blank after them): a request's method.
+    @inline(__always)
+    static func isMethod(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var i = start
+        while i < end {
+            let c = b[i]
+            guard (c | 0x20) &- 0x61 < 26 || (c == 0x20 && i == end &- 1) else { return false }
+            i &+= 1
+        }
+        return true
+    }
+
+    /// A blank, `HTTP/` and at most three bytes (too few for an address): a request's protocol.
+    @inline(__always)
+    static func isProtocol(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        if start == end { return true }
+        guard end &- start >= 6, end &- start <= 9, b[start] == 0x20 else { return false }
+        let http = UnsafeRawPointer(b.baseAddress! + start + 1).loadUnaligned(as: UInt32.self)
+        return http == 0x5054_5448 && b[start &+ 5] == UInt8(ascii: "/")  // "HTTP"
+    }
+
+    @inline(__always)
+    private func keepsURL(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, probe index: Int = 0) -> Bool {
+        switch urlVerdict(b, range, probe: index) {
+        case .plain, .unchanged: true
+        case .changes, .changesNoAddress: false
+        }
     }
 
     /// A plain URL, or one the cache knows comes out unchanged (`?page=2`). For any other, remembers the hash and
     /// the cache's slot for the ``writeURL(_:_:into:)`` that follows.
     @inline(__always)
-    private func keepsURL(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, probe index: Int = 0) -> Bool {
+    private func urlVerdict(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, probe index: Int) -> URLVerdict {
         // `-` and `/` (a fifth of referrers, many request targets): nothing in two bytes can be replaced.
-        if range.count <= 2 || isPlain(b, range) { return true }
+        if range.count <= 2 || isPlain(b, range) { return .plain }
         let base = b.baseAddress!
         let hash = ScrubbedURLCache.hash(base, range.lowerBound, range.upperBound)
         let slot = urlCache.find(base, range.lowerBound, range.upperBound, hash: hash)
-        if let slot, ScrubbedURLCache.isUnchanged(slot) { return true }
+        if index == 0 { checkedSlots.0 = slot } else { checkedSlots.1 = slot }
+        let addressFree = slot.map(ScrubbedURLCache.isAddressFree) ?? false
+        if let slot, ScrubbedURLCache.isUnchanged(slot) { return addressFree ? .plain : .unchanged }
         let probe = Probe(base: base, range: range, hash: hash, slot: slot)
         if index == 0 { probes.0 = probe } else { probes.1 = probe }
-        return false
+        return addressFree ? .changesNoAddress : .changes
     }
 
     /// What ``keepsURL(_:_:probe:)`` found out about a URL it did not keep (two: a request and its referrer).
@@ -185,6 +244,16 @@ public final class Scrubber {
     }
 
     @exclusivity(unchecked) private var probes: (Probe?, Probe?) = (nil, nil)
+    /// The cache slots the request's and the referrer's verdicts were found in (for this line only).
+    @exclusivity(unchecked) private var checkedSlots: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) = (nil, nil)
+
+    /// Remembers that the address scanner found nothing in what the stage leaves of the request (`probe` 0) or the
+    /// referrer (1) of this line, when its verdict came from the cache: the same URL's next verdict is `plain` (or
+    /// `changesNoAddress`).
+    @inline(__always)
+    public func markAddressFree(probe: Int) {
+        if let slot = probe == 0 ? checkedSlots.0 : checkedSlots.1 { ScrubbedURLCache.markAddressFree(slot) }
+    }
 
     /// Appends a URL (absolute, or a path with query and fragment) with its personal data replaced: from the cache,
     /// else taken apart (and cached).
@@ -477,7 +546,9 @@ public final class Scrubber {
     /// path (`?#;@%`) or a segment (`/`).
     static let byteKinds: [UInt32] = (0..<256).map { c -> UInt32 in
         switch UInt8(c) {
-        case UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: ";"), UInt8(ascii: "@"), UInt8(ascii: "%"): stop
+        case UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: ";"), UInt8(ascii: "@"), UInt8(ascii: "%"),
+            UInt8(ascii: "\\"):
+            stop
         case UInt8(ascii: "/"): slash
         case UInt8(ascii: "0")...UInt8(ascii: "9"): 1
         case UInt8(ascii: "."): 1 << 8

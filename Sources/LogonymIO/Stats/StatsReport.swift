@@ -62,7 +62,9 @@ public struct StatsReport: Sendable {
                 ("distinct_clients", geoClients ?? (hasClients ? clients.estimate : 0)),
                 ("unparsable", c.unparsable),
                 ("too_long", c.tooLong), ("addresses_ipv4", c.ipv4Addresses), ("addresses_ipv6", c.ipv6Addresses),
-                ("non_address_values", c.nonAddressValues), ("bytes_in", c.bytesIn), ("bytes_out", c.bytesOut),
+                ("non_address_values", c.nonAddressValues),
+                ("addresses_unchanged_cryptopan", c.cryptopanUnchanged), ("bytes_in", c.bytesIn),
+                ("bytes_out", c.bytesOut),
                 ("status_2xx", c.status2xx), ("status_3xx", c.status3xx), ("status_4xx", c.status4xx),
                 ("status_5xx", c.status5xx),
             ] + DropReason.allCases.map { ("dropped_" + $0.rawValue, c.dropped[$0] ?? 0) }

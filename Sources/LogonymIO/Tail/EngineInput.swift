@@ -76,12 +76,10 @@ final class ProcessorFactory {
 
     func make(for settings: InputSettings, sample: [UInt8]) -> LineProcessor {
         let format: InputFormat
-        if let fixed = settings.format {
+        if let fixed = settings.format.fixed {
             format = fixed
         } else {
-            let detected = sample.withUnsafeBufferPointer {
-                FormatDetector.detect($0, from: 0, to: $0.count, json: engine.json)
-            }
+            let detected = sample.withUnsafeBufferPointer { settings.format.detect($0, json: engine.json) }
             format = detected.format
             logger.notice(
                 "format \(format.name) (detected: \(detected.matched) of the first \(detected.sampled) lines match)",

@@ -19,15 +19,15 @@ public struct InputSettings: Sendable, Equatable {
     public var source: Source = .files
     /// Glob patterns of the live files.
     public var paths: [String]
-    /// The format, or `nil` to detect it from the first file's first lines.
-    public var format: InputFormat?
+    /// The format, or the formats to detect among from the first file's first lines.
+    public var format: FormatChoice
     /// Read a file never seen before from its end instead of its beginning (first adoption of a huge live log).
     public var startAtEnd: Bool
 
     public init(
         name: String,
         paths: [String],
-        format: InputFormat?,
+        format: FormatChoice,
         startAtEnd: Bool = false,
         source: Source = .files
     ) {

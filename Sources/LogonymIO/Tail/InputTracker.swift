@@ -444,7 +444,7 @@ final class InputTracker {
     /// The input's processor, once its first file has bytes to detect the format from (when it is not given).
     private func makeProcessor(path: String) -> LineProcessor? {
         var sample: [UInt8] = []
-        if settings.format == nil {
+        if settings.format.fixed == nil {
             guard let head = Fingerprints.head(of: path, count: 64 * 1024), !head.bytes.isEmpty else { return nil }
             sample = head.bytes
         }

@@ -42,7 +42,10 @@ struct Anonymize: ParsableCommand {
     var output: String?
 
     @Option(
-        help: ArgumentHelp("Input format: auto, combined, common, vhost_combined, nginx-main, json.", valueName: "name")
+        help: ArgumentHelp(
+            "Input format: \(FormatChoice.names.joined(separator: ", ")).",
+            valueName: "name"
+        )
     )
     var format: String = "auto"
 

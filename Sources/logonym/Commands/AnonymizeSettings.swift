@@ -7,7 +7,7 @@ struct AnonymizeSettings {
     var inputs: [String]
     var output: String?
     /// nil: detect per input.
-    var format: InputFormat?
+    var format: FormatChoice
     var json: JSONLineFormat
     var method: AnonymizationMethod
     var prefixes: TruncationPrefixes
@@ -41,56 +41,26 @@ struct AnonymizeSettings {
     }
 
     init(_ options: Anonymize) throws {
-        func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ flag: String) throws -> T
-        where T.RawValue == String {
-            guard let parsed = T(rawValue: value) else {
-                let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-                throw CommandFailure.usage("\(flag) '\(value)': must be one of \(allowed)")
-            }
-            return parsed
-        }
         inputs = options.inputs.isEmpty ? ["-"] : options.inputs
         output = options.output == "-" ? nil : options.output
         json = JSONLineFormat(extraAddressKeys: options.jsonAddressKeys)
         if let custom = options.logFormat {
             do {
                 let nginx = custom.contains("$") ? custom : try LogFormat.nginxSyntax(fromApache: custom)
-                format = .text(try LogFormat(nginx: nginx, name: "custom"))
+                format = .fixed(.text(try LogFormat(nginx: nginx, name: "custom")))
             } catch {
                 throw CommandFailure.usage("--log-format: \(error)")
             }
         } else {
-            switch options.format {
-            case "auto": format = nil
-            case "json": format = .json(json)
-            default:
-                guard let builtin = LogFormat.named(options.format) else {
-                    throw CommandFailure.usage(
-                        "--format '\(options.format)': must be one of auto, combined, common, vhost_combined, nginx-main, json"
-                    )
-                }
-                format = .text(builtin)
+            guard let choice = FormatChoice.named(options.format, json: json) else {
+                throw CommandFailure.usage(
+                    "--format '\(options.format)': must be one of \(FormatChoice.names.joined(separator: ", "))"
+                )
             }
+            format = choice
         }
-        method = try choice(options.method, "--method")
-        var prefixes = TruncationPrefixes.ga
-        if let preset = options.preset {
-            guard let named = TruncationPrefixes.presets[preset] else {
-                throw CommandFailure.usage("--preset '\(preset)': must be one of strict, ga, anonip")
-            }
-            prefixes = named
-        }
-        if let bits = options.ipv4Prefix {
-            guard (0...32).contains(bits) else { throw CommandFailure.usage("--ipv4-prefix \(bits): must be 0 to 32") }
-            prefixes.ipv4 = bits
-        }
-        if let bits = options.ipv6Prefix {
-            guard (0...128).contains(bits) else {
-                throw CommandFailure.usage("--ipv6-prefix \(bits): must be 0 to 128")
-            }
-            prefixes.ipv6 = bits
-        }
-        self.prefixes = prefixes
+        method = try Self.choice(options.method, "--method")
+        prefixes = try Self.prefixes(preset: options.preset, ipv4: options.ipv4Prefix, ipv6: options.ipv6Prefix)
         windowed = nil
         if let windowText = options.window {
             windowed = try Self.windowed(options, windowText, method: method)
@@ -107,8 +77,8 @@ struct AnonymizeSettings {
         } else {
             key = nil
         }
-        outputFormat = try choice(options.outputFormat, "--output-format")
-        unparsablePolicy = try choice(options.onUnparsable, "--on-unparsable")
+        outputFormat = try Self.choice(options.outputFormat, "--output-format")
+        unparsablePolicy = try Self.choice(options.onUnparsable, "--on-unparsable")
         guard options.maxLineBytes >= 256 && options.maxLineBytes <= 64 << 20 else {
             throw CommandFailure.usage("--max-line-bytes \(options.maxLineBytes): must be 256 to 67108864")
         }
@@ -120,17 +90,17 @@ struct AnonymizeSettings {
         let cpus = ProcessInfo.processInfo.activeProcessorCount
         threads = options.threads ?? cpus
         guard (1...256).contains(threads) else { throw CommandFailure.usage("--threads \(threads): must be 1 to 256") }
-        summary = try choice(options.summary, "--summary")
+        summary = try Self.choice(options.summary, "--summary")
         showProgress = !options.noProgress && Diagnostics.stderrIsTerminal
         geo = try Self.geo(options)
         metricsTextfile = options.metricsTextfile
         switch options.scrub {
         case "on":
             var scrub = ScrubSettings()
-            scrub.mode = try choice(options.scrubMode, "--scrub-mode")
+            scrub.mode = try Self.choice(options.scrubMode, "--scrub-mode")
             scrub.marker = options.scrubMarker
-            scrub.remoteUser = try choice(options.remoteUser, "--remote-user")
-            scrub.userAgent = try choice(options.userAgent, "--user-agent")
+            scrub.remoteUser = try Self.choice(options.remoteUser, "--remote-user")
+            scrub.userAgent = try Self.choice(options.userAgent, "--user-agent")
             guard ScrubSettings.isUsableMarker(scrub.marker) else {
                 throw CommandFailure.usage("--scrub-marker: \(ScrubSettings.markerRule)")
             }
@@ -147,6 +117,41 @@ struct AnonymizeSettings {
         if let output, inputs.contains(output) {
             throw CommandFailure.usage("\(output): the output is also an input")
         }
+    }
+}
+
+extension AnonymizeSettings {
+    /// A named choice such as `--method`, checked against every allowed value.
+    static func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ flag: String) throws -> T
+    where T.RawValue == String {
+        guard let parsed = T(rawValue: value) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw CommandFailure.usage("\(flag) '\(value)': must be one of \(allowed)")
+        }
+        return parsed
+    }
+
+    /// The bits `truncate` keeps, from `--preset` (default `ga`) and then `--ipv4-prefix` and `--ipv6-prefix`
+    /// (shared by `anonymize` and `verify`).
+    static func prefixes(preset: String?, ipv4: Int?, ipv6: Int?) throws -> TruncationPrefixes {
+        var prefixes = TruncationPrefixes.ga
+        if let preset {
+            guard let named = TruncationPrefixes.presets[preset] else {
+                throw CommandFailure.usage("--preset '\(preset)': must be one of strict, ga, anonip")
+            }
+            prefixes = named
+        }
+        if let bits = ipv4 {
+            guard (0...32).contains(bits) else { throw CommandFailure.usage("--ipv4-prefix \(bits): must be 0 to 32") }
+            prefixes.ipv4 = bits
+        }
+        if let bits = ipv6 {
+            guard (0...128).contains(bits) else {
+                throw CommandFailure.usage("--ipv6-prefix \(bits): must be 0 to 128")
+            }
+            prefixes.ipv6 = bits
+        }
+        return prefixes
     }
 }
 

@@ -39,7 +39,7 @@ struct BatchRunner {
                 let (processor, outcome) = try pump.pump(
                     source,
                     to: sink,
-                    wantsSample: settings.format == nil,
+                    wantsSample: settings.format.fixed == nil,
                     makeProcessor: { first in
                         let format = chooseFormat(path: path, first: first, progress: progress)
                         detected = format.name
@@ -231,8 +231,8 @@ struct BatchRunner {
 
     /// The format for an input: the one given, or one detected from its first lines (and said so).
     private func chooseFormat(path: String, first: UnsafeBufferPointer<UInt8>, progress: ProgressLine) -> InputFormat {
-        if let format = settings.format { return format }
-        let result = FormatDetector.detect(first, from: 0, to: first.count, json: settings.json)
+        if let format = settings.format.fixed { return format }
+        let result = settings.format.detect(first, json: settings.json)
         if settings.summary == .text {
             progress.clear()
             if result.matched == 0 && result.sampled > 0 {

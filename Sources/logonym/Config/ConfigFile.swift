@@ -288,24 +288,22 @@ struct ConfigFile {
             if paths.isEmpty && source == .files {
                 problem(prefix + "paths", table["paths"]?.line ?? table.line, "needs at least one path")
             }
-            var format: InputFormat?
+            var format = FormatChoice.auto
             if let (custom, line) = string(table, prefix + "log_format") {
                 do {
                     let nginx = custom.contains("$") ? custom : try LogFormat.nginxSyntax(fromApache: custom)
-                    format = .text(try LogFormat(nginx: nginx, name: "custom"))
+                    format = .fixed(.text(try LogFormat(nginx: nginx, name: "custom")))
                 } catch {
                     problem(prefix + "log_format", line, error.description)
                 }
-            } else if let (text, line) = string(table, prefix + "format"), text != "auto" {
-                if text == "json" {
-                    format = .json(json)
-                } else if let builtin = LogFormat.named(text) {
-                    format = .text(builtin)
+            } else if let (text, line) = string(table, prefix + "format") {
+                if let choice = FormatChoice.named(text, json: json) {
+                    format = choice
                 } else {
                     problem(
                         prefix + "format",
                         line,
-                        "'\(text)' is not a format; use auto, combined, common, vhost_combined, nginx-main or json"
+                        "'\(text)' is not a format; use one of \(FormatChoice.names.joined(separator: ", "))"
                     )
                 }
             }

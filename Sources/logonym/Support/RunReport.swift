@@ -47,11 +47,16 @@ struct RunReport {
               lines       read \(t.linesRead), written \(t.linesWritten), dropped \(dropped)
               unparsable  \(t.unparsable) not matching the format, \(t.tooLong) over \(settings.maxLineBytes) bytes (\(policy))
               addresses   IPv4 \(t.ipv4Addresses) (of them IPv4-mapped \(t.mappedAddresses)), IPv6 \(t.ipv6Addresses), \
-            found by the fallback scanner \(t.scannerAddresses), non-address values \(t.nonAddressValues)
+            found by the scanner \(t.scannerAddresses), non-address values \(t.nonAddressValues)\(unchangedText)
               bytes       in \(t.bytesIn), out \(t.bytesOut)
             \(scrubText)  time        \(String(format: "%.2f", seconds)) s, \(String(format: "%.1f", megabytesPerSecond)) MB/s
             \(geoText)
             """
+    }
+
+    /// `, unchanged by cryptopan N` under cryptopan (see the README's "Crypto-PAn's fixed points").
+    private var unchangedText: String {
+        settings.method == .cryptopan ? ", unchanged by cryptopan \(totals.cryptopanUnchanged)" : ""
     }
 
     /// `  scrubbed    param:email 12, detector:card 1, ...` (by count), `  scrubbed    nothing`, or nothing with
@@ -112,6 +117,7 @@ struct RunReport {
             addresses: [
                 "ipv4": t.ipv4Addresses, "ipv6": t.ipv6Addresses, "ipv4_mapped": t.mappedAddresses,
                 "fallback_scanner": t.scannerAddresses, "non_address": t.nonAddressValues,
+                "unchanged_by_cryptopan": t.cryptopanUnchanged,
             ],
             bytes_in: t.bytesIn,
             bytes_out: t.bytesOut,

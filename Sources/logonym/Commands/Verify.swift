@@ -1,0 +1,175 @@
+import ArgumentParser
+import Foundation
+import LogonymCore
+import LogonymIO
+
+/// `logonym verify`: scans pseudonymized output for anything that can still be a client address.
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check pseudonymized output for addresses that the method in force would not have left.",
+        discussion: """
+            Every line is scanned for address-looking tokens, as written and with its escapes decoded as the \
+            anonymizer decodes them (%XX up to three times, so 81%2E2%2E69%2E7 is seen; \\xXX). A finding is a \
+            token that the method the output was written under would not have left:
+
+            truncate: an address with bits set past the prefix. An IPv4-mapped address is its IPv4 address, and the \
+            IPv4 address inside a 6to4 or NAT64 address must be truncated too.
+
+            hmac: an IPv4 address outside 240.0.0.0/5 or an IPv6 address outside 2001:db8::/32 (the pseudonym \
+            ranges).
+
+            Under both, an address that names no host is not a finding: N.0.0.0 (the Chrome/120.0.0.0 version in \
+            user agents), 0.0.0.0/8 and ::. cryptopan output maps addresses to routable-looking addresses and cannot be checked by \
+            scanning. Only counts and line numbers are reported, never an address or a line's content.
+
+            A directory is walked for every file named *.log or *.log.gz (gzip is recognised by content); with \
+            --config and no path, the configuration's output directory is checked under its method.
+
+            Examples:
+              logonym verify anon.log.gz
+              logonym verify --preset strict /srv/anon
+              logonym verify --method hmac --json /srv/anon/site1
+              logonym verify --config /etc/logonym/logonym.toml
+
+            Exit codes: 0 nothing found; 1 something found, or some input failed (the others were checked \
+            completely); 2 usage or configuration error.
+            """
+    )
+
+    @Argument(
+        help: ArgumentHelp(
+            "Output files (plain or gzip) or directories (every *.log and *.log.gz under them).",
+            valueName: "path"
+        )
+    )
+    var paths: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "A configuration file: its output directory (when no path is given), method and prefixes.",
+            valueName: "path"
+        )
+    )
+    var config: String?
+
+    @Option(help: ArgumentHelp("The method the output was written under: truncate or hmac.", valueName: "method"))
+    var method: String?
+
+    @Option(
+        name: .customLong("ipv4-prefix"),
+        help: ArgumentHelp("IPv4 bits truncate kept (default 24).", valueName: "bits")
+    )
+    var ipv4Prefix: Int?
+
+    @Option(
+        name: .customLong("ipv6-prefix"),
+        help: ArgumentHelp("IPv6 bits truncate kept (default 48).", valueName: "bits")
+    )
+    var ipv6Prefix: Int?
+
+    @Option(
+        help: ArgumentHelp("Prefix preset: strict (/16, /32), ga (/24, /48), anonip (/20, /44).", valueName: "name")
+    )
+    var preset: String?
+
+    @Flag(help: "Print one JSON object (files, totals, method) instead of text.")
+    var json = false
+
+    func run() throws {
+        let (method, prefixes, outputDirectory) = try settings()
+        guard let verifier = OutputVerifier(method: method, prefixes: prefixes) else {
+            throw CommandFailure.usage(
+                "cryptopan output cannot be checked by scanning: it maps addresses to routable-looking addresses, "
+                    + "so a pseudonym and a real address look alike"
+            )
+        }
+        var targets = paths
+        if targets.isEmpty, let outputDirectory { targets = [outputDirectory] }
+        guard !targets.isEmpty else {
+            throw CommandFailure.usage("give the files or directories to check, or --config")
+        }
+        var report = VerifyReport(method: method, prefixes: prefixes)
+        let reader = LineReader()
+        for target in targets {
+            var isDirectory: ObjCBool = false
+            guard target != "-", FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            else {
+                add(check(target, verifier: verifier, reader: reader), to: &report)
+                continue
+            }
+            let (files, errors) = LogFileFinder.find(under: target)
+            for error in errors {
+                Diagnostics.error(error.description)
+                add(VerifyReport.File(path: error.path, error: error.message), to: &report)
+            }
+            if files.isEmpty && errors.isEmpty {
+                Diagnostics.error("\(target): no *.log or *.log.gz file under it")
+            }
+            for file in files { add(check(file, verifier: verifier, reader: reader), to: &report) }
+        }
+        if json {
+            print(try JSONOutput.encode(report))
+        } else {
+            print(report.totalLine())
+        }
+        if report.failed { throw ExitCode(1) }
+    }
+
+    /// Adds a file to the report; the text report prints its line now.
+    private func add(_ file: VerifyReport.File, to report: inout VerifyReport) {
+        report.add(file)
+        if !json { print(VerifyReport.line(file)) }
+    }
+
+    /// The method, the prefixes and (with `--config`) the output directory.
+    private func settings() throws -> (AnonymizationMethod, TruncationPrefixes, String?) {
+        guard let config else {
+            let method: AnonymizationMethod = try AnonymizeSettings.choice(self.method ?? "truncate", "--method")
+            let prefixes = try AnonymizeSettings.prefixes(preset: preset, ipv4: ipv4Prefix, ipv6: ipv6Prefix)
+            return (method, prefixes, nil)
+        }
+        if method != nil || preset != nil || ipv4Prefix != nil || ipv6Prefix != nil {
+            throw CommandFailure.usage(
+                "--method, --preset and the prefixes come from --config \(config); give one or the other"
+            )
+        }
+        switch ConfigFile.load(config) {
+        case .success(let loaded):
+            return (loaded.engine.method, loaded.engine.prefixes, loaded.engine.outputDirectory)
+        case .failure(let problems):
+            for problem in problems.problems { Diagnostics.error(problem.description) }
+            throw ExitCode(2)
+        }
+    }
+
+    /// Scans one file; a file that cannot be opened or read to its end is reported (with the lines before).
+    private func check(_ path: String, verifier: OutputVerifier, reader: LineReader) -> VerifyReport.File {
+        let source: any ByteSource
+        do {
+            source = try InputOpener.open(path)
+        } catch {
+            Diagnostics.error(error.description)
+            return VerifyReport.File(path: path, error: error.message)
+        }
+        var file = VerifyReport.File(path: path)
+        var lineFindings = 0
+        let outcome = reader.read(
+            source,
+            cut: { FallbackScanner.safeCut($0, from: 0, to: $0.count) },
+            { piece, line, lineEnds in
+                lineFindings += verifier.findings(in: piece, from: 0, to: piece.count)
+                if lineEnds {
+                    file.add(line: line, findings: lineFindings)
+                    lineFindings = 0
+                }
+            }
+        )
+        file.lines = outcome.lines
+        if let error = outcome.error {
+            Diagnostics.error(error.description)
+            file.error = error.message
+        }
+        return file
+    }
+}

@@ -11,13 +11,22 @@ import Darwin
 /// The ranges live in raw memory owned by the match, so that the per-line writes cost no exclusivity checks.
 public final class FieldMatch {
     /// `bounds[2k]..<bounds[2k+1]` holds variable `k` (without its quotes or brackets).
-    let bounds: UnsafeMutablePointer<Int>
-    let capacity: Int
+    @exclusivity(unchecked) private(set) var bounds: UnsafeMutablePointer<Int>
+    private(set) var capacity: Int
 
     public init(capacity: Int) {
         self.capacity = capacity
         bounds = .allocate(capacity: max(1, capacity * 2))
         bounds.initialize(repeating: 0, count: max(1, capacity * 2))
+    }
+
+    /// Makes room for `count` variables (a W3C log's `#Fields:` directive may bring more).
+    func reserve(_ count: Int) {
+        guard count > capacity else { return }
+        bounds.deallocate()
+        capacity = count
+        bounds = .allocate(capacity: count * 2)
+        bounds.initialize(repeating: 0, count: count * 2)
     }
 
     deinit {

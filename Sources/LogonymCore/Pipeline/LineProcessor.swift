@@ -45,7 +45,7 @@ public final class LineProcessor {
     /// (Hot per-line state is exempt from dynamic exclusivity checks: a processor is used by one thread, and
     /// these are never accessed overlapping.)
     @exclusivity(unchecked) private(set) var anonymizer: Anonymizer
-    private(set) var fieldMatch: FieldMatch
+    let fieldMatch: FieldMatch
     let jsonMatch = JSONMatch()
     /// The text format's address variables in line order, and whether each is a forwarded-for list.
     private(set) var addressVariables: [(index: Int, isList: Bool)] = []
@@ -113,7 +113,11 @@ public final class LineProcessor {
         sketch = unassignedSketch
         self.outputFormat = outputFormat
         self.unparsablePolicy = unparsablePolicy
-        fieldMatch = FieldMatch(capacity: 0)
+        if case .text(let logFormat) = format {
+            fieldMatch = FieldMatch(capacity: logFormat.variableCount)
+        } else {
+            fieldMatch = FieldMatch(capacity: 0)
+        }
         scratch.reserveCapacity(256)
         unassigned = .allocate(capacity: 1)
         unassigned.initialize(to: RunCounters())
@@ -521,7 +525,7 @@ public final class LineProcessor {
     /// stage's), the client, the status. A W3C log's `#Fields:` directive sets up another format mid-file.
     func configure(_ logFormat: LogFormat) {
         if isW3C { w3cFields = logFormat }
-        fieldMatch = FieldMatch(capacity: logFormat.variableCount)
+        fieldMatch.reserve(logFormat.variableCount)
         addressVariables = logFormat.variables.indices.compactMap { k in
             switch logFormat.variables[k].field {
             case .clientAddress: (k, false)

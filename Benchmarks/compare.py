@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Times logonym against anonip, ipv6loganon and a zcat | ipv6loganon | gzip -1 pipeline; see compare.sh."""
+"""Times logonym against anonip, ipv6loganon and a zcat | ipv6loganon | gzip -1 pipeline; see compare.sh.
+
+With LOGONYM_BEFORE=/path/to/an/older/logonym, every logonym row is followed by the same command with that binary,
+their runs interleaved (so both see the same machine), and the ratio."""
 import os
 import statistics
 import subprocess
@@ -36,10 +39,25 @@ def measure(command):
 
 print(f"Input: {log} ({size / 1e6:.0f} MB, {sum(1 for _ in open(log, 'rb'))} lines; gzip {os.path.getsize(gz) / 1e6:.0f} MB)")
 print(f"Machine: {os.cpu_count()} cores; median of {runs} runs (anonip: 1)\n")
+before = os.environ.get("LOGONYM_BEFORE")
 print("| command | seconds | MB/s | peak RSS |")
 print("|---|---:|---:|---:|")
 for name, command, n in cases:
-    samples = [measure(command) for _ in range(n)]
+    compared = before is not None and name.startswith("logonym")
+    older = command.replace(logonym, before) if compared else None
+    samples, older_samples = [], []
+    for _ in range(n):
+        samples.append(measure(command))
+        if older:
+            older_samples.append(measure(older))
     seconds = statistics.median(s for s, _ in samples)
     rss = max(m for _, m in samples)
     print(f"| {name} | {seconds:.2f} | {size / 1e6 / seconds:.0f} | {rss:.0f} MiB |", flush=True)
+    if older:
+        old_seconds = statistics.median(s for s, _ in older_samples)
+        old_rss = max(m for _, m in older_samples)
+        print(
+            f"| … before ({seconds / old_seconds:.0%} of its time) | {old_seconds:.2f} | {size / 1e6 / old_seconds:.0f} "
+            f"| {old_rss:.0f} MiB |",
+            flush=True,
+        )

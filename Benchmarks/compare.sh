@@ -7,6 +7,8 @@
 # Installs anonip (PyPI) and ipv6calc (Debian) if missing, builds logonym in release mode, generates the log
 # with Benchmarks/gen_access_log.py (seed 1, 20% IPv6, 0.1% malformed lines) and prints a Markdown table:
 # median wall time of RUNS runs (anonip: one run), MB/s of uncompressed input, and peak resident memory.
+# LOGONYM_BEFORE=/path/to/an/older/logonym adds, after each logonym row, the same command with that binary (runs
+# interleaved) and the ratio: a change's cost measured in one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines=${1:-1000000}

@@ -64,7 +64,24 @@ struct ServerFormatTests {
             if outputFormat == .same {
                 #expect(counters.ipv4Addresses + counters.ipv6Addresses >= planted.count)
             }
+            // The output verifier, which trusts none of this, finds nothing either.
+            if let verifier = OutputVerifier(method: method, prefixes: .ga) {
+                for (number, line) in output.split(separator: "\n").enumerated() {
+                    let bytes = Array(line.utf8)
+                    let findings = bytes.withUnsafeBufferPointer { verifier.findings(in: $0, from: 0, to: $0.count) }
+                    #expect(findings == 0, "\(corpus.name) \(method) \(outputFormat) line \(number + 1): \(line)")
+                }
+            }
         }
+        // Under `--on-unparsable drop` every line is written or counted as dropped.
+        let (_, dropped) = process(
+            lines,
+            format: format,
+            method: method,
+            key: method.needsKey ? testKey : nil,
+            policy: .drop
+        )
+        #expect(dropped.linesWritten + dropped.linesDropped == lines.count)
     }
 
     @Test(arguments: ["1e300", "1e19", "9.2e18", "1e15", "-1e300", "12abc"])
@@ -246,6 +263,21 @@ struct ServerFormatTests {
                 #expect(written == want + "\n")
             }
         }
+    }
+
+    @Test func bytesCleanAfterScrubbingAreNotCleanInAFieldThatIsNotScrubbed() {
+        // The referrer's address goes to the scrub stage's IP detector; the same bytes as a user agent must still
+        // be scanned (a cache of clean values must not learn them from the scrubbed referrer).
+        let value = "/away?ip=81.2.69.7&n=1"
+        let line = #"192.0.2.1 - - [27/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "\#(value)" "\#(value)""#
+        let processor = LineProcessor(format: .text(.combined), anonymizer: Anonymizer(method: .truncate))
+        processor.setScrubber(Scrubber(settings: ScrubSettings()))
+        var out: [UInt8] = []
+        let bytes = Array(line.utf8)
+        for _ in 0..<3 { bytes.withUnsafeBufferPointer { processor.process($0, from: 0, to: $0.count, into: &out) } }
+        let written = String(decoding: out, as: UTF8.self)
+        #expect(!written.contains("81.2.69.7"), "\(written)")
+        #expect(written.split(separator: "\n").count == 3)
     }
 
     // MARK: Crypto-PAn's fixed points

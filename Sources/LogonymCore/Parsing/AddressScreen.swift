@@ -2,17 +2,16 @@
 ///
 /// An IPv4 address has three dots each between digits, all within a few bytes; an IPv6 address has two colons a
 /// few bytes apart. The screen looks for three such dots (`5.0 ... 10.0 ... 537.36` far apart are no address) and
-/// two such colons (`https://` and a `%3A` further on are none). A percent-encoded dot or colon (`%2E`, `%3A`, `%252E`) counts as one; a backslash (an
-/// escape: `\x2E`, `\u002e`) makes any text suspect. It errs one way only: what it passes has no address the
+/// two such colons (`https://` alone is none). Any `%` or backslash (an escape: `%2E`, `\x2E`, `\u002e`) makes the
+/// text suspect. It errs one way only: what it passes has no address the
 /// ``FallbackScanner`` could find, also after ``PercentDecoding``.
 public enum AddressScreen: Sendable {
     typealias Chunk = SIMD16<UInt8>
 
-    /// The most bytes from the digit before an address's first dot to the one before its third: `255.255.255` is
-    /// 8, `255%252E255%252E255` 16.
-    static let window = 20
-    /// The most bytes between two colons of an IPv6 address: four hex digits, or `%3A` and four.
-    static let colonWindow = 7
+    /// The most bytes from the digit before an address's first dot to the one before its third (`255.255.255`: 8).
+    static let window = 10
+    /// The most bytes between two colons of an IPv6 address (four hex digits between them).
+    static let colonWindow = 5
 
     /// Whether `base[start..<end]` may hold an address; bytes up to `limit` may be read (past `end` they only make
     /// the answer more careful).
@@ -29,16 +28,12 @@ public enum AddressScreen: Sendable {
                 let c = base[i]
                 let n1: UInt8 = i &+ 1 < limit ? base[i &+ 1] : 0
                 let n2: UInt8 = i &+ 2 < limit ? base[i &+ 2] : 0
-                if c == UInt8(ascii: "\\") { return true }
-                if c == UInt8(ascii: ":") || (c == UInt8(ascii: "%") && n1 == UInt8(ascii: "3") && n2 | 0x20 == 0x61) {
+                if c == UInt8(ascii: "\\") || c == UInt8(ascii: "%") { return true }
+                if c == UInt8(ascii: ":") {
                     if i &- lastColon <= colonWindow { return true }
                     lastColon = i
                 }
-                let site =
-                    (c &- 0x30 < 10 && n1 == UInt8(ascii: ".") && n2 &- 0x30 < 10)
-                    || (c == UInt8(ascii: "%") && n1 == UInt8(ascii: "2")
-                        && (n2 | 0x20 == UInt8(ascii: "e") || n2 == UInt8(ascii: "5")))
-                if site {
+                if c &- 0x30 < 10 && n1 == UInt8(ascii: ".") && n2 &- 0x30 < 10 {
                     if i &- older <= window { return true }
                     older = old
                     old = i
@@ -50,18 +45,11 @@ public enum AddressScreen: Sendable {
             let v = raw.loadUnaligned(as: Chunk.self)
             let n1 = raw.loadUnaligned(fromByteOffset: 1, as: Chunk.self)
             let n2 = raw.loadUnaligned(fromByteOffset: 2, as: Chunk.self)
-            let percent = v .== Chunk(repeating: UInt8(ascii: "%"))
-            let colon =
-                (v .== Chunk(repeating: UInt8(ascii: ":")))
-                .| (percent .& (n1 .== Chunk(repeating: UInt8(ascii: "3")))
-                    .& ((n2 | Chunk(repeating: 0x20)) .== Chunk(repeating: 0x61)))
+            let colon = v .== Chunk(repeating: UInt8(ascii: ":"))
             let site =
-                (((v &- Chunk(repeating: 0x30)) .< Chunk(repeating: 10)) .& (n1 .== Chunk(repeating: UInt8(ascii: ".")))
-                    .& ((n2 &- Chunk(repeating: 0x30)) .< Chunk(repeating: 10)))
-                .| (percent .& (n1 .== Chunk(repeating: UInt8(ascii: "2")))
-                    .& (((n2 | Chunk(repeating: 0x20)) .== Chunk(repeating: UInt8(ascii: "e")))
-                        .| (n2 .== Chunk(repeating: UInt8(ascii: "5")))))
-            let backslash = v .== Chunk(repeating: UInt8(ascii: "\\"))
+                ((v &- Chunk(repeating: 0x30)) .< Chunk(repeating: 10)) .& (n1 .== Chunk(repeating: UInt8(ascii: ".")))
+                .& ((n2 &- Chunk(repeating: 0x30)) .< Chunk(repeating: 10))
+            let escape = (v .== Chunk(repeating: UInt8(ascii: "\\"))) .| (v .== Chunk(repeating: UInt8(ascii: "%")))
             // Lanes past the end count as nothing.
             let remaining = end &- i
             let inside =
@@ -69,18 +57,10 @@ public enum AddressScreen: Sendable {
                 ? SIMDMask<SIMD16<Int8>>(repeating: true)
                 : Chunk(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
                 .< Chunk(repeating: UInt8(truncatingIfNeeded: remaining))
-            let backslashWords = unsafeBitCast(backslash .& inside, to: SIMD2<UInt64>.self)
-            if backslashWords[0] | backslashWords[1] != 0 { return true }
-            let colonWords = unsafeBitCast(colon .& inside, to: SIMD2<UInt64>.self)
-            for half in 0..<2 {
-                var word = colonWords[half]
-                while word != 0 {
-                    let lane = word.trailingZeroBitCount >> 3
-                    let position = i &+ half &* 8 &+ lane
-                    if position &- lastColon <= colonWindow { return true }
-                    lastColon = position
-                    word &= ~(0xFF << UInt64(lane &* 8))
-                }
+            let escapeWords = unsafeBitCast(escape .& inside, to: SIMD2<UInt64>.self)
+            if escapeWords[0] | escapeWords[1] != 0 { return true }
+            if !Self.noneTooClose(unsafeBitCast(colon .& inside, to: SIMD2<UInt64>.self), i, colonWindow, &lastColon) {
+                return true
             }
             let siteWords = unsafeBitCast(site .& inside, to: SIMD2<UInt64>.self)
             for half in 0..<2 {
@@ -97,5 +77,22 @@ public enum AddressScreen: Sendable {
             i &+= 16
         }
         return false
+    }
+
+    /// Whether no two of the marked lanes (and the last marked position before them) are `window` bytes apart or
+    /// closer; updates `last`.
+    @inline(__always)
+    private static func noneTooClose(_ words: SIMD2<UInt64>, _ i: Int, _ window: Int, _ last: inout Int) -> Bool {
+        for half in 0..<2 {
+            var word = words[half]
+            while word != 0 {
+                let lane = word.trailingZeroBitCount >> 3
+                let position = i &+ half &* 8 &+ lane
+                if position &- last <= window { return false }
+                last = position
+                word &= ~(0xFF << UInt64(lane &* 8))
+            }
+        }
+        return true
     }
 }

@@ -60,20 +60,30 @@ public enum FallbackScanner: Sendable {
         else {
             return scrub(bytes, from: start, to: end, anonymizer: anonymizer, counters: &counters, into: &out)
         }
+        // The addresses of the text as it is and as decoded (`81.2.69.7%30%30` decodes to no address), by where
+        // they stand in the source; of two that overlap, the one that starts first (the longer at a tie) is replaced.
+        var fields: [AddressField] = []
+        swap(&fields, &scratch.fields)
+        defer { swap(&fields, &scratch.fields) }
+        fields.removeAll(keepingCapacity: true)
+        forEachAddress(bytes, from: start, to: end) { fields.append($0) }
         scratch.decode(bytes, start..<end)
+        let decoded = UnsafeBufferPointer(scratch.decoded)
+        let rawCount = fields.count
+        forEachAddress(decoded, from: 0, to: decoded.count) { field in
+            let range = scratch.sourceIndex(field.range.lowerBound)..<scratch.sourceIndex(field.range.upperBound)
+            fields.append(AddressField(address: field.address, range: range))
+        }
+        if fields.count > rawCount && rawCount > 0 {
+            fields.sort { ($0.range.lowerBound, -$0.range.count) < ($1.range.lowerBound, -$1.range.count) }
+        }
         var found = 0
         var copied = start
-        do {
-            let decoded = UnsafeBufferPointer(scratch.decoded)
-            forEachAddress(decoded, from: 0, to: decoded.count) { field in
-                let s = scratch.sourceIndex(field.range.lowerBound)
-                let e = scratch.sourceIndex(field.range.upperBound)
-                guard s >= copied else { return }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<s]))
-                counters.countAddress(field.address, unchanged: anonymizer.writePseudonym(of: field, into: &out))
-                copied = e
-                found &+= 1
-            }
+        for field in fields where field.range.lowerBound >= copied {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<field.range.lowerBound]))
+            counters.countAddress(field.address, unchanged: anonymizer.writePseudonym(of: field, into: &out))
+            copied = field.range.upperBound
+            found &+= 1
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<end]))
         counters.scannerAddresses &+= found
@@ -137,12 +147,24 @@ public enum FallbackScanner: Sendable {
             let quad = firstQuad(bytes, from: from, to: v6.map { $0.1.lowerBound + 1 } ?? end, runEnd: end)
             let next: Int
             if let (value, range) = quad, v6 == nil || range.lowerBound < v6!.1.lowerBound {
-                report(.v4(value), range, body)
-                next = range.upperBound
+                if report(.v4(value), range, body) {
+                    next = range.upperBound
+                } else {
+                    // A quad that names no host (`0.81.2.69` in `0.81.2.69.7`) hides nothing after its first part.
+                    var dot = range.lowerBound
+                    while bytes[dot] != UInt8(ascii: ".") { dot &+= 1 }
+                    next = dot &+ 1
+                }
                 if let found = v6, found.1.lowerBound < next { v6Searched = false }
             } else if let (address, range) = v6 {
-                report(address, range, body)
-                next = range.upperBound
+                // Hex glued to an address's last group goes with it (`…::17ab` of `…::17abcdefab`): what is left
+                // would read as another address.
+                var upper = range.upperBound
+                while upper < end && bytes[upper] != UInt8(ascii: ":") && bytes[upper] != UInt8(ascii: ".") {
+                    upper &+= 1
+                }
+                report(address, range.lowerBound..<upper, body)
+                next = upper
                 v6Searched = false
             } else {
                 return
@@ -152,10 +174,13 @@ public enum FallbackScanner: Sendable {
         }
     }
 
+    /// Calls `body` with the address unless it names no host; whether it did.
     @inline(__always)
-    private static func report(_ address: IPAddress, _ range: Range<Int>, _ body: (AddressField) -> Void) {
-        guard !address.identifiesNoHost else { return }
+    @discardableResult
+    private static func report(_ address: IPAddress, _ range: Range<Int>, _ body: (AddressField) -> Void) -> Bool {
+        guard !address.identifiesNoHost else { return false }
         body(AddressField(address: address, range: range))
+        return true
     }
 
     /// The first dotted quad starting in `start..<limit` (not in the middle of a number), read up to `runEnd`.
@@ -197,8 +222,10 @@ public enum FallbackScanner: Sendable {
     @inlinable
     static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
-    /// The run as an IPv6 address, allowing for trailing punctuation (`2001:db8::1.` at the end of a sentence,
-    /// `…::1:` before a port-less colon) and for hex letters glued to its front (`cafe2001:db8::1`).
+    /// The first IPv6 address in the run, allowing for trailing punctuation (`2001:db8::1.` at the end of a sentence,
+    /// `…::1:` before a port-less colon), for hex letters glued to its front (`cafe2001:db8::1`) or to its last
+    /// group (`…:5678deadbeef`). Each colon is tried in turn (a run may start with text that is no address), with at
+    /// most 45 bytes (the longest IPv6 text) after it, so a run of thousands of colons costs time in proportion.
     private static func v6Token(
         _ bytes: UnsafeBufferPointer<UInt8>,
         from start: Int,
@@ -206,22 +233,35 @@ public enum FallbackScanner: Sendable {
     ) -> (
         IPAddress, Range<Int>
     )? {
-        var firstColon = start
-        while firstColon < end && bytes[firstColon] != UInt8(ascii: ":") { firstColon += 1 }
-        var from = start
-        if firstColon - start > 4 { from = firstColon - 4 }
-        while from < firstColon || from == start {
-            var stop = end
-            while stop > from {
-                if let address = IPAddress.parseV6(bytes, from: from, to: stop) { return (address, from..<stop) }
-                let last = bytes[stop - 1]
-                guard last == UInt8(ascii: ".") || last == UInt8(ascii: ":") || end - stop < 6 else { break }
-                stop -= 1
+        var searchFrom = start
+        while true {
+            var colon = searchFrom
+            while colon < end && bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+            guard colon < end else { return nil }
+            let limit = min(end, colon + 45)
+            // Where the last group of a candidate ending at `limit` starts (trimmed to four hex digits below).
+            var lastColon = limit - 1
+            while lastColon > colon && bytes[lastColon] != UInt8(ascii: ":") { lastColon -= 1 }
+            for from in max(start, colon - 4)...colon {
+                // The whole candidate, then without trailing `.`/`:` or up to 6 bytes, then its last group cut to
+                // four hex digits or fewer.
+                var stop = limit
+                while stop > from + 1 {
+                    if let address = IPAddress.parseV6(bytes, from: from, to: stop) { return (address, from..<stop) }
+                    let last = bytes[stop - 1]
+                    guard last == UInt8(ascii: ".") || last == UInt8(ascii: ":") || limit - stop < 6 else { break }
+                    stop -= 1
+                }
+                if lastColon > from {
+                    for stop in stride(from: min(lastColon + 5, limit), to: lastColon + 1, by: -1) {
+                        if let address = IPAddress.parseV6(bytes, from: from, to: stop) {
+                            return (address, from..<stop)
+                        }
+                    }
+                }
             }
-            if from == start && firstColon - start <= 4 { break }
-            from += 1
+            searchFrom = colon + 1
         }
-        return nil
     }
 
     /// A dotted quad starting at `start`; leading zeros are accepted here (fail closed).
@@ -258,6 +298,8 @@ public final class PercentDecoding {
     private var spareStarts: UnsafeMutablePointer<Int>
     private var bytes: UnsafeMutablePointer<UInt8>
     private var capacity = 0
+    /// The addresses ``FallbackScanner/scrubEncoded`` found (reused).
+    var fields: [AddressField] = []
 
     public init() {
         bytes = .allocate(capacity: 1)
@@ -277,7 +319,8 @@ public final class PercentDecoding {
     @inline(__always)
     public func sourceIndex(_ k: Int) -> Int { starts[k] }
 
-    /// Decodes `%XX` and `\xXX` in `range` of `source`, up to three rounds while a round still decodes something.
+    /// Decodes `%XX`, `\xXX` and `\u00XX` in `range` of `source`, round after round while a round still decodes
+    /// something (each round is shorter than the one before).
     public func decode(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
         if range.count + 1 > capacity {
             for pointer in [bytes, spareBytes] { pointer.deallocate() }
@@ -290,7 +333,7 @@ public final class PercentDecoding {
         }
         var count = Self.decodeRound(source.baseAddress!, range, from: nil, into: bytes, starts)
         starts[count] = range.upperBound
-        for _ in 0..<2 {
+        while true {
             var escapes = false
             for k in 0..<count where bytes[k] == UInt8(ascii: "%") || bytes[k] == UInt8(ascii: "\\") {
                 escapes = true
@@ -332,6 +375,13 @@ public final class PercentDecoding {
             {
                 out[n] = high << 4 | low
                 i += 4
+            } else if c == UInt8(ascii: "\\"), i + 5 < end, text[i + 1] == UInt8(ascii: "u"),
+                text[i + 2] == UInt8(ascii: "0"), text[i + 3] == UInt8(ascii: "0"),
+                let high = IPAddress.hexValue(text[i + 4]), let low = IPAddress.hexValue(text[i + 5])
+            {
+                // A JSON escape (`\u002e`) in a line that did not parse as JSON.
+                out[n] = high << 4 | low
+                i += 6
             } else {
                 out[n] = c
                 i += 1

@@ -91,31 +91,13 @@ extension LogFormat {
             literalOffsets.withUnsafeBufferPointer { offsets in
                 delimiters.withUnsafeBufferPointer { delimiters in
                     fields.withUnsafeBufferPointer { fields in
-                        // Most lines match at once; a line whose opaque token holds the literal's first byte is
-                        // matched again, extending such tokens.
-                        matchFields(
-                            bytes,
-                            start,
-                            lineEnd,
-                            match,
-                            literal,
-                            offsets,
-                            delimiters,
-                            fields,
-                            extending: false
-                        )
-                            || (extendsTokens
-                                && matchFields(
-                                    bytes,
-                                    start,
-                                    lineEnd,
-                                    match,
-                                    literal,
-                                    offsets,
-                                    delimiters,
-                                    fields,
-                                    extending: true
-                                ))
+                        // Most lines match at once; a line whose free-text token holds the first byte of the literal
+                        // after it is matched again, extending such tokens.
+                        if matchFields(bytes, start, lineEnd, match, literal, offsets, delimiters, fields, false) {
+                            return true
+                        }
+                        return extendsTokens
+                            && matchFields(bytes, start, lineEnd, match, literal, offsets, delimiters, fields, true)
                     }
                 }
             }
@@ -132,7 +114,7 @@ extension LogFormat {
         _ offsets: UnsafeBufferPointer<Int>,
         _ delimiters: UnsafeBufferPointer<Delimiter>,
         _ fields: UnsafeBufferPointer<Field>,
-        extending: Bool
+        _ extending: Bool
     ) -> Bool {
         var p = start
         let count = delimiters.count

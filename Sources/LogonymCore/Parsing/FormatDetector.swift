@@ -34,6 +34,8 @@ public enum FormatDetector: Sendable {
         }
         let formats: [InputFormat] =
             candidates.isEmpty ? [.json(json)] + LogFormat.builtins.map { .text($0) } : candidates
+        // One match buffer for every text format tried.
+        let match = FieldMatch(capacity: 0)
         var best = Result(format: candidates.first ?? .text(.combined), sampled: lines.count, matched: 0)
         for format in formats {
             let count: Int
@@ -53,7 +55,7 @@ public enum FormatDetector: Sendable {
                 if logFormat.name == "w3c", let fields = lines.lazy.compactMap({ w3cFields(b, $0) }).first {
                     logFormat = fields
                 }
-                let match = FieldMatch(capacity: logFormat.variableCount)
+                match.reserve(logFormat.variableCount)
                 count =
                     lines.filter {
                         logFormat.match(b, from: $0.lowerBound, to: $0.upperBound, into: match)
@@ -69,8 +71,8 @@ public enum FormatDetector: Sendable {
 
     /// The W3C format of a `#Fields:` directive line, if it is one.
     public static func w3cFields(_ b: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> LogFormat? {
-        let prefix = Array("#Fields:".utf8)
-        guard line.count > prefix.count, JSONLineFormat.equals(b, line.lowerBound..<(line.lowerBound + 8), prefix)
+        guard line.count > fieldsDirective.count,
+            JSONLineFormat.equals(b, line.lowerBound..<(line.lowerBound + 8), fieldsDirective)
         else { return nil }
         var e = line.upperBound
         while e > line.lowerBound && LogFormat.isTrailingBlank(b[e - 1]) { e -= 1 }
@@ -78,6 +80,8 @@ public enum FormatDetector: Sendable {
             fields: String(decoding: UnsafeBufferPointer(rebasing: b[(line.lowerBound + 8)..<e]), as: UTF8.self)
         )
     }
+
+    private static let fieldsDirective = Array("#Fields:".utf8)
 
     /// `caddy` or `traefik` when the JSON lines carry their keys, else `json`.
     private static func preset(_ b: UnsafeBufferPointer<UInt8>, _ lines: [Range<Int>]) -> String {

@@ -270,18 +270,28 @@ extension JSONLineFormat {
         LogFormat.closingQuote(b, from: start, to: end)
     }
 
-    /// Whether `start..<end` is a number, `true`, `false` or `null`.
+    /// Whether `start..<end` is a number (JSON's grammar: `81.2.69.7` is none, and the line goes to the fallback
+    /// scanner), `true`, `false` or `null`.
     private func isLiteral(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         let c = b[start]
         if c == UInt8(ascii: "-") || (c >= 0x30 && c <= 0x39) {
-            for i in start..<end {
-                let d = b[i]
-                let ok =
-                    (d >= 0x30 && d <= 0x39) || d == UInt8(ascii: ".") || d == UInt8(ascii: "-")
-                    || d == UInt8(ascii: "+") || d == UInt8(ascii: "e") || d == UInt8(ascii: "E")
-                if !ok { return false }
+            var i = c == UInt8(ascii: "-") ? start + 1 : start
+            func digits() -> Bool {
+                let first = i
+                while i < end && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+                return i > first
             }
-            return true
+            guard digits() else { return false }
+            if i < end && b[i] == UInt8(ascii: ".") {
+                i += 1
+                guard digits() else { return false }
+            }
+            if i < end && (b[i] | 0x20) == UInt8(ascii: "e") {
+                i += 1
+                if i < end && (b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-")) { i += 1 }
+                guard digits() else { return false }
+            }
+            return i == end
         }
         return Self.equals(b, start..<end, Array("true".utf8)) || Self.equals(b, start..<end, Array("false".utf8))
             || Self.equals(b, start..<end, Array("null".utf8))

@@ -45,8 +45,9 @@ extension LineProcessor {
     }
 
     /// Appends a field with every address in it replaced (through percent-encoding too); a field that had none is
-    /// remembered as clean.
-    func writeScanned(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, into out: inout [UInt8]) {
+    /// remembered as clean. Returns how many it replaced.
+    @discardableResult
+    func writeScanned(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, into out: inout [UInt8]) -> Int {
         let found = FallbackScanner.scrubEncoded(
             b,
             from: s,
@@ -57,23 +58,27 @@ extension LineProcessor {
             into: &out
         )
         if found == 0 && e &- s >= 8 { cleanText.insert(b.baseAddress!, s, e) }
+        return found
     }
 
     /// Appends a URL field (`$request`, `$http_referer`, `$request_uri`, `$args`) as the scrub stage leaves it, then
     /// with every address replaced: an IP-literal host (`http://81.2.69.3:8080/`), an address glued to a word
-    /// (`/host-81.2.69.2`), percent-encoded (`81%2E2%2E69%2E7`), with `%00` after it.
+    /// (`/host-81.2.69.2`), percent-encoded (`81%2E2%2E69%2E7`), with `%00` after it. Returns how many it replaced.
+    @discardableResult
     func writeScannedURL(
         _ field: LogFormat.Field,
         scrubbed: Bool,
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
         into out: inout [UInt8]
-    ) {
+    ) -> Int {
         guard scrubbed else { return writeScanned(b, range.lowerBound, range.upperBound, into: &out) }
         var scrubbedBytes: [UInt8] = []
         swap(&scrubbedBytes, &urlScratch)
         scrubbedBytes.removeAll(keepingCapacity: true)
         scrub(field, b, range, into: &scrubbedBytes)
+        // (Nothing is remembered as clean here: the URL as it came may hold an address the stage took out, and the
+        // same bytes in another field would not be scrubbed. The stage's own cache remembers the verdict.)
         let found = scrubbedBytes.withUnsafeBufferPointer { scrubbed in
             FallbackScanner.scrubEncoded(
                 scrubbed,
@@ -86,8 +91,7 @@ extension LineProcessor {
             )
         }
         swap(&scrubbedBytes, &urlScratch)
-        // The URL as it came is known clean: what the stage leaves of it holds no address.
-        if found == 0 && range.count >= 8 { cleanText.insert(b.baseAddress!, range.lowerBound, range.upperBound) }
+        return found
     }
 
     /// Calls `body` with a value as the scrub stage (for `field`) and the address scanner leave it: the original
@@ -148,7 +152,7 @@ extension LineProcessor {
                 let c = b[i]
                 // An escaped byte (`\"` as Apache writes a quote, `\x22` as nginx does) never delimits.
                 if c == UInt8(ascii: "\\") {
-                    i &+= 2
+                    i = min(i &+ 2, end)
                     continue
                 }
                 if c == UInt8(ascii: "\"") { quoted.toggle() }
@@ -161,9 +165,14 @@ extension LineProcessor {
             if let (valueRange, isNode) = Self.forwardedPair(b, pairStart, pairEnd) {
                 if isNode {
                     let (s, e) = Self.unquoted(b, valueRange.lowerBound, valueRange.upperBound)
-                    let obfuscated =
-                        (s < e && b[s] == UInt8(ascii: "_")) || JSONLineFormat.equals(b, s..<e, Array("unknown".utf8))
-                    if !obfuscated {
+                    if (s < e && b[s] == UInt8(ascii: "_")) || JSONLineFormat.equals(b, s..<e, Array("unknown".utf8)) {
+                        // An obfuscated node (`_hidden`) is kept, unless the scanner finds an address in it.
+                        if !keepsUnscanned(b, s, e) {
+                            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+                            writeScanned(b, s, e, into: &out)
+                            cursor = e
+                        }
+                    } else {
                         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
                         writeAddressValue(b, s, e, into: &out)
                         cursor = e

@@ -389,27 +389,11 @@ public final class LineProcessor {
     /// or an absolute URL standing alone) is scrubbed as a URL too.
     private func writeScrubbed(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]) {
         if outputFormat == .same && scrubber == nil {
-            FallbackScanner.scrubEncoded(
-                b,
-                from: start,
-                to: end,
-                anonymizer: anonymizer,
-                counters: &tally.pointee,
-                scratch: percentDecoding,
-                into: &out
-            )
+            writeScanned(b, start, end, into: &out)
             return
         }
         scratch.removeAll(keepingCapacity: true)
-        FallbackScanner.scrubEncoded(
-            b,
-            from: start,
-            to: end,
-            anonymizer: anonymizer,
-            counters: &tally.pointee,
-            scratch: percentDecoding,
-            into: &scratch
-        )
+        writeScanned(b, start, end, into: &scratch)
         if let scrubber {
             swap(&scratch, &tokenScratch)
             scratch.removeAll(keepingCapacity: true)
@@ -589,19 +573,22 @@ public final class LineProcessor {
                 if verdict == .plain { continue }
                 let scrubbed = verdict == .changes || verdict == .changesNoAddress
                 let suspect = verdict != .changesNoAddress && !keepsUnscanned(b, s, e, repeating: false)
-                if !suspect && verdict != .changesNoAddress && verdicts != nil
+                var holdsNoAddress = !suspect
+                if scrubbed || suspect {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+                    if suspect {
+                        holdsNoAddress = writeScannedURL(field, scrubbed: scrubbed, b, s..<e, into: &out) == 0
+                    } else {
+                        scrub(field, b, s..<e, holdsNoAddress: true, into: &out)
+                    }
+                }
+                if holdsNoAddress && verdict != .changesNoAddress && verdicts != nil
                     && (field == .request || field == .referrer)
                 {
-                    // The scrub stage's cache remembers it: the next verdict on this URL needs no screen.
+                    // The scrub stage's cache remembers it: the next verdict on this URL needs no screen or scan.
                     unownedScrubber!._withUnsafeGuaranteedRef { $0.markAddressFree(probe: field == .request ? 0 : 1) }
                 }
                 if !scrubbed && !suspect { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
-                if suspect {
-                    writeScannedURL(field, scrubbed: scrubbed, b, s..<e, into: &out)
-                } else {
-                    scrub(field, b, s..<e, into: &out)
-                }
             case .remoteUser, .userAgent:
                 // Replaced whole by the scrub stage (see `treatment(of:scrubber:)`).
                 if unownedScrubber!._withUnsafeGuaranteedRef({ $0.keeps(field, b, s..<e) }) { continue }
@@ -620,9 +607,15 @@ public final class LineProcessor {
     }
 
     /// Appends a field as the scrub stage leaves it (as it is when the stage is off).
+    /// With `holdsNoAddress` (the address screen found none in the field), the stage's URL cache remembers it.
     @inline(__always)
-    func scrub(_ field: LogFormat.Field, _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into out: inout [UInt8])
-    {
+    func scrub(
+        _ field: LogFormat.Field,
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        holdsNoAddress: Bool = false,
+        into out: inout [UInt8]
+    ) {
         guard let scrubber = unownedScrubber else {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[range]))
             return
@@ -631,7 +624,7 @@ public final class LineProcessor {
             if field == .remoteUser {
                 scrubber.write(field, b, range, anonymizer: anonymizer, into: &out)
             } else {
-                scrubber.write(field, b, range, anonymizer: nil, into: &out)
+                scrubber.write(field, b, range, anonymizer: nil, holdsNoAddress: holdsNoAddress, into: &out)
             }
         }
     }

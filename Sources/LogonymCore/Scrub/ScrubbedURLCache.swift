@@ -139,7 +139,8 @@ struct ScrubbedURLCache {
         _ end: Int,
         hash: UInt64,
         output: UnsafeBufferPointer<UInt8>,
-        counts: [Int]
+        counts: [Int],
+        addressFree: Bool = false
     ) {
         let length = end - start
         let isUnchanged =
@@ -149,7 +150,7 @@ struct ScrubbedURLCache {
         let index = Int(truncatingIfNeeded: hash) & mask
         hashes[index] = hash
         let slot = memory + index * stride
-        slot.storeBytes(of: UInt16(length), as: UInt16.self)
+        slot.storeBytes(of: UInt16(length) | (addressFree ? 0x8000 : 0), as: UInt16.self)
         slot.storeBytes(of: isUnchanged ? Self.unchanged : UInt16(output.count), toByteOffset: 2, as: UInt16.self)
         for k in 0..<Self.maxCounts {
             slot.storeBytes(of: k < counts.count ? UInt16(counts[k] + 1) : 0, toByteOffset: 4 + 2 * k, as: UInt16.self)

@@ -112,15 +112,16 @@ public final class Scrubber {
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
         anonymizer: Anonymizer?,
+        holdsNoAddress: Bool = false,
         into out: inout [UInt8]
     ) {
         switch field {
         case .request:
             let target = Self.requestTarget(b, range)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[range.lowerBound..<target.lowerBound]))
-            writeURL(b, target, into: &out)
+            writeURL(b, target, holdsNoAddress: holdsNoAddress, into: &out)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[target.upperBound..<range.upperBound]))
-        case .referrer, .url: writeURL(b, range, into: &out)
+        case .referrer, .url: writeURL(b, range, holdsNoAddress: holdsNoAddress, into: &out)
         case .query: writeQuery(b, range, into: &out)
         case .remoteUser: writeRemoteUser(b, range, anonymizer: anonymizer, into: &out)
         case .userAgent: writeUserAgent(b, range, into: &out)
@@ -178,13 +179,13 @@ public final class Scrubber {
         checkedSlots = (nil, nil)
         let target = Self.requestTarget(b, request)
         var requestVerdict = urlVerdict(b, target, probe: 0)
-        // The method and the protocol around a plain target must hold no address either (a line may put anything
-        // there): letters, and `HTTP/` with at most three bytes after it.
-        if requestVerdict == .plain && target != request
-            && !(Self.isMethod(b, request.lowerBound, target.lowerBound)
+        // The method and the protocol around a target that needs no screen must hold no address either (a line
+        // may put anything there): letters, and `HTTP/` with at most three bytes after it.
+        if requestVerdict == .plain || requestVerdict == .changesNoAddress, target != request,
+            !(Self.isMethod(b, request.lowerBound, target.lowerBound)
                 && Self.isProtocol(b, target.upperBound, request.upperBound))
         {
-            requestVerdict = .unchanged
+            requestVerdict = requestVerdict == .plain ? .unchanged : .changes
         }
         return (requestVerdict, urlVerdict(b, referrer, probe: 1))
     }
@@ -227,7 +228,7 @@ public final class Scrubber {
         let base = b.baseAddress!
         let hash = ScrubbedURLCache.hash(base, range.lowerBound, range.upperBound)
         let slot = urlCache.find(base, range.lowerBound, range.upperBound, hash: hash)
-        if index == 0 { checkedSlots.0 = slot } else { checkedSlots.1 = slot }
+        if index == 0 { checkedSlots.0 = (base, range, hash) } else { checkedSlots.1 = (base, range, hash) }
         let addressFree = slot.map(ScrubbedURLCache.isAddressFree) ?? false
         if let slot, ScrubbedURLCache.isUnchanged(slot) { return addressFree ? .plain : .unchanged }
         let probe = Probe(base: base, range: range, hash: hash, slot: slot)
@@ -244,32 +245,42 @@ public final class Scrubber {
     }
 
     @exclusivity(unchecked) private var probes: (Probe?, Probe?) = (nil, nil)
-    /// The cache slots the request's and the referrer's verdicts were found in (for this line only).
-    @exclusivity(unchecked) private var checkedSlots: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) = (nil, nil)
+    /// The request's and the referrer's URLs as their verdicts looked them up (for this line only).
+    @exclusivity(unchecked) private var checkedSlots:
+        ((UnsafePointer<UInt8>, Range<Int>, UInt64)?, (UnsafePointer<UInt8>, Range<Int>, UInt64)?) = (nil, nil)
 
     /// Remembers that the address scanner found nothing in what the stage leaves of the request (`probe` 0) or the
     /// referrer (1) of this line, when its verdict came from the cache: the same URL's next verdict is `plain` (or
     /// `changesNoAddress`).
     @inline(__always)
     public func markAddressFree(probe: Int) {
-        if let slot = probe == 0 ? checkedSlots.0 : checkedSlots.1 { ScrubbedURLCache.markAddressFree(slot) }
+        // Looked up again: writing the other URL of the line may have taken the slot.
+        guard let (base, range, hash) = probe == 0 ? checkedSlots.0 : checkedSlots.1,
+            let slot = urlCache.find(base, range.lowerBound, range.upperBound, hash: hash)
+        else { return }
+        ScrubbedURLCache.markAddressFree(slot)
     }
 
     /// Appends a URL (absolute, or a path with query and fragment) with its personal data replaced: from the cache,
-    /// else taken apart (and cached).
+    /// else taken apart (and cached). With `holdsNoAddress` (the caller's address screen found none), the cache
+    /// remembers that too, so that the URL's next verdict needs no screen.
     public func writeURL(
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
+        holdsNoAddress: Bool = false,
         into out: inout [UInt8]
     ) {
         let base = b.baseAddress!
         let hash: UInt64
         let slot: UnsafeMutableRawPointer?
+        // A probe's slot is looked at again (it may hold the line's other URL by now, written since the verdict).
         if let probe = probes.0, probe.base == base, probe.range == range {
-            (hash, slot) = (probe.hash, probe.slot)
+            hash = probe.hash
+            slot = probe.slot == nil ? nil : urlCache.find(base, range.lowerBound, range.upperBound, hash: hash)
             probes.0 = nil
         } else if let probe = probes.1, probe.base == base, probe.range == range {
-            (hash, slot) = (probe.hash, probe.slot)
+            hash = probe.hash
+            slot = probe.slot == nil ? nil : urlCache.find(base, range.lowerBound, range.upperBound, hash: hash)
             probes.1 = nil
         } else {
             hash = ScrubbedURLCache.hash(base, range.lowerBound, range.upperBound)
@@ -279,6 +290,7 @@ public final class Scrubber {
             ScrubbedURLCache.emit(slot, base, range.lowerBound, range.upperBound, into: &out) { id in
                 count(id)
             }
+            if holdsNoAddress { ScrubbedURLCache.markAddressFree(slot) }
             return
         }
         replacements.removeAll(keepingCapacity: true)
@@ -293,7 +305,8 @@ public final class Scrubber {
                 range.upperBound,
                 hash: hash,
                 output: UnsafeBufferPointer(rebasing: written[outputStart...]),
-                counts: pending
+                counts: pending,
+                addressFree: holdsNoAddress
             )
         }
     }

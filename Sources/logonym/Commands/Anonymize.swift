@@ -64,25 +64,7 @@ struct Anonymize: ParsableCommand {
     )
     var jsonAddressKeys: [String] = []
 
-    @Option(help: ArgumentHelp("truncate, hmac or cryptopan.", valueName: "method"))
-    var method: String = "truncate"
-
-    @Option(
-        name: .customLong("ipv4-prefix"),
-        help: ArgumentHelp("IPv4 bits kept by truncate (default 24).", valueName: "bits")
-    )
-    var ipv4Prefix: Int?
-
-    @Option(
-        name: .customLong("ipv6-prefix"),
-        help: ArgumentHelp("IPv6 bits kept by truncate (default 48).", valueName: "bits")
-    )
-    var ipv6Prefix: Int?
-
-    @Option(
-        help: ArgumentHelp("Prefix preset: strict (/16, /32), ga (/24, /48), anonip (/20, /44).", valueName: "name")
-    )
-    var preset: String?
+    @OptionGroup var addressing: MethodOptions
 
     @Option(
         name: .customLong("key-file"),

@@ -59,8 +59,8 @@ struct AnonymizeSettings {
             }
             format = choice
         }
-        method = try Self.choice(options.method, "--method")
-        prefixes = try Self.prefixes(preset: options.preset, ipv4: options.ipv4Prefix, ipv6: options.ipv6Prefix)
+        method = try options.addressing.resolvedMethod()
+        prefixes = try options.addressing.resolvedPrefixes()
         windowed = nil
         if let windowText = options.window {
             windowed = try Self.windowed(options, windowText, method: method)

@@ -52,25 +52,7 @@ struct Verify: ParsableCommand {
     )
     var config: String?
 
-    @Option(help: ArgumentHelp("The method the output was written under: truncate or hmac.", valueName: "method"))
-    var method: String?
-
-    @Option(
-        name: .customLong("ipv4-prefix"),
-        help: ArgumentHelp("IPv4 bits truncate kept (default 24).", valueName: "bits")
-    )
-    var ipv4Prefix: Int?
-
-    @Option(
-        name: .customLong("ipv6-prefix"),
-        help: ArgumentHelp("IPv6 bits truncate kept (default 48).", valueName: "bits")
-    )
-    var ipv6Prefix: Int?
-
-    @Option(
-        help: ArgumentHelp("Prefix preset: strict (/16, /32), ga (/24, /48), anonip (/20, /44).", valueName: "name")
-    )
-    var preset: String?
+    @OptionGroup var addressing: MethodOptions
 
     @Flag(help: "Print one JSON object (files, totals, method) instead of text.")
     var json = false
@@ -125,11 +107,9 @@ struct Verify: ParsableCommand {
     /// The method, the prefixes and (with `--config`) the output directory.
     private func settings() throws -> (AnonymizationMethod, TruncationPrefixes, String?) {
         guard let config else {
-            let method: AnonymizationMethod = try AnonymizeSettings.choice(self.method ?? "truncate", "--method")
-            let prefixes = try AnonymizeSettings.prefixes(preset: preset, ipv4: ipv4Prefix, ipv6: ipv6Prefix)
-            return (method, prefixes, nil)
+            return (try addressing.resolvedMethod(), try addressing.resolvedPrefixes(), nil)
         }
-        if method != nil || preset != nil || ipv4Prefix != nil || ipv6Prefix != nil {
+        if addressing.isGiven {
             throw CommandFailure.usage(
                 "--method, --preset and the prefixes come from --config \(config); give one or the other"
             )

@@ -1,0 +1,59 @@
+import Foundation
+import LogonymCore
+import Testing
+
+/// Inputs from an attack on the address scanner (`Tests/Fixtures/attacks`, described in its README): each once got a
+/// raw address through. Under `truncate` every output line must hold no address with host bits set, as the output
+/// verifier sees it, with the scrub stage on and off, in both output formats; and every line is written.
+struct AttackRegressionTests {
+    static let files = [
+        "L1_cleantext.log", "L2_urlcache.log", "L3_screen.log", "L4_jsonliteral.log", "L5_forwarded.json",
+        "L5_forwarded.txt", "L6_json_unicode.log", "L7_overlap.log", "L8_decodehide.log", "L9_4rounds.log",
+        "L10_v6tail.log", "V2_fp.log",
+    ]
+
+    @Test(arguments: files)
+    func noAttackLeaksAnAddress(_ name: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("attacks/" + name)))
+        let lines = data.split(separator: 0x0A).map { Array($0) }
+        let format: InputFormat
+        if name == "L5_forwarded.txt" {
+            format = .text(
+                try LogFormat(
+                    nginx: #"$remote_addr [$time_local] "$request" $status "$http_forwarded" $http_forwarded"#
+                )
+            )
+        } else {
+            let sample = Array(data)
+            format = sample.withUnsafeBufferPointer {
+                FormatDetector.detect($0, from: 0, to: $0.count, json: JSONLineFormat()).format
+            }
+        }
+        let verifier = try #require(OutputVerifier(method: .truncate, prefixes: .ga))
+        for scrub in [true, false] {
+            for outputFormat in [OutputFormat.same, .json] {
+                let processor = LineProcessor(
+                    format: format,
+                    anonymizer: Anonymizer(method: .truncate),
+                    outputFormat: outputFormat
+                )
+                if scrub { processor.setScrubber(Scrubber(settings: ScrubSettings())) }
+                var out: [UInt8] = []
+                for line in lines {
+                    line.withUnsafeBufferPointer { processor.process($0, from: 0, to: $0.count, into: &out) }
+                }
+                let written = out.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+                #expect(written.count == lines.count, "\(name): \(written.count) lines for \(lines.count)")
+                for (number, line) in written.enumerated() {
+                    let findings = Array(line).withUnsafeBufferPointer {
+                        verifier.findings(in: $0, from: 0, to: $0.count)
+                    }
+                    #expect(
+                        findings == 0,
+                        "\(name) scrub \(scrub) \(outputFormat) line \(number + 1): \(String(decoding: line, as: UTF8.self))"
+                    )
+                }
+            }
+        }
+    }
+}

@@ -280,6 +280,23 @@ struct ServerFormatTests {
         #expect(written.split(separator: "\n").count == 3)
     }
 
+    @Test(arguments: [
+        ("81.%32.69.%37", true), ("81%2E2%2E69%2E7", true), ("a%5Cx2E", true), ("%2081.2.69.7", true),
+        ("ffff:ffff::1", true), ("[::1]:80", true), ("x \\x2281.2.69.7", true), ("1.2.3.4", true),
+        ("/login?next=%2Faccount%2Fsettings", false), ("https://example.com:8443/a?b=c", false),
+        ("Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0", false), ("10:00", false),
+    ])
+    func theScreenPassesOnlyWhatCannotHoldAnAddress(_ text: String, _ suspect: Bool) {
+        // Padded so that both the 16-byte path and the byte-at-a-time tail are taken.
+        for padding in [0, 40] {
+            let bytes = Array(text.utf8) + Array(repeating: UInt8(ascii: " "), count: padding)
+            let verdict = bytes.withUnsafeBufferPointer {
+                AddressScreen.mayHoldAddress($0.baseAddress!, 0, text.utf8.count, limit: $0.count)
+            }
+            #expect(verdict == suspect, "\(text) padding \(padding)")
+        }
+    }
+
     // MARK: Crypto-PAn's fixed points
 
     /// An IPv4 address that `cryptopan` maps onto itself under `key`, if there is one: Crypto-PAn flips bit i by a

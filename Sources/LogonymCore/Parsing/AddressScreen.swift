@@ -2,8 +2,9 @@
 ///
 /// An IPv4 address has three dots each between digits, all within a few bytes; an IPv6 address has two colons a
 /// few bytes apart. The screen looks for three such dots (`5.0 ... 10.0 ... 537.36` far apart are no address) and
-/// two such colons (`https://` alone is none). Any `%` or backslash (an escape: `%2E`, `\x2E`, `\u002e`) makes the
-/// text suspect. It errs one way only: what it passes has no address the
+/// two such colons (`https://` alone is none). A backslash (an escape: `\x2E`, `\u002e`) makes the text suspect, and so
+/// does a `%XX` that decodes to a byte an address is made of, or to another escape (`%2E`, `%32`, `%25`, `%5C`);
+/// one that decodes to anything else (`%2F`, `%20`) is a separator, as in the raw text. It errs one way only: what it passes has no address the
 /// ``FallbackScanner`` could find, also after ``PercentDecoding``.
 public enum AddressScreen: Sendable {
     typealias Chunk = SIMD16<UInt8>
@@ -28,7 +29,7 @@ public enum AddressScreen: Sendable {
                 let c = base[i]
                 let n1: UInt8 = i &+ 1 < limit ? base[i &+ 1] : 0
                 let n2: UInt8 = i &+ 2 < limit ? base[i &+ 2] : 0
-                if c == UInt8(ascii: "\\") || c == UInt8(ascii: "%") { return true }
+                if c == UInt8(ascii: "\\") || (c == UInt8(ascii: "%") && escapeMatters(n1, n2)) { return true }
                 if c == UInt8(ascii: ":") {
                     if i &- lastColon <= colonWindow { return true }
                     lastColon = i
@@ -49,7 +50,8 @@ public enum AddressScreen: Sendable {
             let site =
                 ((v &- Chunk(repeating: 0x30)) .< Chunk(repeating: 10)) .& (n1 .== Chunk(repeating: UInt8(ascii: ".")))
                 .& ((n2 &- Chunk(repeating: 0x30)) .< Chunk(repeating: 10))
-            let escape = (v .== Chunk(repeating: UInt8(ascii: "\\"))) .| (v .== Chunk(repeating: UInt8(ascii: "%")))
+            let backslash = v .== Chunk(repeating: UInt8(ascii: "\\"))
+            let percent = v .== Chunk(repeating: UInt8(ascii: "%"))
             // Lanes past the end count as nothing.
             let remaining = end &- i
             let inside =
@@ -57,8 +59,18 @@ public enum AddressScreen: Sendable {
                 ? SIMDMask<SIMD16<Int8>>(repeating: true)
                 : Chunk(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
                 .< Chunk(repeating: UInt8(truncatingIfNeeded: remaining))
-            let escapeWords = unsafeBitCast(escape .& inside, to: SIMD2<UInt64>.self)
-            if escapeWords[0] | escapeWords[1] != 0 { return true }
+            let backslashWords = unsafeBitCast(backslash .& inside, to: SIMD2<UInt64>.self)
+            if backslashWords[0] | backslashWords[1] != 0 { return true }
+            let percentWords = unsafeBitCast(percent .& inside, to: SIMD2<UInt64>.self)
+            for half in 0..<2 {
+                var word = percentWords[half]
+                while word != 0 {
+                    let lane = word.trailingZeroBitCount >> 3
+                    let p = i &+ half &* 8 &+ lane
+                    if escapeMatters(base[p &+ 1], base[p &+ 2]) { return true }
+                    word &= ~(0xFF << UInt64(lane &* 8))
+                }
+            }
             if !Self.noneTooClose(unsafeBitCast(colon .& inside, to: SIMD2<UInt64>.self), i, colonWindow, &lastColon) {
                 return true
             }
@@ -77,6 +89,14 @@ public enum AddressScreen: Sendable {
             i &+= 16
         }
         return false
+    }
+
+    /// Whether `%` followed by these two bytes decodes to a byte an address is made of, or to another escape.
+    @inline(__always)
+    static func escapeMatters(_ high: UInt8, _ low: UInt8) -> Bool {
+        guard let h = IPAddress.hexValue(high), let l = IPAddress.hexValue(low) else { return false }
+        let decoded = h << 4 | l
+        return FallbackScanner.isRunByte(decoded) || decoded == UInt8(ascii: "%") || decoded == UInt8(ascii: "\\")
     }
 
     /// Whether no two of the marked lanes (and the last marked position before them) are `window` bytes apart or

@@ -25,17 +25,42 @@ public enum FallbackScanner: Sendable {
         counters: inout RunCounters,
         into out: inout [UInt8]
     ) -> Int {
-        var found = 0
-        var copied = start
-        forEachAddress(bytes, from: start, to: end) { field in
+        var writer = Replacing(bytes, start)
+        forEachAddress(bytes, from: start, to: end) { writer.replace($0, anonymizer, &counters, into: &out) }
+        return writer.finish(end, &counters, into: &out)
+    }
+
+    /// Copies text with addresses replaced by their pseudonyms, in order, and counts them.
+    private struct Replacing {
+        let bytes: UnsafeBufferPointer<UInt8>
+        private(set) var copied: Int
+        private var found = 0
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) {
+            self.bytes = bytes
+            copied = start
+        }
+
+        /// Appends what stands before the address, then its pseudonym.
+        @inline(__always)
+        mutating func replace(
+            _ field: AddressField,
+            _ anonymizer: Anonymizer,
+            _ counters: inout RunCounters,
+            into out: inout [UInt8]
+        ) {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<field.range.lowerBound]))
             counters.countAddress(field.address, unchanged: anonymizer.writePseudonym(of: field, into: &out))
             copied = field.range.upperBound
             found &+= 1
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<end]))
-        counters.scannerAddresses &+= found
-        return found
+
+        /// Appends the rest; returns how many addresses were replaced.
+        mutating func finish(_ end: Int, _ counters: inout RunCounters, into out: inout [UInt8]) -> Int {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<end]))
+            counters.scannerAddresses &+= found
+            return found
+        }
     }
 
     /// Appends text with every address replaced, also where its bytes are escaped: percent-encoded in a URL
@@ -77,17 +102,11 @@ public enum FallbackScanner: Sendable {
         if fields.count > rawCount && rawCount > 0 {
             fields.sort { ($0.range.lowerBound, -$0.range.count) < ($1.range.lowerBound, -$1.range.count) }
         }
-        var found = 0
-        var copied = start
-        for field in fields where field.range.lowerBound >= copied {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<field.range.lowerBound]))
-            counters.countAddress(field.address, unchanged: anonymizer.writePseudonym(of: field, into: &out))
-            copied = field.range.upperBound
-            found &+= 1
+        var writer = Replacing(bytes, start)
+        for field in fields where field.range.lowerBound >= writer.copied {
+            writer.replace(field, anonymizer, &counters, into: &out)
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<end]))
-        counters.scannerAddresses &+= found
-        return found
+        return writer.finish(end, &counters, into: &out)
     }
 
     /// Calls `body` with every address-looking token in `bytes[start..<end]`, in order (the tokens ``scrub`` would

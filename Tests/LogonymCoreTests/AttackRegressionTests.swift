@@ -9,7 +9,8 @@ struct AttackRegressionTests {
     static let files = [
         "L1_cleantext.log", "L2_urlcache.log", "L3_screen.log", "L4_jsonliteral.log", "L5_forwarded.json",
         "L5_forwarded.txt", "L6_json_unicode.log", "L7_overlap.log", "L8_decodehide.log", "L9_4rounds.log",
-        "L10_v6tail.log", "V2_fp.log",
+        "L10_v6tail.log", "V2_fp.log", "Z1_zone.log", "Z1_zone.json", "Z1_forwarded.txt", "O1_overlap.log",
+        "O1_overlap.json", "J1_status.json",
     ]
 
     @Test(arguments: files)
@@ -17,7 +18,7 @@ struct AttackRegressionTests {
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("attacks/" + name)))
         let lines = data.split(separator: 0x0A).map { Array($0) }
         let format: InputFormat
-        if name == "L5_forwarded.txt" {
+        if name.hasSuffix(".txt") {
             format = .text(
                 try LogFormat(
                     nginx: #"$remote_addr [$time_local] "$request" $status "$http_forwarded" $http_forwarded"#
@@ -55,5 +56,16 @@ struct AttackRegressionTests {
                 }
             }
         }
+    }
+
+    @Test func aStatusOrSizeThatIsNotDigitsIsLeftOutOfJSONOutput() {
+        let line = #"{"remote_addr":"10.1.2.3","status":"192.168.100.200","body_bytes_sent":"203.113.200.123"}"#
+        let (output, _) = process([line], format: .json(JSONLineFormat()), outputFormat: .json)
+        #expect(output == #"{"client":"10.1.2.0"}"# + "\n")
+        let digits = #"{"remote_addr":"10.1.2.3","status":"200","body_bytes_sent":512}"#
+        #expect(
+            process([digits], format: .json(JSONLineFormat()), outputFormat: .json).output
+                == #"{"client":"10.1.2.0","status":200,"bytes":512}"# + "\n"
+        )
     }
 }

@@ -49,9 +49,11 @@ public enum FallbackScanner: Sendable {
             _ counters: inout RunCounters,
             into out: inout [UInt8]
         ) {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<field.range.lowerBound]))
+            if field.range.lowerBound > copied {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<field.range.lowerBound]))
+            }
             counters.countAddress(field.address, unchanged: anonymizer.writePseudonym(of: field, into: &out))
-            copied = field.range.upperBound
+            copied = max(copied, field.range.upperBound)
             found &+= 1
         }
 
@@ -103,7 +105,9 @@ public enum FallbackScanner: Sendable {
             fields.sort { ($0.range.lowerBound, -$0.range.count) < ($1.range.lowerBound, -$1.range.count) }
         }
         var writer = Replacing(bytes, start)
-        for field in fields where field.range.lowerBound >= writer.copied {
+        // A match that starts inside one already replaced but runs past it is replaced too (`%25::ffff%3A81…`: the
+        // raw `25::ffff` and the decoded `::ffff:81.2.69.7`).
+        for field in fields where field.range.upperBound > writer.copied {
             writer.replace(field, anonymizer, &counters, into: &out)
         }
         return writer.finish(end, &counters, into: &out)

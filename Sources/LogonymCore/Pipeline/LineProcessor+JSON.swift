@@ -291,7 +291,9 @@ extension LineProcessor {
         object: inout JSONObjectWriter,
         into out: inout [UInt8]
     ) {
-        guard let range else { return }
+        // Digits only (a JSON number or a string of digits, as nginx writes them): anything else is left out, since
+        // the digits of `"192.168.100.200"` would spell the address.
+        guard let range, !range.isEmpty, range.allSatisfy({ b[$0] >= 0x30 && b[$0] <= 0x39 }) else { return }
         object.key(name, into: &out)
         JSONText.writeNumber(b, range, into: &out)
     }

@@ -435,15 +435,26 @@ public final class LineProcessor {
                 if let geo { geo.tag(field.address) }
                 if let clientHasher { sketch!.pointee.add(clientHasher.hash(field.address)) }
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<field.range.lowerBound]))
+            // What stands around the address (brackets, a port, a zone id) is scanned too: `fe80::1%81.2.69.7`.
+            writeAround(b, start, field.range.lowerBound, into: &out)
             let unchanged = anonymizer.writePseudonym(of: field, into: &out)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[field.range.upperBound..<end]))
+            writeAround(b, field.range.upperBound, end, into: &out)
             tally.pointee.countAddress(field.address, unchanged: unchanged)
         } else if Self.isPlaceholder(b, start, end) {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<end]))
         } else {
             anonymizer.writeNonAddress(UnsafeBufferPointer(rebasing: b[start..<end]), into: &out)
             tally.pointee.nonAddressValues &+= 1
+        }
+    }
+
+    /// Appends the bytes around an address in its field, scanned unless they cannot hold one.
+    @inline(__always)
+    private func writeAround(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, into out: inout [UInt8]) {
+        if keepsUnscanned(b, s, e, repeating: false) {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[s..<e]))
+        } else {
+            writeScanned(b, s, e, into: &out)
         }
     }
 

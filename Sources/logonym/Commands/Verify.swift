@@ -9,8 +9,8 @@ struct Verify: ParsableCommand {
         abstract: "Check pseudonymized output for addresses that the method in force would not have left.",
         discussion: """
             Every line is scanned for address-looking tokens, as written and with its escapes decoded as the \
-            anonymizer decodes them (%XX up to three times, so 81%2E2%2E69%2E7 is seen; \\xXX). A finding is a \
-            token that the method the output was written under would not have left:
+            anonymizer decodes them (%XX round after round, so 81%2E2%2E69%2E7 and %252E are seen; \\xXX; \\u00XX). \
+            A finding is a token that the method the output was written under would not have left:
 
             truncate: an address with bits set past the prefix. An IPv4-mapped address is its IPv4 address, and the \
             IPv4 address inside a 6to4 or NAT64 address must be truncated too.

@@ -240,6 +240,7 @@ struct ServerFormatTests {
         (#"for=\x2281.2.69.7\x22"#, #"for=\x2281.2.69.0\x22"#),
         ("Chrome/120.0.0.0 and std::string", "Chrome/120.0.0.0 and std::string"),
         ("81.2.69.24:2a02:cf40::17", "81.2.69.0:2a02:cf40::"),
+        ("x :::1 y", "x ::: y"),
     ])
     func scannerEdges(_ text: String, _ expected: String) {
         // As an unparsable line, and inside a request, a referrer and an unknown field of a parsed line.

@@ -186,8 +186,8 @@ public enum FallbackScanner: Sendable {
                 while upper < end && bytes[upper] != UInt8(ascii: ":") && bytes[upper] != UInt8(ascii: ".") {
                     upper &+= 1
                 }
-                report(address, range.lowerBound..<upper, body)
-                next = upper
+                // `::` names no host and hides nothing after its first colon (`:::1` holds `::1`).
+                next = report(address, range.lowerBound..<upper, body) ? upper : range.lowerBound &+ 1
                 v6Searched = false
             } else {
                 return

@@ -2,10 +2,10 @@
 ///
 /// An IPv4 address has three dots each between digits, all within a few bytes; an IPv6 address has two colons a
 /// few bytes apart. The screen looks for three such dots (`5.0 ... 10.0 ... 537.36` far apart are no address) and
-/// two such colons (`https://` alone is none). A backslash (an escape: `\x2E`, `\u002e`) makes the text suspect, and so
-/// does a `%XX` that decodes to a byte an address is made of, or to another escape (`%2E`, `%32`, `%25`, `%5C`);
-/// one that decodes to anything else (`%2F`, `%20`) is a separator, as in the raw text. It errs one way only: what it passes has no address the
-/// ``FallbackScanner`` could find, also after ``PercentDecoding``.
+/// two such colons (`https://` alone is none). A backslash (an escape: `\x2E`, `\u002e`) makes the text suspect, and
+/// so does a `%XX` that decodes to a byte an address is made of, or to another escape (`%2E`, `%32`, `%25`, `%5C`);
+/// one that decodes to anything else (`%2F`, `%20`) is a separator, as in the raw text. It errs one way only: what
+/// it passes has no address the ``FallbackScanner`` could find, also after ``PercentDecoding``.
 public enum AddressScreen: Sendable {
     typealias Chunk = SIMD16<UInt8>
 
@@ -18,10 +18,9 @@ public enum AddressScreen: Sendable {
     /// the answer more careful).
     @inline(__always)
     public static func mayHoldAddress(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, limit: Int) -> Bool {
-        var lastColon = Int.min / 2
-        // The positions of the last two dots between digits.
-        var older = Int.min / 2
-        var old = Int.min / 2
+        // The positions of the last two colons, and of the last two dots between digits.
+        var colons = (older: Int.min / 2, old: Int.min / 2)
+        var dots = (older: Int.min / 2, old: Int.min / 2)
         var i = start
         while i < end {
             guard i &+ 18 <= limit else {
@@ -30,14 +29,9 @@ public enum AddressScreen: Sendable {
                 let n1: UInt8 = i &+ 1 < limit ? base[i &+ 1] : 0
                 let n2: UInt8 = i &+ 2 < limit ? base[i &+ 2] : 0
                 if c == UInt8(ascii: "\\") || (c == UInt8(ascii: "%") && escapeMatters(n1, n2)) { return true }
-                if c == UInt8(ascii: ":") {
-                    if i &- lastColon <= colonWindow { return true }
-                    lastColon = i
-                }
-                if c &- 0x30 < 10 && n1 == UInt8(ascii: ".") && n2 &- 0x30 < 10 {
-                    if i &- older <= window { return true }
-                    older = old
-                    old = i
+                if c == UInt8(ascii: ":") && completes(i, 2, colonWindow, &colons) { return true }
+                if c &- 0x30 < 10 && n1 == UInt8(ascii: ".") && n2 &- 0x30 < 10 && completes(i, 3, window, &dots) {
+                    return true
                 }
                 i &+= 1
                 continue
@@ -61,30 +55,11 @@ public enum AddressScreen: Sendable {
                 .< Chunk(repeating: UInt8(truncatingIfNeeded: remaining))
             let backslashWords = unsafeBitCast(backslash .& inside, to: SIMD2<UInt64>.self)
             if backslashWords[0] | backslashWords[1] != 0 { return true }
-            let percentWords = unsafeBitCast(percent .& inside, to: SIMD2<UInt64>.self)
-            for half in 0..<2 {
-                var word = percentWords[half]
-                while word != 0 {
-                    let lane = word.trailingZeroBitCount >> 3
-                    let p = i &+ half &* 8 &+ lane
-                    if escapeMatters(base[p &+ 1], base[p &+ 2]) { return true }
-                    word &= ~(0xFF << UInt64(lane &* 8))
-                }
-            }
-            if !Self.noneTooClose(unsafeBitCast(colon .& inside, to: SIMD2<UInt64>.self), i, colonWindow, &lastColon) {
+            if anyLane(percent .& inside, i, { escapeMatters(base[$0 &+ 1], base[$0 &+ 2]) })
+                || anyLane(colon .& inside, i, { completes($0, 2, colonWindow, &colons) })
+                || anyLane(site .& inside, i, { completes($0, 3, window, &dots) })
+            {
                 return true
-            }
-            let siteWords = unsafeBitCast(site .& inside, to: SIMD2<UInt64>.self)
-            for half in 0..<2 {
-                var word = siteWords[half]
-                while word != 0 {
-                    let lane = word.trailingZeroBitCount >> 3
-                    let position = i &+ half &* 8 &+ lane
-                    if position &- older <= window { return true }
-                    older = old
-                    old = position
-                    word &= ~(0xFF << UInt64(lane &* 8))
-                }
             }
             i &+= 16
         }
@@ -99,20 +74,32 @@ public enum AddressScreen: Sendable {
         return FallbackScanner.isRunByte(decoded) || decoded == UInt8(ascii: "%") || decoded == UInt8(ascii: "\\")
     }
 
-    /// Whether no two of the marked lanes (and the last marked position before them) are `window` bytes apart or
-    /// closer; updates `last`.
+    /// Notes a colon or a dot between digits at `position`: whether it is the `count`th (2 or 3) within `window`
+    /// bytes, the ones before it being in `recent`.
     @inline(__always)
-    private static func noneTooClose(_ words: SIMD2<UInt64>, _ i: Int, _ window: Int, _ last: inout Int) -> Bool {
+    private static func completes(
+        _ position: Int,
+        _ count: Int,
+        _ window: Int,
+        _ recent: inout (older: Int, old: Int)
+    ) -> Bool {
+        if position &- (count == 2 ? recent.old : recent.older) <= window { return true }
+        recent = (recent.old, position)
+        return false
+    }
+
+    /// Whether `test` holds for the position of any marked lane of the chunk at `i`, in order.
+    @inline(__always)
+    private static func anyLane(_ mask: SIMDMask<SIMD16<Int8>>, _ i: Int, _ test: (Int) -> Bool) -> Bool {
+        let words = unsafeBitCast(mask, to: SIMD2<UInt64>.self)
         for half in 0..<2 {
             var word = words[half]
             while word != 0 {
                 let lane = word.trailingZeroBitCount >> 3
-                let position = i &+ half &* 8 &+ lane
-                if position &- last <= window { return false }
-                last = position
+                if test(i &+ half &* 8 &+ lane) { return true }
                 word &= ~(0xFF << UInt64(lane &* 8))
             }
         }
-        return true
+        return false
     }
 }

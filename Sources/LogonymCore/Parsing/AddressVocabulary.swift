@@ -17,14 +17,20 @@ public enum AddressVocabulary: Sendable {
         case forwarded
     }
 
-    /// The role of a name, if it is one of the vocabulary's.
-    public static func role(of name: some Collection<UInt8>) -> Role? {
-        roles[normalized(name)]
+    /// The role of the name `b[range]`, if it is one of the vocabulary's (a line's JSON key, looked up in place).
+    public static func role(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Role? {
+        var start = range.lowerBound
+        for prefix in prefixes
+        where range.count > prefix.count && Scrubber.equalsNormalized(b, start..<(start + prefix.count), prefix) {
+            start += prefix.count
+            break
+        }
+        return roles.value(b, start..<range.upperBound)
     }
 
     /// The role of a name, if it is one of the vocabulary's.
     public static func role(of name: String) -> Role? {
-        role(of: Array(name.utf8))
+        Array(name.utf8).withUnsafeBufferPointer { role($0, 0..<$0.count) }
     }
 
     /// Lower case, `-` as `_`, without a leading `http_` or `request_`.
@@ -42,7 +48,7 @@ public enum AddressVocabulary: Sendable {
 
     private static let prefixes: [[UInt8]] = [Array("http_".utf8), Array("request_".utf8)]
 
-    private static let roles: [[UInt8]: Role] = {
+    private static let roles: NormalizedNames<Role> = {
         let client = [
             "remote_addr", "client_ip", "remote_ip", "clienthost", "clientaddr",
         ]
@@ -52,10 +58,6 @@ public enum AddressVocabulary: Sendable {
             "cf_connecting_ipv6", "x_envoy_external_address", "proxy_protocol_addr", "realip_remote_addr",
             "the_real_ip", "peer_addr", "x_forwarded", "forwarded_for", "x_remote_addr", "x_originating_ip",
         ]
-        var roles: [[UInt8]: Role] = [:]
-        for name in client { roles[Array(name.utf8)] = .client }
-        for name in list { roles[Array(name.utf8)] = .list }
-        roles[Array("forwarded".utf8)] = .forwarded
-        return roles
+        return NormalizedNames(client.map { ($0, .client) } + list.map { ($0, .list) } + [("forwarded", .forwarded)])
     }()
 }

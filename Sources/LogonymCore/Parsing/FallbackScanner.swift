@@ -66,9 +66,10 @@ public enum FallbackScanner: Sendable {
     }
 
     /// Appends text with every address replaced, also where its bytes are escaped: percent-encoded in a URL
-    /// (`81%2E2%2E69%2E7`, up to three rounds: `%252E`; a `%00` glued to it), or escaped as nginx and Apache write
-    /// a quote (`for=\x2281.2.69.7\x22`, whose `22` would otherwise be read as the address's first digits). What is
-    /// replaced is the address's escaped text; the pseudonym is written plain.
+    /// (`81%2E2%2E69%2E7`, `%252E` and further rounds; a `%00` glued to it), escaped as nginx and Apache write a
+    /// quote (`for=\x2281.2.69.7\x22`, whose `22` would otherwise be read as the address's first digits), or as JSON
+    /// does (`\u002e`). The text is scanned as it is and as decoded (``PercentDecoding``); what is replaced is the
+    /// address's escaped text, and the pseudonym is written plain.
     ///
     /// - Returns: how many addresses were replaced.
     @discardableResult
@@ -116,8 +117,8 @@ public enum FallbackScanner: Sendable {
     /// Calls `body` with every address-looking token in `bytes[start..<end]`, in order (the tokens ``scrub`` would
     /// replace). `forget` and `verify` use it to find the addresses of a line.
     ///
-    /// An IPv4 address whose last three octets are zero (`120.0.0.0`, the version in every `Chrome/120.0.0.0`)
-    /// identifies no host and is not reported (``IPAddress/identifiesNoHost``).
+    /// An address that names no host (``IPAddress/identifiesNoHost``: `120.0.0.0`, the version in every
+    /// `Chrome/120.0.0.0`; `0.0.0.0/8`; `::`) is not reported.
     public static func forEachAddress(
         _ bytes: UnsafeBufferPointer<UInt8>,
         from start: Int,
@@ -310,8 +311,8 @@ public enum FallbackScanner: Sendable {
     }
 }
 
-/// Text with `%XX` and `\xXX` decoded and, for each decoded byte, where its encoding starts in the source. Reused
-/// buffers in raw memory (a long line decodes in one pass, without growing arrays byte by byte).
+/// Text with `%XX`, `\xXX` and `\u00XX` decoded and, for each decoded byte, where its encoding starts in the
+/// source. Reused buffers in raw memory (a long line decodes in one pass, without growing arrays byte by byte).
 public final class PercentDecoding {
     /// The decoded bytes.
     public private(set) var decoded: UnsafeMutableBufferPointer<UInt8> = .init(start: nil, count: 0)

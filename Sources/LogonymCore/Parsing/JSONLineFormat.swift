@@ -29,8 +29,8 @@ public struct JSONLineFormat: Sendable, Equatable {
             userAgent, vhost, remoteUser, query
     }
 
-    /// Known keys, normalized (lower case, `-` as `_`), by the hash ``normalizedHash(_:_:)`` gives.
-    static let knownKeys: [UInt64: [([UInt8], KnownField)]] = {
+    /// Known keys, normalized (lower case, `-` as `_`).
+    static let knownKeys: NormalizedNames<KnownField> = {
         let names: [(String, KnownField)] = [
             ("time_local", .timeLocal), ("time_iso8601", .timeISO8601), ("time", .timeISO8601),
             ("timestamp", .timeISO8601), ("@timestamp", .timeISO8601), ("startutc", .timeISO8601),
@@ -44,36 +44,22 @@ public struct JSONLineFormat: Sendable, Equatable {
             ("requesthost", .vhost), ("remote_user", .remoteUser), ("user_id", .remoteUser),
             ("clientusername", .remoteUser), ("args", .query), ("query_string", .query),
         ]
-        var table: [UInt64: [([UInt8], KnownField)]] = [:]
-        for (name, field) in names {
-            let bytes = Array(name.utf8)
-            let hash = bytes.withUnsafeBufferPointer { normalizedHash($0, 0..<$0.count) }
-            table[hash, default: []].append((bytes, field))
-        }
-        return table
+        return NormalizedNames(names)
     }()
 
     /// The known field a key names, if any.
     static func knownField(_ b: UnsafeBufferPointer<UInt8>, _ key: Range<Int>) -> KnownField? {
-        guard let candidates = knownKeys[normalizedHash(b, key)] else { return nil }
-        return candidates.first { Scrubber.equalsNormalized(b, key, $0.0) }?.1
+        knownKeys.value(b, key)
     }
 
     /// The address role of a key: the vocabulary's, or a `--json-address-key` (a list).
     func addressRole(_ b: UnsafeBufferPointer<UInt8>, _ key: Range<Int>) -> AddressVocabulary.Role? {
         // Most keys are short words with no chance: a name of the vocabulary has at least 5 bytes.
         guard key.count >= 5 else { return nil }
-        let bytes = UnsafeBufferPointer(rebasing: b[key])
-        if let role = AddressVocabulary.role(of: bytes) { return role }
+        if let role = AddressVocabulary.role(b, key) { return role }
         guard !extraAddressKeys.isEmpty else { return nil }
-        let normalized = AddressVocabulary.normalized(bytes)
+        let normalized = AddressVocabulary.normalized(UnsafeBufferPointer(rebasing: b[key]))
         return extraAddressKeys.contains(normalized) ? .list : nil
-    }
-
-    /// FNV-1a of a key as lower case with `-` as `_`.
-    @inline(__always)
-    static func normalizedHash(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
-        Scrubber.nameHash(b, range)
     }
 }
 

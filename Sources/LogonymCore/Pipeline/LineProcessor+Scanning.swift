@@ -44,6 +44,16 @@ extension LineProcessor {
         return !repeating && cacheable && cleanText.contains(base, s, e)
     }
 
+    /// Unless the field `s..<e` needs no scan (then it is left for the caller to copy with the bytes around it),
+    /// appends what stands between `cursor` and it, then the field scanned, and moves `cursor` past it.
+    @inline(__always)
+    func scanInPlace(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, cursor: inout Int, into out: inout [UInt8]) {
+        guard !keepsUnscanned(b, s, e) else { return }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+        writeScanned(b, s, e, into: &out)
+        cursor = e
+    }
+
     /// Appends a field with every address in it replaced (through percent-encoding too); a field that had none is
     /// remembered as clean. Returns how many it replaced.
     @discardableResult
@@ -165,22 +175,17 @@ extension LineProcessor {
             if let (valueRange, isNode) = Self.forwardedPair(b, pairStart, pairEnd) {
                 if isNode {
                     let (s, e) = Self.unquoted(b, valueRange.lowerBound, valueRange.upperBound)
-                    if (s < e && b[s] == UInt8(ascii: "_")) || JSONLineFormat.equals(b, s..<e, Array("unknown".utf8)) {
+                    if s < e && b[s] == UInt8(ascii: "_") {
                         // An obfuscated node (`_hidden`) is kept, unless the scanner finds an address in it.
-                        if !keepsUnscanned(b, s, e) {
-                            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
-                            writeScanned(b, s, e, into: &out)
-                            cursor = e
-                        }
+                        scanInPlace(b, s, e, cursor: &cursor, into: &out)
                     } else {
+                        // (`unknown` is kept by the address value's own rule.)
                         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
                         writeAddressValue(b, s, e, into: &out)
                         cursor = e
                     }
-                } else if !keepsUnscanned(b, valueRange.lowerBound, valueRange.upperBound) {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<valueRange.lowerBound]))
-                    writeScanned(b, valueRange.lowerBound, valueRange.upperBound, into: &out)
-                    cursor = valueRange.upperBound
+                } else {
+                    scanInPlace(b, valueRange.lowerBound, valueRange.upperBound, cursor: &cursor, into: &out)
                 }
             }
             pairStart = i &+ 1
@@ -191,8 +196,7 @@ extension LineProcessor {
 
     /// A value without the quotes around it: `"..."`, or as a log escapes them, `\"...\"` or `\x22...\x22`.
     private static func unquoted(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (Int, Int) {
-        for quote in [[UInt8(ascii: "\"")], Array(#"\""#.utf8), Array(#"\x22"#.utf8)]
-        where end - start >= 2 * quote.count {
+        for quote in quotes where end - start >= 2 * quote.count {
             if JSONLineFormat.equals(b, start..<(start + quote.count), quote)
                 && JSONLineFormat.equals(b, (end - quote.count)..<end, quote)
             {
@@ -201,6 +205,8 @@ extension LineProcessor {
         }
         return (start, end)
     }
+
+    private static let quotes = [[UInt8(ascii: "\"")], Array(#"\""#.utf8), Array(#"\x22"#.utf8)]
 
     /// The value of a `for=` or `by=` pair of a `Forwarded` header (with `true`), or any other pair whole (with
     /// `false`); `nil` for an empty one.

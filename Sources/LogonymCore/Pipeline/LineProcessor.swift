@@ -606,9 +606,8 @@ public final class LineProcessor {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
                 scrub(field, b, s..<e, into: &out)
             default:
-                if keepsUnscanned(b, s, e) { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
-                writeScanned(b, s, e, into: &out)
+                scanInPlace(b, s, e, cursor: &cursor, into: &out)
+                continue
             }
             cursor = e
         }

@@ -115,6 +115,30 @@ struct FormatTests {
         #expect(!output.contains("198.51.100.7"))
     }
 
+    @Test func aFormatWithMoreVariablesThanAMatchHoldsIsRefusedSayingSo() throws {
+        let format = "$remote_addr" + String(repeating: " $x", count: FieldMatch.maxVariables)
+        #expect {
+            try LogFormat(nginx: format)
+        } throws: {
+            ($0 as? LogFormatError)?.message.contains("\(FieldMatch.maxVariables + 1) variables") == true
+        }
+        let largest = "$remote_addr" + String(repeating: " $x", count: FieldMatch.maxVariables - 1)
+        #expect(try LogFormat(nginx: largest).variableCount == FieldMatch.maxVariables)
+    }
+
+    @Test func aW3CDirectiveWithTooManyFieldsLeavesItsLinesToTheScanner() {
+        let fields = ["date", "time", "c-ip"] + (0..<FieldMatch.maxVariables).map { "x-\($0)" }
+        let values = ["2026-11-27", "08:20:37", "81.2.69.142"] + (0..<FieldMatch.maxVariables).map { _ in "v" }
+        #expect(LogFormat.w3c(fields: fields.joined(separator: " ")) == nil)
+        let (output, counters) = process(
+            ["#Fields: " + fields.joined(separator: " "), values.joined(separator: " ")],
+            format: .text(.w3cDefault)
+        )
+        #expect(!output.contains("81.2.69.142"))
+        #expect(output.contains("81.2.69.0"))
+        #expect(counters.linesWritten == 2)
+    }
+
     @Test func unparsableLinesAreDroppedAndCountedWhenAsked() {
         let (output, counters) = process(["garbage 192.0.2.1", "", "x"], format: .text(.combined), policy: .drop)
         #expect(output.isEmpty)

@@ -10,23 +10,17 @@ import Darwin
 ///
 /// The ranges live in raw memory owned by the match, so that the per-line writes cost no exclusivity checks.
 public final class FieldMatch {
+    /// The most variables a format may have (``LogFormat`` refuses more). Every match has room for them, so that a
+    /// W3C log's `#Fields:` directive can bring another format mid-file, and `bounds` never moves: the matcher reads
+    /// it once per line.
+    public static let maxVariables = 256
+
     /// `bounds[2k]..<bounds[2k+1]` holds variable `k` (without its quotes or brackets).
-    @exclusivity(unchecked) private(set) var bounds: UnsafeMutablePointer<Int>
-    private(set) var capacity: Int
+    let bounds: UnsafeMutablePointer<Int>
 
-    public init(capacity: Int) {
-        self.capacity = capacity
-        bounds = .allocate(capacity: max(1, capacity * 2))
-        bounds.initialize(repeating: 0, count: max(1, capacity * 2))
-    }
-
-    /// Makes room for `count` variables (a W3C log's `#Fields:` directive may bring more).
-    func reserve(_ count: Int) {
-        guard count > capacity else { return }
-        bounds.deallocate()
-        capacity = count
-        bounds = .allocate(capacity: count * 2)
-        bounds.initialize(repeating: 0, count: count * 2)
+    public init() {
+        bounds = .allocate(capacity: Self.maxVariables * 2)
+        bounds.initialize(repeating: 0, count: Self.maxVariables * 2)
     }
 
     deinit {

@@ -35,7 +35,7 @@ public enum FormatDetector: Sendable {
         let formats: [InputFormat] =
             candidates.isEmpty ? [.json(json)] + LogFormat.builtins.map { .text($0) } : candidates
         // One match buffer for every text format tried.
-        let match = FieldMatch(capacity: 0)
+        let match = FieldMatch()
         var best = Result(format: candidates.first ?? .text(.combined), sampled: lines.count, matched: 0)
         for format in formats {
             let count: Int
@@ -55,7 +55,6 @@ public enum FormatDetector: Sendable {
                 if logFormat.name == "w3c", let fields = lines.lazy.compactMap({ w3cFields(b, $0) }).first {
                     logFormat = fields
                 }
-                match.reserve(logFormat.variableCount)
                 count =
                     lines.filter {
                         logFormat.match(b, from: $0.lowerBound, to: $0.upperBound, into: match)

@@ -148,6 +148,10 @@ public struct LogFormat: Sendable, Equatable {
             }
             variables.append(Variable(name: variableName, field: Self.field(for: variableName), delimiter: delimiter))
         }
+        guard variables.count <= FieldMatch.maxVariables else {
+            let limit = FieldMatch.maxVariables
+            throw LogFormatError("the format has \(variables.count) variables; at most \(limit) are read")
+        }
         let addressFields: [Field] = [.clientAddress, .forwardedFor, .forwardedHeader]
         guard variables.contains(where: { addressFields.contains($0.field) }) else {
             throw LogFormatError("the format has no client address variable ($remote_addr or $http_x_forwarded_for)")

@@ -33,7 +33,7 @@ extension LineProcessor {
     /// ``writeScanned(_:_:_:into:)`` or ``writeScannedURL(_:scrubbed:_:_:into:)``.
     @inline(__always)
     func keepsUnscanned(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, repeating: Bool = true) -> Bool {
-        if e &- s < 3 { return true }
+        if Self.isTooShortForAddress(s, e) { return true }
         let base = b.baseAddress!
         let cacheable = e &- s >= 8
         if repeating && cacheable && cleanText.contains(base, s, e) { return true }
@@ -44,12 +44,36 @@ extension LineProcessor {
         return !repeating && cacheable && cleanText.contains(base, s, e)
     }
 
+    /// Appends `b[from..<to]`: what stands between the fields a line rewrites. Often nothing (a client address
+    /// opens most lines), which then costs no call into the array.
+    @inline(__always)
+    static func copy(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, into out: inout [UInt8]) {
+        if from < to { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[from..<to])) }
+    }
+
+    /// Fewer than three bytes (`-`, empty, a digit or two) hold no address.
+    @inline(__always)
+    static func isTooShortForAddress(_ s: Int, _ e: Int) -> Bool { e &- s < 3 }
+
     /// Unless the field `s..<e` needs no scan (then it is left for the caller to copy with the bytes around it),
     /// appends what stands between `cursor` and it, then the field scanned, and moves `cursor` past it.
     @inline(__always)
     func scanInPlace(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, cursor: inout Int, into out: inout [UInt8]) {
+        // Checked here too: most lines have a `-` field or two, which should not cost a call.
+        if Self.isTooShortForAddress(s, e) { return }
+        scanLongerInPlace(b, s, e, cursor: &cursor, into: &out)
+    }
+
+    @inline(never)
+    private func scanLongerInPlace(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ s: Int,
+        _ e: Int,
+        cursor: inout Int,
+        into out: inout [UInt8]
+    ) {
         guard !keepsUnscanned(b, s, e) else { return }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+        Self.copy(b, cursor, s, into: &out)
         writeScanned(b, s, e, into: &out)
         cursor = e
     }
@@ -180,7 +204,7 @@ extension LineProcessor {
                         scanInPlace(b, s, e, cursor: &cursor, into: &out)
                     } else {
                         // (`unknown` is kept by the address value's own rule.)
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+                        Self.copy(b, cursor, s, into: &out)
                         writeAddressValue(b, s, e, into: &out)
                         cursor = e
                     }

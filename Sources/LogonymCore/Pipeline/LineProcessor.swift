@@ -44,7 +44,11 @@ public final class LineProcessor {
     /// The anonymizer of the current line's window (or of the whole run, without windows).
     /// (Hot per-line state is exempt from dynamic exclusivity checks: a processor is used by one thread, and
     /// these are never accessed overlapping.)
-    @exclusivity(unchecked) private(set) var anonymizer: Anonymizer
+    @exclusivity(unchecked) private(set) var anonymizer: Anonymizer {
+        didSet { unownedAnonymizer = Unmanaged.passUnretained(anonymizer) }
+    }
+    /// ``anonymizer`` without reference counting on the hot path (``anonymizer`` keeps it alive).
+    @exclusivity(unchecked) private var unownedAnonymizer: Unmanaged<Anonymizer>
     let fieldMatch: FieldMatch
     let jsonMatch = JSONMatch()
     /// The text format's address variables in line order, and whether each is a forwarded-for list.
@@ -102,6 +106,7 @@ public final class LineProcessor {
         self.format = format
         if case .text(let logFormat) = format { isW3C = logFormat.name == "w3c" } else { isW3C = false }
         self.anonymizer = anonymizer
+        unownedAnonymizer = Unmanaged.passUnretained(anonymizer)
         self.windows = windows
         self.clientHasher = clientHasher
         if clientHasher != nil {
@@ -113,11 +118,7 @@ public final class LineProcessor {
         sketch = unassignedSketch
         self.outputFormat = outputFormat
         self.unparsablePolicy = unparsablePolicy
-        if case .text(let logFormat) = format {
-            fieldMatch = FieldMatch(capacity: logFormat.variableCount)
-        } else {
-            fieldMatch = FieldMatch(capacity: 0)
-        }
+        fieldMatch = FieldMatch()
         scratch.reserveCapacity(256)
         unassigned = .allocate(capacity: 1)
         unassigned.initialize(to: RunCounters())
@@ -436,9 +437,10 @@ public final class LineProcessor {
                 if let clientHasher { sketch!.pointee.add(clientHasher.hash(field.address)) }
             }
             // What stands around the address (brackets, a port, a zone id) is scanned too: `fe80::1%81.2.69.7`.
-            writeAround(b, start, field.range.lowerBound, into: &out)
-            let unchanged = anonymizer.writePseudonym(of: field, into: &out)
-            writeAround(b, field.range.upperBound, end, into: &out)
+            // (Most addresses stand alone in their field: checked here, where it costs no call.)
+            if start != field.range.lowerBound { writeAround(b, start, field.range.lowerBound, into: &out) }
+            let unchanged = unownedAnonymizer._withUnsafeGuaranteedRef { $0.writePseudonym(of: field, into: &out) }
+            if field.range.upperBound != end { writeAround(b, field.range.upperBound, end, into: &out) }
             tally.pointee.countAddress(field.address, unchanged: unchanged)
         } else if Self.isPlaceholder(b, start, end) {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<end]))
@@ -449,7 +451,7 @@ public final class LineProcessor {
     }
 
     /// Appends the bytes around an address in its field, scanned unless they cannot hold one.
-    @inline(__always)
+    @inline(never)
     private func writeAround(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, into out: inout [UInt8]) {
         if keepsUnscanned(b, s, e, repeating: false) {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[s..<e]))
@@ -520,7 +522,6 @@ public final class LineProcessor {
     /// stage's), the client, the status. A W3C log's `#Fields:` directive sets up another format mid-file.
     func configure(_ logFormat: LogFormat) {
         if isW3C { w3cFields = logFormat }
-        fieldMatch.reserve(logFormat.variableCount)
         addressVariables = logFormat.variables.indices.compactMap { k in
             switch logFormat.variables[k].field {
             case .clientAddress: (k, false)
@@ -562,14 +563,14 @@ public final class LineProcessor {
             let e = fieldMatch.end(variable)
             switch field {
             case .clientAddress, .forwardedFor:
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+                Self.copy(b, cursor, s, into: &out)
                 if field == .clientAddress {
                     writeAddressValue(b, s, e, into: &out, client: variable == clientVariable)
                 } else {
                     writeAddressList(b, s, e, into: &out)
                 }
             case .forwardedHeader:
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+                Self.copy(b, cursor, s, into: &out)
                 writeForwardedHeader(b, s, e, into: &out)
             case .request, .referrer, .url, .query:
                 var verdict = Scrubber.URLVerdict.unchanged
@@ -582,28 +583,12 @@ public final class LineProcessor {
                         }
                 }
                 if verdict == .plain { continue }
-                let scrubbed = verdict == .changes || verdict == .changesNoAddress
-                let suspect = verdict != .changesNoAddress && !keepsUnscanned(b, s, e, repeating: false)
-                var holdsNoAddress = !suspect
-                if scrubbed || suspect {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
-                    if suspect {
-                        holdsNoAddress = writeScannedURL(field, scrubbed: scrubbed, b, s..<e, into: &out) == 0
-                    } else {
-                        scrub(field, b, s..<e, holdsNoAddress: true, into: &out)
-                    }
-                }
-                if holdsNoAddress && verdict != .changesNoAddress && verdicts != nil
-                    && (field == .request || field == .referrer)
-                {
-                    // The scrub stage's cache remembers it: the next verdict on this URL needs no screen or scan.
-                    unownedScrubber!._withUnsafeGuaranteedRef { $0.markAddressFree(probe: field == .request ? 0 : 1) }
-                }
-                if !scrubbed && !suspect { continue }
+                let wrote = rewriteURL(field, verdict, screened: verdicts != nil, b, s, e, cursor: cursor, into: &out)
+                if !wrote { continue }
             case .remoteUser, .userAgent:
                 // Replaced whole by the scrub stage (see `treatment(of:scrubber:)`).
                 if unownedScrubber!._withUnsafeGuaranteedRef({ $0.keeps(field, b, s..<e) }) { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<s]))
+                Self.copy(b, cursor, s, into: &out)
                 scrub(field, b, s..<e, into: &out)
             default:
                 scanInPlace(b, s, e, cursor: &cursor, into: &out)
@@ -614,6 +599,39 @@ public final class LineProcessor {
         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<end]))
         if let geo, geo.appendsField { geo.writeField(into: &out) }
         out.append(0x0A)
+    }
+
+    /// Writes a URL field the scrub stage did not find plain, with what stands between `cursor` and it: as the
+    /// stage leaves it, scanned for addresses unless known to hold none. Returns whether it wrote (`false`: the
+    /// field is copied later with the bytes around it). Kept out of ``rewriteText(_:_:_:into:)``, so that the common
+    /// fields' code is inlined there.
+    @inline(never)
+    private func rewriteURL(
+        _ field: LogFormat.Field,
+        _ verdict: Scrubber.URLVerdict,
+        screened: Bool,
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ s: Int,
+        _ e: Int,
+        cursor: Int,
+        into out: inout [UInt8]
+    ) -> Bool {
+        let scrubbed = verdict == .changes || verdict == .changesNoAddress
+        let suspect = verdict != .changesNoAddress && !keepsUnscanned(b, s, e, repeating: false)
+        var holdsNoAddress = !suspect
+        if scrubbed || suspect {
+            Self.copy(b, cursor, s, into: &out)
+            if suspect {
+                holdsNoAddress = writeScannedURL(field, scrubbed: scrubbed, b, s..<e, into: &out) == 0
+            } else {
+                scrub(field, b, s..<e, holdsNoAddress: true, into: &out)
+            }
+        }
+        if holdsNoAddress && verdict != .changesNoAddress && screened && (field == .request || field == .referrer) {
+            // The scrub stage's cache remembers it: the next verdict on this URL needs no screen or scan.
+            unownedScrubber!._withUnsafeGuaranteedRef { $0.markAddressFree(probe: field == .request ? 0 : 1) }
+        }
+        return scrubbed || suspect
     }
 
     /// Appends a field as the scrub stage leaves it (as it is when the stage is off).

@@ -132,20 +132,37 @@ public final class Scrubber {
     /// The target of `METHOD target PROTOCOL`; anything else is taken as one URL.
     @inline(__always)
     static func requestTarget(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+        requestParts(b, range).target
+    }
+
+    /// The target of `METHOD target PROTOCOL` (anything else is taken as one URL), and whether what stands around
+    /// it can hold no address: letters before it (a method), `HTTP/` and at most three bytes after it (a protocol).
+    /// A line may put anything there.
+    @inline(__always)
+    static func requestParts(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>
+    ) -> (target: Range<Int>, plainAround: Bool) {
         // The method and the protocol are short: plain loops beat a library call.
         var firstSpace = range.lowerBound
-        while firstSpace < range.upperBound && b[firstSpace] != 0x20 { firstSpace &+= 1 }
+        var letters = true
+        while firstSpace < range.upperBound {
+            let c = b[firstSpace]
+            if c == 0x20 { break }
+            letters = letters && (c | 0x20) &- 0x61 < 26
+            firstSpace &+= 1
+        }
         // Most requests end in ` HTTP/1.1` (or 1.0, 2.0): one comparison of eight bytes instead of a loop.
         if range.upperBound &- 9 > firstSpace, b[range.upperBound &- 1] &- 0x30 < 10 {
             let tail = UnsafeRawPointer(b.baseAddress! + (range.upperBound &- 9)).loadUnaligned(as: UInt64.self)
             if tail == 0x2E31_2F50_5454_4820 || tail == 0x2E32_2F50_5454_4820 {  // " HTTP/1.", " HTTP/2."
-                return (firstSpace + 1)..<(range.upperBound &- 9)
+                return ((firstSpace + 1)..<(range.upperBound &- 9), letters)
             }
         }
         var lastSpace = range.upperBound &- 1
         while lastSpace > firstSpace && b[lastSpace] != 0x20 { lastSpace &-= 1 }
-        guard firstSpace < range.upperBound, lastSpace > firstSpace else { return range }
-        return (firstSpace + 1)..<lastSpace
+        guard firstSpace < range.upperBound, lastSpace > firstSpace else { return (range, true) }
+        return ((firstSpace + 1)..<lastSpace, letters && isProtocol(b, lastSpace, range.upperBound))
     }
 
     /// Empty or `-`.
@@ -177,29 +194,12 @@ public final class Scrubber {
         // A probe lives from here to the write that follows; none may outlive its line.
         probes = (nil, nil)
         checkedSlots = (nil, nil)
-        let target = Self.requestTarget(b, request)
+        let (target, plainAround) = Self.requestParts(b, request)
         var requestVerdict = urlVerdict(b, target, probe: 0)
-        // The method and the protocol around a target that needs no screen must hold no address either (a line
-        // may put anything there): letters, and `HTTP/` with at most three bytes after it.
-        if requestVerdict == .plain || requestVerdict == .changesNoAddress, target != request,
-            !(Self.isMethod(b, request.lowerBound, target.lowerBound)
-                && Self.isProtocol(b, target.upperBound, request.upperBound))
-        {
+        if !plainAround && (requestVerdict == .plain || requestVerdict == .changesNoAddress) {
             requestVerdict = requestVerdict == .plain ? .unchanged : .changes
         }
         return (requestVerdict, urlVerdict(b, referrer, probe: 1))
-    }
-
-    /// Letters (and the blank after them): a request's method.
-    @inline(__always)
-    static func isMethod(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        var i = start
-        while i < end {
-            let c = b[i]
-            guard (c | 0x20) &- 0x61 < 26 || (c == 0x20 && i == end &- 1) else { return false }
-            i &+= 1
-        }
-        return true
     }
 
     /// A blank, `HTTP/` and at most three bytes (too few for an address): a request's protocol.

@@ -20,7 +20,8 @@ public final class LinePump {
     public let flushBytes: Int
     private let buffer: UnsafeMutableRawBufferPointer
     /// The output buffer, kept across inputs.
-    public var pending: [UInt8] = []
+    /// (Unchecked: one pump is driven by one thread, and no access to it overlaps another.)
+    @exclusivity(unchecked) public var pending: [UInt8] = []
 
     public init(maxLineBytes: Int = 64 * 1024, chunkSize: Int = 1 << 20, flushBytes: Int = 1 << 20) {
         precondition(maxLineBytes >= 16 && chunkSize >= 1, "unusable line or chunk size")

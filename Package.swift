@@ -57,11 +57,16 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "LogonymCoreTests", dependencies: ["LogonymCore"]),
+        // Seeded random numbers and test settings shared by the test suites (not shipped).
+        .target(name: "LogonymTestSupport", path: "Tests/LogonymTestSupport"),
+        .testTarget(name: "LogonymCoreTests", dependencies: ["LogonymCore", "LogonymTestSupport"]),
         .testTarget(name: "LogonymIOTests", dependencies: ["LogonymIO", "LogonymCore", "CZlib"]),
         .testTarget(
             name: "LogonymCLITests",
-            dependencies: ["logonym", "LogonymIO", "LogonymCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "logonym", "LogonymIO", "LogonymCore", "LogonymTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ]
 )

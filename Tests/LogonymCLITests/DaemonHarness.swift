@@ -164,6 +164,13 @@ final class DaemonHarness: @unchecked Sendable {
         return Array(try CLI.run(["anonymize", "--format", "combined", "--summary", "none"], stdin: input).stdout)
     }
 
+    /// The reasons of the losses recorded in the state database.
+    func recordedLossReasons() throws -> [String] {
+        let query = "sqlite3 '\(root)/state/state.db' 'SELECT reason FROM losses'"
+        let result = try CLI.runProgram("/bin/sh", ["-c", query])
+        return result.stdoutText.split(separator: "\n").map(String.init)
+    }
+
     /// Losses recorded in the state database.
     func recordedLosses() throws -> Int {
         let result = try CLI.runProgram(

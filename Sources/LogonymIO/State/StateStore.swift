@@ -97,7 +97,8 @@ public final class StateStore: @unchecked Sendable {
         public var offset: Int64
         /// A keyed hash of the bytes just before `offset`.
         public var tail: [UInt8]
-        /// `reading`, `finished` or `lost`.
+        /// `reading`; `drained` (rotated away and read to its end so far: its deletion loses nothing);
+        /// `finished`; or `lost`.
         public var state: String
         /// When the record was last committed (seconds since the epoch).
         public var updated: Double = 0

@@ -31,6 +31,33 @@ struct FileProbe: Equatable {
         return FileProbe(info)
     }
 
+    /// When the file at `path` was created (nanoseconds since the epoch), where the file system records it (ext4,
+    /// XFS, Btrfs: `statx(2)`'s `stx_btime`); `nil` elsewhere. An inode number is reused as soon as its file is
+    /// deleted; a birth time tells a new file on an old inode from the file that had it.
+    static func birthTime(_ path: String) -> Int64? {
+        guard let statx = Self.statx else { return nil }
+        // struct statx (linux/stat.h): stx_mask at 0, stx_btime (tv_sec: Int64, tv_nsec: UInt32) at 80.
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 8)
+        defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: 256)
+        let statxBirthTime: UInt32 = 0x800
+        guard statx(AT_FDCWD, path, 0, statxBirthTime, buffer) == 0,
+            buffer.load(as: UInt32.self) & statxBirthTime != 0
+        else { return nil }
+        let seconds = buffer.load(fromByteOffset: 80, as: Int64.self)
+        let nanoseconds = buffer.load(fromByteOffset: 88, as: UInt32.self)
+        return seconds * 1_000_000_000 + Int64(nanoseconds)
+    }
+
+    private typealias StatxFunction =
+        @convention(c) (Int32, UnsafePointer<CChar>, Int32, UInt32, UnsafeMutableRawPointer) -> Int32
+
+    /// glibc's `statx` (2.28 and later), looked up at run time: Swift's Glibc module does not declare it.
+    private static let statx: StatxFunction? = {
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "statx") else { return nil }
+        return unsafeBitCast(symbol, to: StatxFunction.self)
+    }()
+
     init(_ info: stat) {
         dev = UInt64(info.st_dev)
         ino = UInt64(info.st_ino)

@@ -63,11 +63,13 @@ final class InputTracker {
         let records = try store.files(input: settings.name)
         hasHistory = !records.isEmpty
         nextSeq = (records.map(\.seq).max() ?? -1) + 1
-        for record in records where record.state != "reading" {
+        for record in records where !Self.isOpen(record) {
             remember(record)
         }
         var cutoff: Int64?
-        for record in records where record.state == "reading" {
+        // Per chain, the newest file found again: the files after it in rotation order are read after it.
+        var newestFound: [String: (path: String, mtime: Int64)] = [:]
+        for record in records where Self.isOpen(record) {
             if let (path, probe) = locate(record) {
                 do {
                     var found = record
@@ -82,7 +84,10 @@ final class InputTracker {
                     let file = try TailedFile(record: found, path: path, tailBytes: before ?? [])
                     file.rotatedAway = !currentMatches().contains(path)
                     if probe.ino != record.ino,
-                        currentMatches().contains(where: { FileProbe.path($0)?.ino == record.ino })
+                        let original = currentMatches().first(where: {
+                            FileProbe.path($0).map { $0.dev == record.dev && $0.ino == record.ino } ?? false
+                        }),
+                        !Self.isCreated(original, after: record.updated)
                     {
                         // Found as a copy while the original inode lives on with other content: copytruncate
                         // happened while logonym was down.
@@ -99,6 +104,11 @@ final class InputTracker {
                     }
                     files.append(file)
                     cutoff = min(cutoff ?? probe.mtime, probe.mtime)
+                    if newestFound[record.chain].map({
+                        RotationOrder.isNewer((path, probe.mtime), than: $0, chain: record.chain)
+                    }) ?? true {
+                        newestFound[record.chain] = (path, probe.mtime)
+                    }
                     logger.info("resuming \(path) at byte \(record.offset)", metadata: ["input": "\(settings.name)"])
                     continue
                 } catch {
@@ -108,6 +118,18 @@ final class InputTracker {
             var gone = record
             let committedAt = Int64(record.updated * 1e9)
             cutoff = min(cutoff ?? committedAt, committedAt)
+            if record.state == "drained" {
+                // Rotated away and read to its end when last committed, then deleted (`maxage`, `rotate N`):
+                // nothing is known to be lost.
+                gone.state = "finished"
+                released.append(gone)
+                remember(gone)
+                logger.info(
+                    "\(record.path) was deleted after it was read to its end (byte \(record.offset))",
+                    metadata: ["input": "\(settings.name)"]
+                )
+                continue
+            }
             if record.offset == 0 && record.fingerprintLength < Fingerprints.headLength {
                 // Nothing of it was read, and it had too few bytes to be recognised: it is found again below,
                 // among the files changed since it was committed.
@@ -124,17 +146,69 @@ final class InputTracker {
                 metadata: ["input": "\(settings.name)"]
             )
         }
-        // Files rotated after the one being read, while logonym was down: in modification order.
+        // Files rotated after the one being read, while logonym was down: after the file found again, in rotation
+        // order; where it is gone, those changed since it was committed.
         guard let cutoff else { return }
         let chains = Set(records.map(\.chain)).union(currentMatches())
         for chain in chains.sorted() {
-            addMissedFiles(chain: chain, changedSince: cutoff, includingLive: true)
+            if let newest = newestFound[chain] {
+                addSuccessors(chain: chain, after: newest)
+            } else {
+                addMissedFiles(chain: chain, changedSince: cutoff, includingLive: true)
+            }
         }
     }
 
-    /// Adds, oldest first, the files of a chain that changed since `cutoff` and are neither read already nor
-    /// being read: files rotated (and perhaps compressed) before logonym saw them, because it was down or
-    /// because two rotations came faster than a scan.
+    /// A path without its compression suffix.
+    static func stem(_ path: String) -> Substring {
+        let suffix = RotationOrder.compressionSuffixes.first { path.hasSuffix($0) }
+        return path.dropLast(suffix?.count ?? 0)
+    }
+
+    /// Whether a committed file was being read (`reading`, or `drained`: rotated away and read to its end so far).
+    static func isOpen(_ record: StateStore.FileRecord) -> Bool {
+        record.state == "reading" || record.state == "drained"
+    }
+
+    /// Whether the file at `path` was created after `time` (seconds since the epoch): then it is a new file that
+    /// got a reused inode number, not the file committed with that number. False when the file system does not
+    /// say when a file was created.
+    static func isCreated(_ path: String, after time: Double) -> Bool {
+        guard let birth = FileProbe.birthTime(path) else { return false }
+        return birth > Int64(time * 1e9)
+    }
+
+    /// Adds the files of a chain that come after `newest` in rotation order (``RotationOrder``), oldest first, and
+    /// are neither read already nor being read: the files rotated while logonym was down, each from its start.
+    /// Two names with the same head that differ only by a compression suffix (`access.log.2` and the
+    /// `access.log.2.gz` logrotate is writing from it) are one file: the plain one is read.
+    private func addSuccessors(chain: String, after newest: (path: String, mtime: Int64)) {
+        var successors: [(path: String, mtime: Int64, probe: FileProbe, head: [UInt8])] = []
+        let candidates = (Glob.siblings(of: chain) + [chain]).sorted { !$0.hasSuffix(".gz") && $1.hasSuffix(".gz") }
+        for path in candidates {
+            guard let probe = FileProbe.path(path), probe.isRegular, probe.size > 0,
+                RotationOrder.isNewer((path, probe.mtime), than: newest, chain: chain),
+                !files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }),
+                !isDone(path), !isBeingRead(path),
+                let head = Fingerprints.head(of: path, count: Fingerprints.headLength)?.bytes,
+                !successors.contains(where: { $0.head == head && Self.stem($0.path) == Self.stem(path) })
+            else { continue }
+            successors.append((path, probe.mtime, probe, head))
+        }
+        successors.sort { RotationOrder.isNewer(($1.path, $1.mtime), than: ($0.path, $0.mtime), chain: chain) }
+        for successor in successors {
+            addFile(path: successor.path, chain: chain, startAtEnd: false)
+            let what = successor.path == chain ? "created" : "rotated"
+            logger.notice(
+                "found \(successor.path), \(what) while logonym was down: reading it from its start",
+                metadata: ["input": "\(settings.name)"]
+            )
+        }
+    }
+
+    /// Adds, oldest first in rotation order, the files of a chain that changed since `cutoff` and are neither read
+    /// already nor being read: files rotated (and perhaps compressed) before logonym saw them, because two
+    /// rotations came faster than a scan, or because it was down and the file it was reading is gone.
     private func addMissedFiles(chain: String, changedSince cutoff: Int64, includingLive: Bool) {
         var missed: [(path: String, probe: FileProbe)] = []
         for path in Glob.siblings(of: chain) + (includingLive ? [chain] : []) {
@@ -145,7 +219,10 @@ final class InputTracker {
             else { continue }
             missed.append((path, probe))
         }
-        for (path, _) in missed.sorted(by: { $0.probe.mtime < $1.probe.mtime }) {
+        let oldestFirst = missed.sorted {
+            RotationOrder.isNewer(($1.path, $1.probe.mtime), than: ($0.path, $0.probe.mtime), chain: chain)
+        }
+        for (path, _) in oldestFirst {
             addFile(path: path, chain: chain, startAtEnd: false)
             logger.notice("found \(path), rotated before it was followed", metadata: ["input": "\(settings.name)"])
         }
@@ -471,6 +548,15 @@ final class InputTracker {
             if let head = file.head(Fingerprints.headLength), head.count > file.record.fingerprintLength {
                 file.record.fingerprint = fingerprints.hash(head[...])
                 file.record.fingerprintLength = head.count
+                file.dirty = true
+            }
+        }
+        for file in files {
+            // A rotated file read to its end is committed as such: if it is deleted before logonym comes back,
+            // nothing of it was lost.
+            let state = file.rotatedAway && file.atEnd ? "drained" : "reading"
+            if file.record.state != state {
+                file.record.state = state
                 file.dirty = true
             }
         }

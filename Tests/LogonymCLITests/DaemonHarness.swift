@@ -20,6 +20,7 @@ final class DaemonHarness: @unchecked Sendable {
         compress: Bool = true,
         window: String = "1h",
         method: String = "truncate",
+        anonymizeExtra: String = "",
         retention: String = "output = \"off\""
     ) throws {
         root = NSTemporaryDirectory() + "logonym-daemon-\(UUID().uuidString)"
@@ -34,6 +35,7 @@ final class DaemonHarness: @unchecked Sendable {
             compress = \(compress)
             [anonymize]
             method = "\(method)"
+            \(anonymizeExtra)
             [retention]
             \(retention)
             [daemon]

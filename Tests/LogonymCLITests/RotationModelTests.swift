@@ -14,11 +14,11 @@ import Glibc
 /// one run to the end; the output must hold every line written exactly once, in order, and no loss be recorded.
 ///
 /// `LOGONYM_ROTATION_SEED` replays the seed a failure names; `LOGONYM_ROTATION_SCHEDULES` sets how many schedules
-/// run (default 60; `Benchmarks/rotation_soak.sh` runs thousands).
+/// run (default 200; `Benchmarks/rotation_soak.sh` runs thousands).
 @Suite(.serialized)
 struct RotationModelTests {
     static let seed = environmentNumber("LOGONYM_ROTATION_SEED", default: 0x726F_7461_7465_2121)
-    static let schedules = environmentNumber("LOGONYM_ROTATION_SCHEDULES", default: 60)
+    static let schedules = environmentNumber("LOGONYM_ROTATION_SCHEDULES", default: 200)
 
     enum Action: CustomStringConvertible {
         case write(Int)
@@ -82,12 +82,14 @@ struct RotationModelTests {
         let only = environmentNumber("LOGONYM_ROTATION_ONLY", default: UInt64.max).map { Int(truncatingIfNeeded: $0) }
         var reusedInodes = 0
         var kills = 0
+        var lines = 0
         var failures: [String] = []
         for index in 0..<count where only == -1 || only == index {
             let actions = Self.actions(seed: seed, index: index)
             let outcome = try run(actions)
             reusedInodes += outcome.reusedInodes
             kills += outcome.kills
+            lines += outcome.lines
             if let failure = outcome.failure {
                 failures.append("schedule \(index) (LOGONYM_ROTATION_SEED=\(seed)): \(actions): \(failure)")
                 if failures.count >= 3 { break }
@@ -96,13 +98,17 @@ struct RotationModelTests {
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
         // The model is only worth its name if the file system really reused inode numbers under it.
         #expect(count < 20 || reusedInodes > 0, "no inode number was reused in \(count) schedules")
-        print("rotation model: \(count) schedules, \(kills) kills, \(reusedInodes) inode numbers reused")
+        print(
+            "rotation model: \(count) schedules, \(kills) kills, \(lines) lines, \(failures.count) failed, "
+                + "\(reusedInodes) inode numbers reused (seed \(seed))"
+        )
     }
 
     struct Outcome {
         var failure: String?
         var reusedInodes = 0
         var kills = 0
+        var lines = 0
     }
 
     func run(_ actions: [Action]) throws -> Outcome {
@@ -140,6 +146,7 @@ struct RotationModelTests {
         }
         let final = try CLI.run(["run", "--config", harness.config, "--once", "--log-level", "info"])
         guard final.status == 0 else { return Outcome(failure: "final run exited \(final.status): \(final.stderr)") }
+        outcome.lines = written
         let got = try harness.output().split(separator: 0x0A)
         let want = try DaemonHarness.reference(Array(lines[..<written])).split(separator: 0x0A)
         if got != want {

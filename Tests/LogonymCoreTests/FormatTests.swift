@@ -126,7 +126,7 @@ struct FormatTests {
         #expect(try LogFormat(nginx: largest).variableCount == FieldMatch.maxVariables)
     }
 
-    @Test func aW3CDirectiveWithTooManyFieldsLeavesItsLinesToTheScanner() {
+    @Test func aW3CDirectiveWithTooManyFieldsLeavesItsLinesToTheScanner() throws {
         let fields = ["date", "time", "c-ip"] + (0..<FieldMatch.maxVariables).map { "x-\($0)" }
         let values = ["2026-11-27", "08:20:37", "81.2.69.142"] + (0..<FieldMatch.maxVariables).map { _ in "v" }
         #expect(LogFormat.w3c(fields: fields.joined(separator: " ")) == nil)
@@ -137,6 +137,19 @@ struct FormatTests {
         #expect(!output.contains("81.2.69.142"))
         #expect(output.contains("81.2.69.0"))
         #expect(counters.linesWritten == 2)
+        // After a usable directive too: the fields before the rejected one no longer describe the lines (found by
+        // an attack: the old fields took the whole rest of the line as the client and replaced it with `-`).
+        let (after, afterCounters) = process(
+            [
+                "#Fields: date time cs-uri-stem c-ip", "2026-11-27 08:20:37 /a 81.2.69.7",
+                "#Fields: " + fields.joined(separator: " "), values.joined(separator: " "),
+            ],
+            format: .text(.w3cDefault)
+        )
+        let last = try #require(after.split(separator: "\n").last)
+        #expect(last.hasPrefix("2026-11-27 08:20:37 81.2.69.0 v v v"), "\(last.prefix(60))")
+        #expect(afterCounters.unparsable == 1)
+        #expect(afterCounters.linesWritten == 4)
     }
 
     @Test func unparsableLinesAreDroppedAndCountedWhenAsked() {

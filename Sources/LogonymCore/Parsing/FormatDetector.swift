@@ -70,14 +70,18 @@ public enum FormatDetector: Sendable {
 
     /// The W3C format of a `#Fields:` directive line, if it is one.
     public static func w3cFields(_ b: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> LogFormat? {
-        guard line.count > fieldsDirective.count,
-            JSONLineFormat.equals(b, line.lowerBound..<(line.lowerBound + 8), fieldsDirective)
-        else { return nil }
+        guard isFieldsDirective(b, line) else { return nil }
         var e = line.upperBound
         while e > line.lowerBound && LogFormat.isTrailingBlank(b[e - 1]) { e -= 1 }
         return LogFormat.w3c(
             fields: String(decoding: UnsafeBufferPointer(rebasing: b[(line.lowerBound + 8)..<e]), as: UTF8.self)
         )
+    }
+
+    /// Whether the line is a W3C `#Fields:` directive (usable or not).
+    public static func isFieldsDirective(_ b: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> Bool {
+        line.count > fieldsDirective.count
+            && JSONLineFormat.equals(b, line.lowerBound..<(line.lowerBound + 8), fieldsDirective)
     }
 
     private static let fieldsDirective = Array("#Fields:".utf8)

@@ -154,7 +154,13 @@ extension LineProcessor {
     /// (scanned, like any text; under `--output-format json` as `{"w3c_directive":"..."}`) and counted as written;
     /// `#Fields:` sets up the format of the lines after it.
     func writeW3CDirective(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]) {
-        if let fields = FormatDetector.w3cFields(b, start..<end) { configure(fields) }
+        if FormatDetector.isFieldsDirective(b, start..<end) {
+            // A directive logonym cannot use (no client address, too many fields) leaves the lines after it to the
+            // fallback scanner until the next one; the fields before it no longer describe them.
+            let fields = FormatDetector.w3cFields(b, start..<end)
+            w3cRejected = fields == nil
+            if let fields { configure(fields) }
+        }
         if windows != nil && !enterWindow(of: nil) { return drop(.expired) }
         if outputFormat == .same {
             writeScanned(b, start, end, into: &out)

@@ -7,6 +7,8 @@ public final class LineProcessor {
     /// A W3C log's fields as its last `#Fields:` directive gave them (`nil`: the format's own). Kept apart from
     /// ``format`` so that reading the format on the hot path copies nothing.
     private var w3cFields: LogFormat?
+    /// Set after a `#Fields:` directive that could not be used: its lines are scanned as unparsable.
+    var w3cRejected = false
     private let isW3C: Bool
     /// What is written.
     public let outputFormat: OutputFormat
@@ -249,6 +251,7 @@ public final class LineProcessor {
                 if start < end && b[start] == UInt8(ascii: "#") {
                     return writeW3CDirective(b, from: start, to: end, into: &out)
                 }
+                if w3cRejected { break }
                 if let fields = w3cFields {
                     if processText(fields, b, start, end, into: &out) { return }
                     break

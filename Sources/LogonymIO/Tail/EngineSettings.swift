@@ -66,6 +66,8 @@ public struct EngineSettings: Sendable {
     public var closeGraceSeconds: Int64 = 300
     /// The most of one line held in memory; a longer line is skipped and counted as too long.
     public var holdLimit: Int { maxLineBytes * 4 }
+    /// How the daemon's sources are cut into lines.
+    var lineFramer: LineFramer { LineFramer(maxLineBytes: maxLineBytes, holdLimit: holdLimit) }
 
     public init(
         stateDirectory: String,

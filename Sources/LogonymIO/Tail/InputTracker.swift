@@ -70,7 +70,11 @@ final class InputTracker {
         // Per chain, the newest file found again: the files after it in rotation order are read after it.
         var newestFound: [String: (path: String, mtime: Int64)] = [:]
         for record in records where Self.isOpen(record) {
-            if let (path, probe) = locate(record) {
+            // A file that was empty when committed has nothing to be recognised by (its inode number alone can be
+            // another file's, or the file may have been copied and truncated since): it is found again below, with
+            // the files changed since, each read from its start.
+            let unread = record.offset == 0 && record.fingerprintLength == 0
+            if !unread, let (path, probe) = locate(record) {
                 do {
                     var found = record
                     found.path = path
@@ -81,7 +85,12 @@ final class InputTracker {
                         from: max(0, record.offset - Int64(Fingerprints.tailLength)),
                         to: record.offset
                     )
-                    let file = try TailedFile(record: found, path: path, tailBytes: before ?? [])
+                    let file = try TailedFile(
+                        record: found,
+                        path: path,
+                        tailBytes: before ?? [],
+                        framer: engine.lineFramer
+                    )
                     file.rotatedAway = !currentMatches().contains(path)
                     if probe.ino != record.ino,
                         let original = currentMatches().first(where: {
@@ -257,7 +266,10 @@ final class InputTracker {
         }
         for path in ordered {
             guard let probe = FileProbe.path(path), probe.isRegular else { continue }
-            let sameInode = probe.dev == record.dev && probe.ino == record.ino
+            // An inode number is only a hint: a file created after the commit that holds this one's number is another
+            // file (ext4 hands a deleted file's number out again at once).
+            let sameInode =
+                probe.dev == record.dev && probe.ino == record.ino && !Self.isCreated(path, after: record.updated)
             if record.fingerprintLength == 0 && !sameInode { continue }
             if record.fingerprintLength > 0 && !hasFingerprint(path, of: record) { continue }
             let from = max(0, record.offset - Int64(Fingerprints.tailLength))
@@ -339,7 +351,7 @@ final class InputTracker {
         )
         nextSeq += 1
         do {
-            let file = try TailedFile(record: record, path: path, tailBytes: tail)
+            let file = try TailedFile(record: record, path: path, tailBytes: tail, framer: engine.lineFramer)
             files.append(file)
             addedFiles = true
             logger.info(
@@ -404,7 +416,12 @@ final class InputTracker {
             copy.path = copyPath
             copy.seq = file.record.seq
             do {
-                let reader = try TailedFile(record: copy, path: copyPath, tailBytes: file.tailBytes)
+                let reader = try TailedFile(
+                    record: copy,
+                    path: copyPath,
+                    tailBytes: file.tailBytes,
+                    framer: engine.lineFramer
+                )
                 reader.rotatedAway = true
                 if let index = files.firstIndex(where: { $0 === file }) { files.insert(reader, at: index) }
                 logger.notice(
@@ -457,8 +474,6 @@ final class InputTracker {
                 n = try file.read(
                     budget: budget - total,
                     scratch: scratch,
-                    maxLineBytes: engine.maxLineBytes,
-                    holdLimit: engine.holdLimit,
                     onLine: { b, s, e in router.line(b, s, e) },
                     onLongLine: { b, s, e in router.longLine(b, s, e) },
                     onDropped: { lines.countDroppedLine(.tooLong) },

@@ -22,8 +22,9 @@ final class MessageInput: EngineInput {
     private var descriptors: [Int32] = []
     private var receiver: DatagramReceiver?
     private var socketPath: String?
-    /// For a stream: the partial last line.
+    /// For a stream: the partial last line, and the framer that holds or skips it.
     private var partial: [UInt8] = []
+    private var framer: LineFramer
     private(set) var streamEnded = false
     private var idle = true
     var addedFiles = false
@@ -48,6 +49,7 @@ final class MessageInput: EngineInput {
         self.engine = engine
         self.processors = processors
         self.logger = logger
+        framer = engine.lineFramer
         segments = SegmentSet(input: settings.name, engine: engine)
         switch settings.source {
         case .syslog(let socket, let udp, let mode):
@@ -105,10 +107,10 @@ final class MessageInput: EngineInput {
                 if n == 0 {
                     if fd == 0 {
                         streamEnded = true
-                        if !partial.isEmpty {
-                            let rest = partial
-                            partial = []
-                            rest.withUnsafeBufferPointer { handle($0, 0, $0.count) }
+                        let rest = partial
+                        partial = []
+                        rest.withUnsafeBufferPointer { all in
+                            framer.finish(all, from: 0, to: all.count) { handle(all, $0) }
                         }
                     }
                     break
@@ -125,7 +127,8 @@ final class MessageInput: EngineInput {
         return total
     }
 
-    /// A syslog message: `<PRI>Mmm dd hh:mm:ss [host] tag: MESSAGE`; the message is the log line.
+    /// A syslog message: `<PRI>Mmm dd hh:mm:ss [host] tag: MESSAGE`; the message is the log line (or lines: each
+    /// counted and written as what it is).
     private func datagram(_ b: UnsafeBufferPointer<UInt8>) {
         var start = 0
         if b.count > 0 && b[0] == UInt8(ascii: "<") {
@@ -139,31 +142,32 @@ final class MessageInput: EngineInput {
         }
         var end = b.count
         while end > start && (b[end - 1] == 0x0A || b[end - 1] == 0x00) { end -= 1 }
-        handle(b, start, end)
+        guard end > start else { return }
+        // The datagram is a source of its own: it ends where it ends.
+        var lines = engine.lineFramer
+        let rest = lines.frame(b, from: start, filled: end) { handle(b, $0) }
+        lines.finish(b, from: rest, to: end) { handle(b, $0) }
     }
 
-    /// Standard input: complete lines now, the partial last one when its newline arrives.
+    /// Standard input: complete lines now, the partial last one when its newline arrives (or the input ends).
     private func stream(_ b: UnsafeBufferPointer<UInt8>) {
         var data = partial
         data.append(contentsOf: b)
         data.withUnsafeBufferPointer { all in
-            var lineStart = 0
-            for i in 0..<all.count where all[i] == 0x0A {
-                handle(all, lineStart, i)
-                lineStart = i + 1
-            }
-            partial = Array(all[lineStart...])
-        }
-        if partial.count > engine.holdLimit {
-            processorFor(partial).countDroppedLine(.tooLong)
-            partial = []
+            let rest = framer.frame(all, filled: all.count) { handle(all, $0) }
+            partial = framer.discarding ? [] : Array(all[rest...])
         }
     }
 
-    private func handle(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
-        let lines = processor ?? processorFor(Array(b[start..<end]))
-        let router = LineRouter(processor: lines, segments: segments, state: routing)
-        if end - start > engine.maxLineBytes { router.longLine(b, start, end) } else { router.line(b, start, end) }
+    private func handle(_ b: UnsafeBufferPointer<UInt8>, _ event: LineFramer.Event) {
+        switch event {
+        case .line(let start, let end), .longLine(let start, let end):
+            let lines = processor ?? processorFor(Array(b[start..<end]))
+            let router = LineRouter(processor: lines, segments: segments, state: routing)
+            if case .longLine = event { router.longLine(b, start, end) } else { router.line(b, start, end) }
+        case .dropped:
+            processorFor([]).countDroppedLine(.tooLong)
+        }
     }
 
     private func processorFor(_ sample: [UInt8]) -> LineProcessor {

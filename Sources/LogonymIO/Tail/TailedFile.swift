@@ -19,8 +19,8 @@ final class TailedFile {
     var truncationSeen = false
     /// The partial line after `offset`.
     private(set) var partial: [UInt8] = []
-    /// While a line longer than the hold limit is skipped up to its newline.
-    private(set) var discarding = false
+    /// Lines out of the bytes read (the held partial line, a line being skipped).
+    private var framer: LineFramer
     /// The last bytes before `offset`, for the tail hash.
     private(set) var tailBytes: [UInt8] = []
     /// Set when the path this file was found at no longer leads to it (renamed, compressed or deleted).
@@ -31,8 +31,14 @@ final class TailedFile {
     var dirty = true
 
     /// Opens a file at a committed offset: plain files are positioned there, gzip files are inflated up to it.
-    init(record: StateStore.FileRecord, path: String, tailBytes: [UInt8]) throws(LogonymIOError) {
+    init(
+        record: StateStore.FileRecord,
+        path: String,
+        tailBytes: [UInt8],
+        framer: LineFramer
+    ) throws(LogonymIOError) {
         let opened = try InputOpener.open(path)
+        self.framer = framer
         self.record = record
         self.source = opened
         self.isGzip = opened.isGzip
@@ -87,15 +93,13 @@ final class TailedFile {
     /// Reads what is there (up to `budget` bytes) and hands out every complete line.
     ///
     /// - Parameters:
-    ///   - scratch: a shared buffer of at least `holdLimit + 64 KiB` bytes.
-    ///   - maxLineBytes: longer lines go to `onLongLine` (scrubbed whole).
-    ///   - holdLimit: the most of one line kept in memory; a longer line is skipped and reported to `onDropped`.
+    ///   - scratch: a shared buffer of at least the framer's hold limit + 64 KiB bytes.
+    ///   - onLongLine: a line longer than the framer's `maxLineBytes` (scrubbed whole).
+    ///   - onDropped: a line longer than the hold limit, skipped (``LineFramer``).
     /// - Returns: the bytes read.
     func read(
         budget: Int,
         scratch: UnsafeMutableRawBufferPointer,
-        maxLineBytes: Int,
-        holdLimit: Int,
         onLine: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void,
         onLongLine: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void,
         onDropped: () -> Void,
@@ -124,18 +128,12 @@ final class TailedFile {
             total += n
             readPosition += Int64(n)
             filled += n
-            var lineStart = 0
-            while lineStart < filled, let hit = memchr(base + lineStart, 0x0A, filled - lineStart) {
-                let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if discarding {
-                    discarding = false
-                    onDropped()
-                } else if end - lineStart > maxLineBytes {
-                    onLongLine(all, lineStart, end)
-                } else {
-                    onLine(all, lineStart, end)
+            let lineStart = framer.frame(all, filled: filled) { event in
+                switch event {
+                case .line(let s, let e): onLine(all, s, e)
+                case .longLine(let s, let e): onLongLine(all, s, e)
+                case .dropped: onDropped()
                 }
-                lineStart = end + 1
             }
             if lineStart > 0 {
                 record.offset = readPosition - Int64(filled - lineStart)
@@ -147,10 +145,9 @@ final class TailedFile {
                 }
                 dirty = true
             }
-            if discarding || filled - lineStart > holdLimit {
-                // Too long to hold: skip to the newline. The offset stays at the line's start, so that after a
+            if framer.discarding {
+                // Too long to hold: skipped to its newline. The offset stays at the line's start, so that after a
                 // restart the same line is skipped again, never half-written.
-                discarding = true
                 partial.removeAll(keepingCapacity: true)
             } else {
                 partial = Array(all[lineStart..<filled])
@@ -167,7 +164,7 @@ final class TailedFile {
         readPosition = 0
         record.offset = 0
         partial.removeAll()
-        discarding = false
+        framer = LineFramer(maxLineBytes: framer.maxLineBytes, holdLimit: framer.holdLimit)
         tailBytes.removeAll()
         dirty = true
     }

@@ -58,6 +58,39 @@ struct AttackRegressionTests {
         }
     }
 
+    /// From the attack on the speed work (issue 12): an address whose escaped text runs into a second one, and an
+    /// IPv6 address behind a glued hex digit with a second `::` after it. The old output kept the first's host octet
+    /// as the second's prefix (`81.2.69.0123.6.7.0`, which `verify` could not see) or the whole IPv6 address.
+    @Test(arguments: [
+        ("81%2E2%2E69%2E123.6.7.8", ["0123", ".123."]),
+        ("12001:db8:7::7::ffff:81.2.69.7", ["7::7", "81.2.69.7"]),
+        ("12a02:cf40::17::ffff:81.2.69.7", ["::17", "81.2.69.7"]),
+    ])
+    func overlappingOrGluedAddressesShowNoHostPart(_ value: String, _ forbidden: [String]) {
+        for method in [AnonymizationMethod.truncate, .hmac] {
+            let request = #""GET /a?q=\#(value) HTTP/1.1" 200 1 "-" "ua \#(value) z""#
+            let line = "198.51.100.7 - - [10/Oct/2026:13:55:36 +0200] " + request
+            let (output, counters) = process([line], format: .text(.combined), method: method, key: testKey)
+            for text in forbidden { #expect(!output.contains(text), "\(method): \(output)") }
+            #expect(counters.linesWritten == 1)
+        }
+    }
+
+    /// From the same attack: an address split across variables by literal dots came out whole, each part scanned
+    /// alone. Variables glued by such literals are scanned as one span; a blank between them is no glue.
+    @Test(arguments: [
+        (#"$remote_addr $a.$b.$c.$d"#, "198.51.100.1 81.2.69.7", "198.51.100.0 81.2.69.0"),
+        (#"$remote_addr $a.$b.$c.$d x"#, "198.51.100.1 181.102.169.107 x", "198.51.100.0 181.102.169.0 x"),
+        (#"$remote_addr $request_time.$foo"#, "198.51.100.1 81.2.69.7", "198.51.100.0 81.2.69.0"),
+        (#"$remote_addr $a:$b"#, "198.51.100.1 2001:db8:7::7", "198.51.100.0 2001:db8:7::"),
+        (#"$remote_addr $a $b"#, "198.51.100.1 81.2 69.7", "198.51.100.0 81.2 69.7"),
+    ])
+    func anAddressSplitAcrossGluedVariablesIsSeenWhole(_ format: String, _ line: String, _ expected: String) throws {
+        let (output, counters) = process([line], format: .text(try LogFormat(nginx: format)))
+        #expect(output == expected + "\n")
+        #expect(counters.unparsable == 0)
+    }
+
     @Test func aStatusOrSizeThatIsNotDigitsIsLeftOutOfJSONOutput() {
         let line = #"{"remote_addr":"10.1.2.3","status":"192.168.100.200","body_bytes_sent":"203.113.200.123"}"#
         let (output, _) = process([line], format: .json(JSONLineFormat()), outputFormat: .json)

@@ -57,6 +57,21 @@ public enum FallbackScanner: Sendable {
             found &+= 1
         }
 
+        /// Replaces what is left of an address that overlaps one already replaced, as a value that holds no
+        /// address is replaced (`-` under `truncate`, a keyed token otherwise).
+        mutating func replaceRest(
+            _ field: AddressField,
+            _ anonymizer: Anonymizer,
+            _ counters: inout RunCounters,
+            into out: inout [UInt8]
+        ) {
+            let rest = UnsafeBufferPointer(rebasing: bytes[copied..<field.range.upperBound])
+            anonymizer.writeNonAddress(rest, into: &out)
+            counters.countAddress(field.address)
+            copied = field.range.upperBound
+            found &+= 1
+        }
+
         /// Appends the rest; returns how many addresses were replaced.
         mutating func finish(_ end: Int, _ counters: inout RunCounters, into out: inout [UInt8]) -> Int {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<end]))
@@ -106,10 +121,16 @@ public enum FallbackScanner: Sendable {
             fields.sort { ($0.range.lowerBound, -$0.range.count) < ($1.range.lowerBound, -$1.range.count) }
         }
         var writer = Replacing(bytes, start)
-        // A match that starts inside one already replaced but runs past it is replaced too (`%25::ffff%3A81…`: the
-        // raw `25::ffff` and the decoded `::ffff:81.2.69.7`).
         for field in fields where field.range.upperBound > writer.copied {
-            writer.replace(field, anonymizer, &counters, into: &out)
+            if field.range.lowerBound < writer.copied {
+                // A match that starts inside one already replaced but runs past it (`%25::ffff%3A81…`: the raw
+                // `25::ffff` and the decoded `::ffff:81.2.69.7`): its rest is replaced whole, not by its pseudonym,
+                // which would show what the other's hides (`81%2E2%2E69%2E123.6.7.8`, read as 81.2.69.123 and
+                // 123.6.7.8, came out `81.2.69.0123.6.7.0` under truncate).
+                writer.replaceRest(field, anonymizer, &counters, into: &out)
+            } else {
+                writer.replace(field, anonymizer, &counters, into: &out)
+            }
         }
         return writer.finish(end, &counters, into: &out)
     }
@@ -282,6 +303,17 @@ public enum FallbackScanner: Sendable {
                             return (address, from..<stop)
                         }
                     }
+                }
+                // A second `::` makes the whole invalid, not what stands before it (`2001:db8:7::7` of
+                // `12001:db8:7::7::ffff:81.2.69.7`).
+                var beforeSecond = from + 2
+                while beforeSecond + 1 < limit {
+                    if bytes[beforeSecond] == UInt8(ascii: ":") && bytes[beforeSecond + 1] == UInt8(ascii: ":"),
+                        let address = IPAddress.parseV6(bytes, from: from, to: beforeSecond)
+                    {
+                        return (address, from..<beforeSecond)
+                    }
+                    beforeSecond += 1
                 }
             }
             searchFrom = colon + 1

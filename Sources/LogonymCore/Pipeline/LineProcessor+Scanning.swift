@@ -19,12 +19,37 @@ extension LineProcessor {
     }
 
     /// The variables same-format output rewrites, in line order, each with its treatment: every variable but those
-    /// the matcher has shown to be address-free.
-    static func rewriteVariables(_ logFormat: LogFormat, scrubber: Scrubber?) -> [(index: Int, field: LogFormat.Field)]
-    {
-        logFormat.variables.indices.compactMap { k in
-            treatment(of: logFormat.variables[k].field, scrubber: scrubber).map { (k, $0) }
+    /// the matcher has shown to be address-free. Variables glued by literals that could be part of an address
+    /// (`$a.$b.$c.$d`, `$request_time.$foo`: only `0-9 a-f : .`) are scanned as one span from the first to the
+    /// last (`through`), so that an address split across them is seen whole, when all of them are scanned or
+    /// address-free (an address field, URL or header in the chain keeps its own treatment).
+    static func rewriteVariables(
+        _ logFormat: LogFormat,
+        scrubber: Scrubber?
+    ) -> [(index: Int, field: LogFormat.Field, through: Int)] {
+        let treatments = logFormat.variables.map { treatment(of: $0.field, scrubber: scrubber) }
+        var list: [(index: Int, field: LogFormat.Field, through: Int)] = []
+        var k = 0
+        while k < treatments.count {
+            // The chain of variables glued to this one.
+            var last = k
+            while last + 1 < treatments.count && isAddressGlue(logFormat.literals[last + 1]) { last += 1 }
+            let chain = treatments[k...last]
+            if last > k && chain.contains(where: { $0 == .opaque })
+                && chain.allSatisfy({ $0 == nil || $0 == .opaque })
+            {
+                list.append((k, .opaque, last))
+            } else {
+                for j in k...last { if let field = treatments[j] { list.append((j, field, j)) } }
+            }
+            k = last + 1
         }
+        return list
+    }
+
+    /// A literal between two variables that an address could run through.
+    static func isAddressGlue(_ literal: [UInt8]) -> Bool {
+        !literal.isEmpty && literal.allSatisfy(FallbackScanner.isRunByte)
     }
 
     /// Whether a field that may hold an address comes out as it is: empty, too plain for the screen, or known

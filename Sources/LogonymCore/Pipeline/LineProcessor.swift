@@ -58,10 +58,10 @@ public final class LineProcessor {
     /// Every variable same-format output rewrites, in line order: the addresses, and with a scrubber the request,
     /// referrer, URL and query variables, remote user and user agent. Raw memory: the hot loop reads it without
     /// reference counting.
-    @exclusivity(unchecked) private var rewriteList = UnsafeMutableBufferPointer<(index: Int, field: LogFormat.Field)>
-        .allocate(capacity: 0)
+    @exclusivity(unchecked) private var rewriteList =
+        UnsafeMutableBufferPointer<(index: Int, field: LogFormat.Field, through: Int)>.allocate(capacity: 0)
 
-    private func setRewriteVariables(_ variables: [(index: Int, field: LogFormat.Field)]) {
+    private func setRewriteVariables(_ variables: [(index: Int, field: LogFormat.Field, through: Int)]) {
         rewriteList.deallocate()
         rewriteList = .allocate(capacity: variables.count)
         _ = rewriteList.initialize(from: variables)
@@ -561,9 +561,9 @@ public final class LineProcessor {
             let referrer = fieldMatch.range(pair.referrer)
             verdicts = scrubber._withUnsafeGuaranteedRef { $0.verdicts(b, request: request, referrer: referrer) }
         }
-        for (variable, field) in rewriteList {
+        for (variable, field, through) in rewriteList {
             let s = fieldMatch.start(variable)
-            let e = fieldMatch.end(variable)
+            let e = fieldMatch.end(through)
             switch field {
             case .clientAddress, .forwardedFor:
                 Self.copy(b, cursor, s, into: &out)

@@ -79,6 +79,47 @@ struct FramingTests {
         #expect(totals["lines_dropped"] as? Int == 1)
     }
 
+    /// `anonymize -` reads standard input to its end with the batch contract (an overlong line is scrubbed in pieces
+    /// and written): the same output and counters whatever the read sizes.
+    @Test(arguments: [1, 7, 100, 1023, 4097, 65_536])
+    func anonymizeReadsStandardInputTheSameWhateverTheReadSizes(_ piece: Int) throws {
+        let (all, _) = Self.lines()
+        var bytes: [UInt8] = all.flatMap { $0 + [0x0A] }
+        bytes.removeLast()
+        let arguments = ["anonymize", "-", "--format", "combined", "--max-line-bytes", "1024", "--summary", "json"]
+        let whole = try CLI.run(arguments, stdin: Data(bytes))
+        let directory = NSTemporaryDirectory() + "logonym-framing-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = arguments
+        let stdin = Pipe()
+        process.standardInput = stdin
+        _ = FileManager.default.createFile(atPath: directory + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/err", contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/out"))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/err"))
+        signal(SIGPIPE, SIG_IGN)
+        try process.run()
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + piece)
+            try stdin.fileHandleForWriting.write(contentsOf: Data(Array(bytes[offset..<end])))
+            offset = end
+            if piece < 200 && offset % 2000 < piece { usleep(1000) }
+        }
+        try stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let output = try Data(contentsOf: URL(fileURLWithPath: directory + "/out"))
+        #expect(output == whole.stdout, "piece \(piece)")
+        let stderr = try String(contentsOfFile: directory + "/err", encoding: .utf8)
+        let summary = try CLI.summary(CLI.Result(status: 0, stdout: Data(), stderr: stderr))
+        #expect(summary["lines_written"] as? Int == all.count)
+        #expect(output.count { $0 == 0x0A } == all.count)
+    }
+
     @Test func aDatagramHoldingSeveralLinesGivesSeveralLines() async throws {
         let socket = NSTemporaryDirectory() + "logonym-framing-\(UUID().uuidString.prefix(6)).sock"
         let harness = try Self.harness(

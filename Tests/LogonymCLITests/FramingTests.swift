@@ -26,6 +26,26 @@ struct FramingTests {
         try DaemonHarness(extraInputs: extraInputs, anonymizeExtra: "max_line_bytes = 1024")
     }
 
+    /// The lines, the last one without its newline (a line when its source ends).
+    static func text(_ lines: [[UInt8]]) -> [UInt8] {
+        var bytes: [UInt8] = lines.flatMap { $0 + [0x0A] }
+        bytes.removeLast()
+        return bytes
+    }
+
+    /// Writes the bytes in pieces of `piece` bytes (small pieces with pauses, so that reads see them apart), then
+    /// closes the pipe.
+    static func feed(_ bytes: [UInt8], in piece: Int, to pipe: Pipe) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + piece)
+            try pipe.fileHandleForWriting.write(contentsOf: Data(Array(bytes[offset..<end])))
+            offset = end
+            if piece < 200 && offset % 2000 < piece { usleep(1000) }
+        }
+        try pipe.fileHandleForWriting.close()
+    }
+
     /// The input's totals as `stats --json` gives them.
     static func totals(_ harness: DaemonHarness) throws -> [String: Any] {
         let stats = try CLI.run(["stats", "--config", harness.config, "--json"])
@@ -56,17 +76,7 @@ struct FramingTests {
         // A pipe that ended early must fail the test, not kill it.
         signal(SIGPIPE, SIG_IGN)
         try process.run()
-        // The last line without its newline: it is a line when the pipe closes.
-        var bytes: [UInt8] = all.flatMap { $0 + [0x0A] }
-        bytes.removeLast()
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(bytes.count, offset + piece)
-            try stdin.fileHandleForWriting.write(contentsOf: Data(Array(bytes[offset..<end])))
-            offset = end
-            if piece < 200 && offset % 2000 < piece { usleep(1000) }
-        }
-        try stdin.fileHandleForWriting.close()
+        try Self.feed(Self.text(all), in: piece, to: stdin)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         let output = try harness.output(input: "apache")
@@ -84,8 +94,7 @@ struct FramingTests {
     @Test(arguments: [1, 7, 100, 1023, 4097, 65_536])
     func anonymizeReadsStandardInputTheSameWhateverTheReadSizes(_ piece: Int) throws {
         let (all, _) = Self.lines()
-        var bytes: [UInt8] = all.flatMap { $0 + [0x0A] }
-        bytes.removeLast()
+        let bytes = Self.text(all)
         let arguments = ["anonymize", "-", "--format", "combined", "--max-line-bytes", "1024", "--summary", "json"]
         let whole = try CLI.run(arguments, stdin: Data(bytes))
         let directory = NSTemporaryDirectory() + "logonym-framing-\(UUID().uuidString)"
@@ -102,14 +111,7 @@ struct FramingTests {
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/err"))
         signal(SIGPIPE, SIG_IGN)
         try process.run()
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(bytes.count, offset + piece)
-            try stdin.fileHandleForWriting.write(contentsOf: Data(Array(bytes[offset..<end])))
-            offset = end
-            if piece < 200 && offset % 2000 < piece { usleep(1000) }
-        }
-        try stdin.fileHandleForWriting.close()
+        try Self.feed(bytes, in: piece, to: stdin)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let output = try Data(contentsOf: URL(fileURLWithPath: directory + "/out"))

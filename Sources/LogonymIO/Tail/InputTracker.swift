@@ -567,9 +567,10 @@ final class InputTracker {
             }
         }
         for file in files {
-            // A rotated file read to its end is committed as such: if it is deleted before logonym comes back,
-            // nothing of it was lost.
-            let state = file.rotatedAway && file.atEnd ? "drained" : "reading"
+            // A rotated file read to its end (no partial line held) is committed as such: if it is deleted before
+            // logonym comes back, nothing of it was lost.
+            let drained = file.rotatedAway && file.atEnd && file.readPosition == file.record.offset
+            let state = drained ? "drained" : "reading"
             if file.record.state != state {
                 file.record.state = state
                 file.dirty = true

@@ -27,6 +27,8 @@ final class InputTracker {
     /// Records that left `files` since the last commit.
     private var released: [StateStore.FileRecord] = []
     private var losses: [(input: String, path: String, from: Int64, to: Int64?, reason: String)] = []
+    /// Rotated files compressed in a format logonym does not read, already reported.
+    private var unreadable = Set<String>()
     private var nextSeq: Int64 = 0
     private var hasHistory = false
     /// Where the last line went, and the newest line time (for closing windows).
@@ -189,27 +191,15 @@ final class InputTracker {
 
     /// Adds the files of a chain that come after `newest` in rotation order (``RotationOrder``), oldest first, and
     /// are neither read already nor being read: the files rotated while logonym was down, each from its start.
-    /// Two names with the same head that differ only by a compression suffix (`access.log.2` and the
-    /// `access.log.2.gz` logrotate is writing from it) are one file: the plain one is read.
     private func addSuccessors(chain: String, after newest: (path: String, mtime: Int64)) {
-        var successors: [(path: String, mtime: Int64, probe: FileProbe, head: [UInt8])] = []
-        let candidates = (Glob.siblings(of: chain) + [chain]).sorted { !$0.hasSuffix(".gz") && $1.hasSuffix(".gz") }
-        for path in candidates {
-            guard let probe = FileProbe.path(path), probe.isRegular, probe.size > 0,
-                RotationOrder.isNewer((path, probe.mtime), than: newest, chain: chain),
-                !files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }),
-                !isDone(path), !isBeingRead(path),
-                let head = Fingerprints.head(of: path, count: Fingerprints.headLength)?.bytes,
-                !successors.contains(where: { $0.head == head && Self.stem($0.path) == Self.stem(path) })
-            else { continue }
-            successors.append((path, probe.mtime, probe, head))
+        let successors = unreadFiles(of: chain, includingLive: true) { path, probe in
+            RotationOrder.isNewer((path, probe.mtime), than: newest, chain: chain)
         }
-        successors.sort { RotationOrder.isNewer(($1.path, $1.mtime), than: ($0.path, $0.mtime), chain: chain) }
-        for successor in successors {
-            addFile(path: successor.path, chain: chain, startAtEnd: false)
-            let what = successor.path == chain ? "created" : "rotated"
+        for path in successors {
+            addFile(path: path, chain: chain, startAtEnd: false)
+            let what = path == chain ? "created" : "rotated"
             logger.notice(
-                "found \(successor.path), \(what) while logonym was down: reading it from its start",
+                "found \(path), \(what) while logonym was down: reading it from its start",
                 metadata: ["input": "\(settings.name)"]
             )
         }
@@ -219,22 +209,52 @@ final class InputTracker {
     /// already nor being read: files rotated (and perhaps compressed) before logonym saw them, because two
     /// rotations came faster than a scan, or because it was down and the file it was reading is gone.
     private func addMissedFiles(chain: String, changedSince cutoff: Int64, includingLive: Bool) {
-        var missed: [(path: String, probe: FileProbe)] = []
-        for path in Glob.siblings(of: chain) + (includingLive ? [chain] : []) {
-            guard let probe = FileProbe.path(path), probe.isRegular, probe.size > 0, probe.mtime >= cutoff,
-                !files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }),
-                !missed.contains(where: { $0.probe.dev == probe.dev && $0.probe.ino == probe.ino }),
-                !isDone(path), !isBeingRead(path)
-            else { continue }
-            missed.append((path, probe))
-        }
-        let oldestFirst = missed.sorted {
-            RotationOrder.isNewer(($1.path, $1.probe.mtime), than: ($0.path, $0.probe.mtime), chain: chain)
-        }
-        for (path, _) in oldestFirst {
+        for path in unreadFiles(of: chain, includingLive: includingLive, where: { $1.mtime >= cutoff }) {
             addFile(path: path, chain: chain, startAtEnd: false)
             logger.notice("found \(path), rotated before it was followed", metadata: ["input": "\(settings.name)"])
         }
+    }
+
+    /// The chain's rotated files (and with `includingLive` its live file) that `keep` accepts and that are neither
+    /// read already nor being read, oldest first in rotation order. Only names logrotate gives are rotated files
+    /// (`access.log.1`, `.2.gz`, `-20261127`): `access.log.json` or `access.log.bak` are other files. Two names with
+    /// the same head that differ only by a compression suffix (`access.log.2` and the `access.log.2.gz` logrotate
+    /// is writing from it) are one file: the plain one is read. A file compressed in a format logonym does not read
+    /// (only gzip) is reported once, as lost.
+    private func unreadFiles(
+        of chain: String,
+        includingLive: Bool,
+        where keep: (String, FileProbe) -> Bool
+    ) -> [String] {
+        var found: [(path: String, mtime: Int64, head: [UInt8])] = []
+        let candidates = (Glob.siblings(of: chain) + (includingLive ? [chain] : [])).sorted {
+            !$0.hasSuffix(".gz") && $1.hasSuffix(".gz")
+        }
+        for path in candidates where RotationOrder.rank(of: path, chain: chain) != .other {
+            guard let probe = FileProbe.path(path), probe.isRegular, probe.size > 0, keep(path, probe),
+                !files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino })
+            else { continue }
+            if RotationOrder.compressionSuffixes.contains(where: { $0 != ".gz" && path.hasSuffix($0) }) {
+                reportUnreadable(path)
+                continue
+            }
+            guard !isDone(path), !isBeingRead(path),
+                let head = Fingerprints.head(of: path, count: Fingerprints.headLength)?.bytes,
+                !found.contains(where: { $0.head == head && Self.stem($0.path) == Self.stem(path) })
+            else { continue }
+            found.append((path, probe.mtime, head))
+        }
+        found.sort { RotationOrder.isNewer(($1.path, $1.mtime), than: ($0.path, $0.mtime), chain: chain) }
+        return found.map(\.path)
+    }
+
+    private func reportUnreadable(_ path: String) {
+        guard unreadable.insert(path).inserted else { return }
+        losses.append((settings.name, path, 0, nil, "compressed in a format logonym does not read (only gzip)"))
+        logger.error(
+            "\(path) is compressed in a format logonym does not read (only gzip): its lines are not read",
+            metadata: ["input": "\(settings.name)"]
+        )
     }
 
     private func remember(_ record: StateStore.FileRecord) {
@@ -290,12 +310,13 @@ final class InputTracker {
     /// Looks for new files, rotations and truncation.
     func scan() {
         let matches = currentMatches()
-        var live = Set<Int>()
+        // The files at a live path, by identity (indices move as files are added and copies inserted).
+        var live = Set<ObjectIdentifier>()
         for path in matches {
             guard let probe = FileProbe.path(path), probe.isRegular else { continue }
             if let index = files.firstIndex(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }) {
                 let file = files[index]
-                live.insert(index)
+                live.insert(ObjectIdentifier(file))
                 file.rotatedAway = false
                 if file.record.path != path {
                     file.record.path = path
@@ -313,9 +334,13 @@ final class InputTracker {
                 }
                 let startAtEnd = settings.startAtEnd && !hasHistory
                 addFile(path: path, chain: path, startAtEnd: startAtEnd)
+                if let added = files.last, added.record.path == path { live.insert(ObjectIdentifier(added)) }
             }
         }
-        for (index, file) in files.enumerated() where !live.contains(index) {
+        // `start_at = "end"` skips the backlog of the files found when an input is first adopted; a file that
+        // appears later (a rotation, a new match) is read from its start.
+        hasHistory = true
+        for file in files where !live.contains(ObjectIdentifier(file)) {
             if !file.rotatedAway {
                 file.rotatedAway = true
                 // Find its new name (access.log.1): for the logs, and as the first place to look after a restart.
@@ -498,6 +523,13 @@ final class InputTracker {
             }
             total += n
             if file.atEnd && shouldRelease(index) {
+                // Nothing more will come: a last line without its newline is a line all the same.
+                let router = LineRouter(processor: lines, segments: segments, state: routing)
+                file.finish(
+                    onLine: { b, s, e in router.line(b, s, e) },
+                    onLongLine: { b, s, e in router.longLine(b, s, e) },
+                    onDropped: { lines.countDroppedLine(.tooLong) }
+                )
                 var record = file.record
                 record.state = "finished"
                 record.tail = fingerprints.hash(file.tailBytes[...])
@@ -512,11 +544,12 @@ final class InputTracker {
         return total
     }
 
-    /// Whether a file earlier in the same chain still has bytes to read: the files of a chain are read in order,
-    /// and every pass reads the older file again before the newer one.
+    /// Whether a file earlier in the same chain still has bytes to read, or holds a last line that comes out when
+    /// it is let go: the files of a chain are read in order, and every pass reads the older file again before the
+    /// newer one.
     private func hasOlderUnfinished(before index: Int) -> Bool {
         let chain = files[index].record.chain
-        return files[..<index].contains { $0.record.chain == chain && !$0.atEnd }
+        return files[..<index].contains { $0.record.chain == chain && (!$0.atEnd || $0.holdsPartialLine) }
     }
 
     /// A rotated file is let go once it was read to its end, it has not changed for two seconds (a writer still

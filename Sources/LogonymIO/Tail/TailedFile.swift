@@ -19,10 +19,14 @@ final class TailedFile {
     var truncationSeen = false
     /// The partial line after `offset`.
     private(set) var partial: [UInt8] = []
+    /// Whether a line without its newline is held (a rotated file's comes out when the file is let go).
+    var holdsPartialLine: Bool { !partial.isEmpty }
     /// Lines out of the bytes read (the held partial line, a line being skipped).
     private var framer: LineFramer
     /// The last bytes before `offset`, for the tail hash.
     private(set) var tailBytes: [UInt8] = []
+    /// While a line too long to hold is skipped: the last bytes skipped so far (with what came before them).
+    private var skippedTail: [UInt8] = []
     /// Set when the path this file was found at no longer leads to it (renamed, compressed or deleted).
     var rotatedAway = false
     /// Set when the last read reached the current end of the file.
@@ -128,6 +132,7 @@ final class TailedFile {
             total += n
             readPosition += Int64(n)
             filled += n
+            let wasDiscarding = framer.discarding
             let lineStart = framer.frame(all, filled: filled) { event in
                 switch event {
                 case .line(let s, let e): onLine(all, s, e)
@@ -137,23 +142,53 @@ final class TailedFile {
             }
             if lineStart > 0 {
                 record.offset = readPosition - Int64(filled - lineStart)
+                // The bytes before the new offset: this buffer's, after the old tail, or after the skipped bytes of
+                // a line too long to hold (which the buffer no longer starts with).
+                let before = wasDiscarding ? skippedTail : tailBytes
                 let keep = min(Fingerprints.tailLength, lineStart)
                 if keep == Fingerprints.tailLength {
                     tailBytes = Array(all[(lineStart - keep)..<lineStart])
                 } else {
-                    tailBytes = Array((tailBytes + all[(lineStart - keep)..<lineStart]).suffix(Fingerprints.tailLength))
+                    tailBytes = Array((before + all[(lineStart - keep)..<lineStart]).suffix(Fingerprints.tailLength))
                 }
                 dirty = true
             }
             if framer.discarding {
                 // Too long to hold: skipped to its newline. The offset stays at the line's start, so that after a
-                // restart the same line is skipped again, never half-written.
+                // restart the same line is skipped again, never half-written. The last bytes skipped are kept for
+                // the tail hash at the offset after it.
+                let prior = wasDiscarding && lineStart == 0 ? skippedTail : tailBytes
+                skippedTail = Array((prior + all[lineStart..<filled]).suffix(Fingerprints.tailLength))
                 partial.removeAll(keepingCapacity: true)
             } else {
                 partial = Array(all[lineStart..<filled])
             }
         }
         return total
+    }
+
+    /// The file ends here (let go after its rotation): its unfinished last line is a line, or the end of one too
+    /// long to hold, as when any other source ends (``LineFramer/finish(_:from:to:_:)``).
+    func finish(
+        onLine: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void,
+        onLongLine: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void,
+        onDropped: () -> Void
+    ) {
+        guard !partial.isEmpty || framer.discarding else { return }
+        let before = framer.discarding ? skippedTail : tailBytes
+        partial.withUnsafeBufferPointer { all in
+            framer.finish(all, from: 0, to: all.count) { event in
+                switch event {
+                case .line(let s, let e): onLine(all, s, e)
+                case .longLine(let s, let e): onLongLine(all, s, e)
+                case .dropped: onDropped()
+                }
+            }
+        }
+        tailBytes = Array((before + partial).suffix(Fingerprints.tailLength))
+        record.offset = readPosition
+        partial.removeAll()
+        dirty = true
     }
 
     /// Restarts reading from the beginning of a truncated file (copytruncate).
@@ -166,6 +201,7 @@ final class TailedFile {
         partial.removeAll()
         framer = LineFramer(maxLineBytes: framer.maxLineBytes, holdLimit: framer.holdLimit)
         tailBytes.removeAll()
+        skippedTail.removeAll()
         dirty = true
     }
 }

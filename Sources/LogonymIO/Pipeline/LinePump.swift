@@ -19,6 +19,10 @@ public final class LinePump {
     /// Output is handed to the sink once it holds this many bytes.
     public let flushBytes: Int
     private let buffer: UnsafeMutableRawBufferPointer
+    /// With windowed output: up to ``BatchFileIdentity/tailLength`` bytes read before the buffer's first byte, so
+    /// that the bytes before any line's end can be given to a commit (and `historyCount` of them are valid).
+    private let history: UnsafeMutableRawBufferPointer
+    private var historyCount = 0
     /// The output buffer, kept across inputs.
     /// (Unchecked: one pump is driven by one thread, and no access to it overlaps another.)
     @exclusivity(unchecked) public var pending: [UInt8] = []
@@ -29,11 +33,13 @@ public final class LinePump {
         self.chunkSize = chunkSize
         self.flushBytes = flushBytes
         buffer = .allocate(byteCount: chunkSize + maxLineBytes + 1, alignment: 64)
+        history = .allocate(byteCount: BatchFileIdentity.tailLength, alignment: 16)
         pending.reserveCapacity(flushBytes + maxLineBytes * 2)
     }
 
     deinit {
         buffer.deallocate()
+        history.deallocate()
     }
 
     /// What one input gave.
@@ -42,6 +48,8 @@ public final class LinePump {
         public var bytesIn = 0
         /// The error that ended the input early, if any; lines before it were processed.
         public var error: LogonymIOError?
+        /// With windowed output: the last bytes read (up to 256), which end the last line processed.
+        public var lastBytes: [UInt8] = []
     }
 
     /// Pumps one source to its end (or its first read error).
@@ -72,6 +80,7 @@ public final class LinePump {
         var lineStart = 0
         var inLongLine = false
         var atEnd = false
+        historyCount = 0
         while !atEnd {
             var n = 0
             do {
@@ -106,7 +115,13 @@ public final class LinePump {
                 } else {
                     lines.process(all, from: lineStart, to: end, into: &pending)
                 }
-                if let windowed { try windowed.take(lines, &pending) }
+                if let windowed, windowed.take(lines, &pending) {
+                    // Every line up to this one's end is in the segments: commit them with that offset.
+                    try windowed.commit(
+                        through: outcome.bytesIn - filled + end + 1,
+                        lastBytes: recent(base, upTo: end + 1)
+                    )
+                }
                 lineStart = end + 1
                 if pending.count >= flushBytes { try flush(to: sink) }
             }
@@ -124,7 +139,12 @@ public final class LinePump {
                         lines.process(all, from: lineStart, to: filled, into: &pending)
                     }
                 }
-                if let windowed { try windowed.take(lines, &pending) }
+                if let windowed {
+                    if windowed.take(lines, &pending) {
+                        try windowed.commit(through: outcome.bytesIn, lastBytes: recent(base, upTo: filled))
+                    }
+                    outcome.lastBytes = recent(base, upTo: filled)
+                }
                 break
             }
             if inLongLine || filled - lineStart > maxLineBytes {
@@ -141,7 +161,8 @@ public final class LinePump {
                     lineStart = cut
                 }
             }
-            // Keep the unfinished line at the front of the buffer.
+            // Keep the unfinished line at the front of the buffer (and, for commits, the bytes before it).
+            if windowed != nil && lineStart > 0 { keepHistory(base, upTo: lineStart) }
             let carry = filled - lineStart
             assert(carry <= maxLineBytes, "the carried line must leave room to read")
             if carry > 0 && lineStart > 0 { memmove(base, base + lineStart, carry) }
@@ -154,6 +175,30 @@ public final class LinePump {
         }
         progress(outcome.bytesIn)
         return (processor, outcome)
+    }
+
+    /// Keeps the last bytes before `end` in ``history`` (the bytes before it are about to leave the buffer).
+    private func keepHistory(_ base: UnsafeMutablePointer<UInt8>, upTo end: Int) {
+        let capacity = history.count
+        let added = min(end, capacity)
+        let kept = min(historyCount, capacity - added)
+        let h = history.baseAddress!
+        if kept > 0 { memmove(h, h + historyCount - kept, kept) }
+        memcpy(h + kept, base + end - added, added)
+        historyCount = kept + added
+    }
+
+    /// The (up to ``BatchFileIdentity/tailLength``) bytes read before buffer position `end`.
+    private func recent(_ base: UnsafeMutablePointer<UInt8>, upTo end: Int) -> [UInt8] {
+        let fromBuffer = min(end, history.count)
+        let fromHistory = min(historyCount, history.count - fromBuffer)
+        var bytes = [UInt8](repeating: 0, count: fromHistory + fromBuffer)
+        bytes.withUnsafeMutableBytes { out in
+            let o = out.baseAddress!
+            memcpy(o, history.baseAddress! + historyCount - fromHistory, fromHistory)
+            memcpy(o + fromHistory, base + end - fromBuffer, fromBuffer)
+        }
+        return bytes
     }
 
     /// The number of newlines in the first `count` bytes, counting no further than `limit`.

@@ -35,6 +35,8 @@ public final class BatchLedger {
         public var lastWindow: Int64?
         /// The file's first decoded bytes, for format detection, when reading starts later in it.
         public var headSample: [UInt8]?
+        /// How many bytes the first read takes (see ``LinePump/pump(_:to:wantsSample:firstFill:makeProcessor:progress:)``).
+        public var firstFill: Int?
     }
 
     /// The file being read.
@@ -117,7 +119,8 @@ public final class BatchLedger {
             startOffset: record.offset,
             source: found.source,
             lastWindow: record.lastWindow,
-            headSample: Fingerprints.head(of: path, count: 1 << 20)?.bytes
+            headSample: Fingerprints.head(of: path, count: 1 << 20)?.bytes,
+            firstFill: record.finished ? nil : Int(record.readTo - record.offset)
         )
     }
 
@@ -150,9 +153,9 @@ public final class BatchLedger {
 
     /// Lines of the file being read, up to `offset` decoded bytes after where reading started, are in the segments
     /// being committed; `lastBytes` are the (up to ``BatchFileIdentity/tailLength``) bytes before that point.
-    func reached(_ offset: Int, lastBytes: [UInt8], window: Int64?) {
+    func reached(_ offset: Int, readTo: Int, lastBytes: [UInt8], window: Int64?) {
         guard let current else { return }
-        update(current, offset: offset, lastBytes: lastBytes, window: window, finished: false)
+        update(current, offset: offset, readTo: readTo, lastBytes: lastBytes, window: window, finished: false)
     }
 
     /// The file being read ended (at its end, or at a read error) after `bytesRead` decoded bytes; the lines
@@ -164,12 +167,19 @@ public final class BatchLedger {
     ///   - failed: whether a read error ended it (it is then read on from here next time).
     public func finish(bytesRead: Int, lastBytes: [UInt8], window: Int64?, failed: Bool) {
         guard let current else { return }
-        update(current, offset: bytesRead, lastBytes: lastBytes, window: window, finished: !failed)
+        update(current, offset: bytesRead, readTo: bytesRead, lastBytes: lastBytes, window: window, finished: !failed)
         readThisRun.insert(current.id)
         self.current = nil
     }
 
-    private func update(_ current: Current, offset: Int, lastBytes: [UInt8], window: Int64?, finished: Bool) {
+    private func update(
+        _ current: Current,
+        offset: Int,
+        readTo: Int,
+        lastBytes: [UInt8],
+        window: Int64?,
+        finished: Bool
+    ) {
         let end = current.base + Int64(offset)
         var head = current.head
         if head.count < BatchFileIdentity.headLength && end > Int64(head.count),
@@ -186,6 +196,7 @@ public final class BatchLedger {
             tail: identity.tailHash(
                 lastBytes.count >= BatchFileIdentity.tailLength ? lastBytes : current.before + lastBytes
             ),
+            readTo: current.base + Int64(readTo),
             lastWindow: window ?? current.lastWindow,
             finished: false,
             rawSize: 0,

@@ -59,6 +59,8 @@ public final class LinePump {
     ///   - sink: where full blocks go.
     ///   - wantsSample: whether `makeProcessor` looks at the first bytes (format detection): then up to 64 KiB or
     ///     100 lines are read before it is called.
+    ///   - firstFill: with windowed output, how many bytes the first read fills (an input resumed where an earlier
+    ///     run committed, which had read that far then): the reads after it end where that run's did.
     ///   - makeProcessor: called once with the first bytes read.
     ///   - progress: called after every chunk with the decoded bytes read so far.
     /// - Returns: the processor used (for its counters) and the outcome.
@@ -67,6 +69,7 @@ public final class LinePump {
         _ source: any ByteSource,
         to sink: any OutputSink,
         wantsSample: Bool = true,
+        firstFill: Int? = nil,
         makeProcessor: (UnsafeBufferPointer<UInt8>) -> LineProcessor,
         progress: (Int) -> Void = { _ in }
     ) throws(LogonymIOError) -> (LineProcessor?, Outcome) {
@@ -81,13 +84,33 @@ public final class LinePump {
         var inLongLine = false
         var atEnd = false
         historyCount = 0
+        // Windowed output reads a file in full buffers, so that where each read ends (which decides where an
+        // overlong line is cut into pieces) depends only on where the pump started, not on the sizes the source
+        // hands out: an input resumed with `firstFill` is cut exactly as in one uninterrupted run.
+        let fillsBuffer = windowed != nil && source.size != nil
+        var fillLimit = firstFill.flatMap { $0 > 0 ? $0 : nil }
+        var deferredError: LogonymIOError?
         while !atEnd {
             var n = 0
-            do {
-                // At most a chunk plus the longest carried line is in the buffer, whatever the read sizes.
-                n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-            } catch {
+            if let error = deferredError {
                 outcome.error = error
+                deferredError = nil
+            } else {
+                // At most a chunk plus the longest carried line is in the buffer, whatever the read sizes.
+                let end = fillLimit.map { min(filled + $0, buffer.count) } ?? buffer.count
+                fillLimit = nil
+                do {
+                    repeat {
+                        let got = try source.read(
+                            into: UnsafeMutableRawBufferPointer(rebasing: buffer[(filled + n)..<end])
+                        )
+                        if got == 0 { break }
+                        n += got
+                    } while fillsBuffer && filled + n < end
+                } catch {
+                    // Bytes read before the error are processed first; the error ends the input after them.
+                    if n == 0 { outcome.error = error } else { deferredError = error }
+                }
             }
             if n == 0 { atEnd = true }
             filled += n
@@ -119,6 +142,7 @@ public final class LinePump {
                     // Every line up to this one's end is in the segments: commit them with that offset.
                     try windowed.commit(
                         through: outcome.bytesIn - filled + end + 1,
+                        readTo: outcome.bytesIn,
                         lastBytes: recent(base, upTo: end + 1)
                     )
                 }
@@ -141,7 +165,11 @@ public final class LinePump {
                 }
                 if let windowed {
                     if windowed.take(lines, &pending) {
-                        try windowed.commit(through: outcome.bytesIn, lastBytes: recent(base, upTo: filled))
+                        try windowed.commit(
+                            through: outcome.bytesIn,
+                            readTo: outcome.bytesIn,
+                            lastBytes: recent(base, upTo: filled)
+                        )
                     }
                     outcome.lastBytes = recent(base, upTo: filled)
                 }

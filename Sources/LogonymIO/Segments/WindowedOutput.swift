@@ -50,7 +50,7 @@ public final class WindowedOutput: OutputSink {
 
     /// Moves the line just processed (all of `out`) into its window's segment.
     ///
-    /// - Returns: whether a commit is due (every few MiB): the caller then calls ``commit(through:lastBytes:)``
+    /// - Returns: whether a commit is due (every few MiB): the caller then calls ``commit(through:readTo:lastBytes:)``
     ///   with where this line ends in its input.
     func take(_ processor: LineProcessor, _ out: inout [UInt8]) -> Bool {
         if processor !== self.processor {
@@ -65,15 +65,15 @@ public final class WindowedOutput: OutputSink {
     }
 
     /// Commits every line taken so far; the last one ended `offset` decoded bytes into what was read of the
-    /// current input, after `lastBytes`.
-    func commit(through offset: Int, lastBytes: [UInt8]) throws(LogonymIOError) {
-        ledger?.reached(offset, lastBytes: lastBytes, window: processor?.lastWindowStart)
+    /// current input (`readTo`), after `lastBytes`.
+    func commit(through offset: Int, readTo: Int, lastBytes: [UInt8]) throws(LogonymIOError) {
+        ledger?.reached(offset, readTo: readTo, lastBytes: lastBytes, window: processor?.lastWindowStart)
         try commit()
     }
 
     /// Writes and fsyncs the pending lines, then records them, the counters and the inputs' offsets in one
     /// transaction. (Only after every line read so far was taken: the offsets say so.)
-    private func commit() throws(LogonymIOError) {
+    private func commit(last: Bool = false) throws(LogonymIOError) {
         let records = try segments.flush()
         var commit = earlier
         earlier = StateStore.Commit()
@@ -82,7 +82,7 @@ public final class WindowedOutput: OutputSink {
         guard !records.isEmpty || !commit.stats.isEmpty || !commit.batchFiles.isEmpty else { return }
         commit.segments = records
         // A kill here leaves segment bytes that the next run cuts back to the lengths committed before.
-        CrashPoint.reach("batch-segments-synced")
+        CrashPoint.reach(last ? "batch-last-synced" : "batch-segments-synced")
         do {
             try store.commit(commit)
         } catch {
@@ -100,7 +100,7 @@ public final class WindowedOutput: OutputSink {
     /// Closes every segment and commits (every input given to the ledger must have been finished).
     public func finish() throws(LogonymIOError) {
         segments.closeWindows(before: .max, grace: 0)
-        try commit()
+        try commit(last: true)
         segments.closeFiles()
     }
 

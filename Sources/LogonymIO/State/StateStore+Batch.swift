@@ -20,6 +20,9 @@ extension StateStore {
         public var offset: Int64
         /// A keyed hash of the (up to ``BatchFileIdentity/tailLength``) decoded bytes before ``offset``.
         public var tail: [UInt8]
+        /// How far the run had read when it committed ``offset`` (a resumed run's first read ends there, so that it
+        /// cuts overlong lines where that run did).
+        public var readTo: Int64
         /// The window of the line before ``offset``, for a line without a time of its own right after it.
         public var lastWindow: Int64?
         /// Whether the file was read to its end.
@@ -38,6 +41,7 @@ extension StateStore {
             headLength: Int,
             offset: Int64,
             tail: [UInt8],
+            readTo: Int64,
             lastWindow: Int64?,
             finished: Bool,
             rawSize: Int64,
@@ -50,6 +54,7 @@ extension StateStore {
             self.headLength = headLength
             self.offset = offset
             self.tail = tail
+            self.readTo = readTo
             self.lastWindow = lastWindow
             self.finished = finished
             self.rawSize = rawSize
@@ -71,6 +76,7 @@ extension StateStore {
                         head_length INTEGER NOT NULL,
                         offset INTEGER NOT NULL,
                         tail BLOB NOT NULL,
+                        read_to INTEGER NOT NULL,
                         last_window INTEGER,
                         finished INTEGER NOT NULL,
                         raw_size INTEGER NOT NULL,
@@ -96,6 +102,7 @@ extension StateStore {
                         headLength: row["head_length"],
                         offset: row["offset"],
                         tail: Array(row["tail"] as Data),
+                        readTo: row["read_to"],
                         lastWindow: row["last_window"],
                         finished: (row["finished"] as Int) != 0,
                         rawSize: row["raw_size"],
@@ -111,15 +118,16 @@ extension StateStore {
         for file in batchFiles {
             try db.execute(
                 sql: """
-                    INSERT INTO batch_files (source, id, head, head_length, offset, tail, last_window, finished,
-                    raw_size, raw_tail, path, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO batch_files (source, id, head, head_length, offset, tail, read_to, last_window,
+                    finished, raw_size, raw_tail, path, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(source, id) DO UPDATE SET head = excluded.head, head_length = excluded.head_length,
-                    offset = excluded.offset, tail = excluded.tail, last_window = excluded.last_window,
+                    offset = excluded.offset, tail = excluded.tail, read_to = excluded.read_to,
+                    last_window = excluded.last_window,
                     finished = excluded.finished, raw_size = excluded.raw_size, raw_tail = excluded.raw_tail,
                     path = excluded.path, updated = excluded.updated
                     """,
                 arguments: [
-                    file.source, file.id, Data(file.head), file.headLength, file.offset, Data(file.tail),
+                    file.source, file.id, Data(file.head), file.headLength, file.offset, Data(file.tail), file.readTo,
                     file.lastWindow, file.finished ? 1 : 0, file.rawSize, Data(file.rawTail), file.path, now,
                 ]
             )

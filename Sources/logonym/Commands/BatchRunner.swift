@@ -52,7 +52,8 @@ struct BatchRunner {
                 let (processor, outcome) = try pump.pump(
                     source,
                     to: sink,
-                    wantsSample: settings.format.fixed == nil,
+                    wantsSample: settings.format.fixed == nil && plan?.headSample == nil,
+                    firstFill: plan?.firstFill,
                     makeProcessor: { first in
                         // A resumed file's format is detected from its start, as in a run that read all of it.
                         let format =

@@ -211,3 +211,25 @@ struct BatchResumeTests {
         #expect(try CLI.summary(second)["lines_read"] as? Int == 900)
     }
 }
+
+extension BatchResumeTests {
+    @Test func aLineOfMegabytesGoesToItsWindowWhole() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let line = #"192.0.2.1 - - [10/Oct/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "x""#
+        var text = Array((line + "\n").utf8)
+        text += Array(#"192.0.2.2 - - [10/Oct/2026:10:00:01 +0000] "GET /?q="#.utf8)
+        text += [UInt8](repeating: UInt8(ascii: "a"), count: 3 << 20) + Array(" 198.51.100.7 end\n".utf8)
+        text += Array((line + "\n").utf8)
+        let input = scratch.file("long.log")
+        try Data(text).write(to: URL(fileURLWithPath: input))
+        let run = try CLI.run(Self.arguments(scratch, [input], extra: ["--max-line-bytes", "4096"]))
+        #expect(run.status == 0, "\(run.stderr)")
+        let output = try Self.windows(scratch.file("out/batch"))
+        #expect(output.keys.sorted() == ["2026-10-10T10"])
+        let bytes = output["2026-10-10T10"] ?? []
+        #expect(Self.count(bytes) == 3)
+        #expect(!String(decoding: bytes, as: UTF8.self).contains("198.51.100.7"))
+        #expect(try CLI.summary(run)["too_long"] as? Int == 1)
+    }
+}

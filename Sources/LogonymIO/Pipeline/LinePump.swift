@@ -196,8 +196,11 @@ public final class LinePump {
             if carry > 0 && lineStart > 0 { memmove(base, base + lineStart, carry) }
             filled = carry
             lineStart = 0
-            // A pipe or terminal is live: what was read goes out now, not when a block is full.
-            if pending.count >= flushBytes || (source.size == nil && !pending.isEmpty) { try flush(to: sink) }
+            // A pipe or terminal is live: what was read goes out now, not when a block is full. (Windowed output
+            // takes whole lines only: the pieces of an overlong line wait for its end.)
+            if windowed == nil && (pending.count >= flushBytes || (source.size == nil && !pending.isEmpty)) {
+                try flush(to: sink)
+            }
             progress(outcome.bytesIn)
             if outcome.error != nil { atEnd = true }
         }

@@ -18,6 +18,8 @@ public final class LinePump {
     public let chunkSize: Int
     /// Output is handed to the sink once it holds this many bytes.
     public let flushBytes: Int
+    /// One allocation: the read buffer, then ``history``.
+    private let storage: UnsafeMutableRawBufferPointer
     private let buffer: UnsafeMutableRawBufferPointer
     /// With windowed output: up to ``BatchFileIdentity/tailLength`` bytes read before the buffer's first byte, so
     /// that the bytes before any line's end can be given to a commit (and `historyCount` of them are valid).
@@ -32,14 +34,15 @@ public final class LinePump {
         self.maxLineBytes = maxLineBytes
         self.chunkSize = chunkSize
         self.flushBytes = flushBytes
-        buffer = .allocate(byteCount: chunkSize + maxLineBytes + 1, alignment: 64)
-        history = .allocate(byteCount: BatchFileIdentity.tailLength, alignment: 16)
+        let bufferSize = chunkSize + maxLineBytes + 1
+        storage = .allocate(byteCount: bufferSize + BatchFileIdentity.tailLength, alignment: 64)
+        buffer = UnsafeMutableRawBufferPointer(rebasing: storage[0..<bufferSize])
+        history = UnsafeMutableRawBufferPointer(rebasing: storage[bufferSize...])
         pending.reserveCapacity(flushBytes + maxLineBytes * 2)
     }
 
     deinit {
-        buffer.deallocate()
-        history.deallocate()
+        storage.deallocate()
     }
 
     /// What one input gave.

@@ -79,6 +79,18 @@ struct BatchResumeTests {
         let unchanged = try Self.segmentFiles(scratch.file("out/batch")) == before
         #expect(unchanged, "segments byte for byte")
 
+        // What the database holds of the files is keyed hashes: none of their bytes (heads, tails, addresses).
+        var database = Data()
+        for name in ["state.db", "state.db-wal"] {
+            database += (try? Data(contentsOf: URL(fileURLWithPath: scratch.file("state/" + name)))) ?? Data()
+        }
+        for archive in Self.archives {
+            let bytes = try DaemonHarness.decoded(archive)
+            for probe in [bytes.prefix(24), bytes.suffix(24), bytes[1000..<1024]] {
+                #expect(database.range(of: Data(probe)) == nil, "\(archive): \(String(decoding: probe, as: UTF8.self))")
+            }
+        }
+
         // The text summary names each file and counts them.
         var text = Self.arguments(scratch, Self.archives)
         text[text.firstIndex(of: "json")!] = "text"

@@ -408,9 +408,15 @@ struct RetentionTests {
         #expect(pseudonyms.count == 3)
         let keys = try FileManager.default.contentsOfDirectory(atPath: scratch.file("state/keys"))
         #expect(keys.count == 3)
-        // A second run over the same file adds parts, never rewrites a closed segment.
+        // A second run over the same file adds nothing (issue 13); with --force it adds parts, and never rewrites a
+        // closed segment.
+        let closed = try names.map { try Data(contentsOf: URL(fileURLWithPath: directory + "/" + $0)) }
         #expect(try CLI.run(arguments).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).count == 3)
+        #expect(try CLI.run(arguments + ["--force"]).status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).count == 6)
+        let unchanged = try names.map { try Data(contentsOf: URL(fileURLWithPath: directory + "/" + $0)) } == closed
+        #expect(unchanged)
         // Derived keys: the same master secret gives the same pseudonyms on another node.
         let master = try scratch.key("master")
         var derived: [[String]] = []

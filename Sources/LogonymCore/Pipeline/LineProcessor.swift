@@ -128,6 +128,12 @@ public final class LineProcessor {
         if case .text(let logFormat) = format { configure(w3cFields ?? logFormat) }
     }
 
+    /// Continues an input after lines an earlier processor handled: a line without a time of its own goes to
+    /// `windowStart`, the window of the line before it, as it would have in one processor (with ``windows`` only).
+    public func continueAfterLine(inWindow windowStart: Int64) {
+        if lastWindowStart == nil { lastWindowStart = windowStart }
+    }
+
     /// Creates a processor that anonymizes each line with the anonymizer of its window.
     public convenience init(
         format: InputFormat,

@@ -52,6 +52,12 @@ public final class FileByteSource: ByteSource {
         if ownsDescriptor { close(fd) }
     }
 
+    /// Moves reading to `offset` in the file (a regular file only).
+    func seek(to offset: Int64) throws(LogonymIOError) {
+        guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { throw .system("seek", path: path, errno: errno) }
+        position = Int(offset)
+    }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)

@@ -18,7 +18,13 @@ public final class LinePump {
     public let chunkSize: Int
     /// Output is handed to the sink once it holds this many bytes.
     public let flushBytes: Int
+    /// One allocation: the read buffer, then ``history``.
+    private let storage: UnsafeMutableRawBufferPointer
     private let buffer: UnsafeMutableRawBufferPointer
+    /// With windowed output: up to ``BatchFileIdentity/tailLength`` bytes read before the buffer's first byte, so
+    /// that the bytes before any line's end can be given to a commit (and `historyCount` of them are valid).
+    private let history: UnsafeMutableRawBufferPointer
+    private var historyCount = 0
     /// The output buffer, kept across inputs.
     /// (Unchecked: one pump is driven by one thread, and no access to it overlaps another.)
     @exclusivity(unchecked) public var pending: [UInt8] = []
@@ -28,12 +34,15 @@ public final class LinePump {
         self.maxLineBytes = maxLineBytes
         self.chunkSize = chunkSize
         self.flushBytes = flushBytes
-        buffer = .allocate(byteCount: chunkSize + maxLineBytes + 1, alignment: 64)
+        let bufferSize = chunkSize + maxLineBytes + 1
+        storage = .allocate(byteCount: bufferSize + BatchFileIdentity.tailLength, alignment: 64)
+        buffer = UnsafeMutableRawBufferPointer(rebasing: storage[0..<bufferSize])
+        history = UnsafeMutableRawBufferPointer(rebasing: storage[bufferSize...])
         pending.reserveCapacity(flushBytes + maxLineBytes * 2)
     }
 
     deinit {
-        buffer.deallocate()
+        storage.deallocate()
     }
 
     /// What one input gave.
@@ -42,6 +51,8 @@ public final class LinePump {
         public var bytesIn = 0
         /// The error that ended the input early, if any; lines before it were processed.
         public var error: LogonymIOError?
+        /// With windowed output: the last bytes read (up to 256), which end the last line processed.
+        public var lastBytes: [UInt8] = []
     }
 
     /// Pumps one source to its end (or its first read error).
@@ -51,6 +62,8 @@ public final class LinePump {
     ///   - sink: where full blocks go.
     ///   - wantsSample: whether `makeProcessor` looks at the first bytes (format detection): then up to 64 KiB or
     ///     100 lines are read before it is called.
+    ///   - firstFill: with windowed output, how many bytes the first read fills (an input resumed where an earlier
+    ///     run committed, which had read that far then): the reads after it end where that run's did.
     ///   - makeProcessor: called once with the first bytes read.
     ///   - progress: called after every chunk with the decoded bytes read so far.
     /// - Returns: the processor used (for its counters) and the outcome.
@@ -59,6 +72,7 @@ public final class LinePump {
         _ source: any ByteSource,
         to sink: any OutputSink,
         wantsSample: Bool = true,
+        firstFill: Int? = nil,
         makeProcessor: (UnsafeBufferPointer<UInt8>) -> LineProcessor,
         progress: (Int) -> Void = { _ in }
     ) throws(LogonymIOError) -> (LineProcessor?, Outcome) {
@@ -72,13 +86,34 @@ public final class LinePump {
         var lineStart = 0
         var inLongLine = false
         var atEnd = false
+        historyCount = 0
+        // Windowed output reads a file in full buffers, so that where each read ends (which decides where an
+        // overlong line is cut into pieces) depends only on where the pump started, not on the sizes the source
+        // hands out: an input resumed with `firstFill` is cut exactly as in one uninterrupted run.
+        let fillsBuffer = windowed != nil && source.size != nil
+        var fillLimit = firstFill.flatMap { $0 > 0 ? $0 : nil }
+        var deferredError: LogonymIOError?
         while !atEnd {
             var n = 0
-            do {
-                // At most a chunk plus the longest carried line is in the buffer, whatever the read sizes.
-                n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-            } catch {
+            if let error = deferredError {
                 outcome.error = error
+                deferredError = nil
+            } else {
+                // At most a chunk plus the longest carried line is in the buffer, whatever the read sizes.
+                let end = fillLimit.map { min(filled + $0, buffer.count) } ?? buffer.count
+                fillLimit = nil
+                do {
+                    repeat {
+                        let got = try source.read(
+                            into: UnsafeMutableRawBufferPointer(rebasing: buffer[(filled + n)..<end])
+                        )
+                        if got == 0 { break }
+                        n += got
+                    } while fillsBuffer && filled + n < end
+                } catch {
+                    // Bytes read before the error are processed first; the error ends the input after them.
+                    if n == 0 { outcome.error = error } else { deferredError = error }
+                }
             }
             if n == 0 { atEnd = true }
             filled += n
@@ -106,7 +141,14 @@ public final class LinePump {
                 } else {
                     lines.process(all, from: lineStart, to: end, into: &pending)
                 }
-                if let windowed { try windowed.take(lines, &pending) }
+                if let windowed, windowed.take(lines, &pending) {
+                    // Every line up to this one's end is in the segments: commit them with that offset.
+                    try windowed.commit(
+                        through: outcome.bytesIn - filled + end + 1,
+                        readTo: outcome.bytesIn,
+                        lastBytes: recent(base, upTo: end + 1)
+                    )
+                }
                 lineStart = end + 1
                 if pending.count >= flushBytes { try flush(to: sink) }
             }
@@ -124,7 +166,16 @@ public final class LinePump {
                         lines.process(all, from: lineStart, to: filled, into: &pending)
                     }
                 }
-                if let windowed { try windowed.take(lines, &pending) }
+                if let windowed {
+                    if windowed.take(lines, &pending) {
+                        try windowed.commit(
+                            through: outcome.bytesIn,
+                            readTo: outcome.bytesIn,
+                            lastBytes: recent(base, upTo: filled)
+                        )
+                    }
+                    outcome.lastBytes = recent(base, upTo: filled)
+                }
                 break
             }
             if inLongLine || filled - lineStart > maxLineBytes {
@@ -141,19 +192,47 @@ public final class LinePump {
                     lineStart = cut
                 }
             }
-            // Keep the unfinished line at the front of the buffer.
+            // Keep the unfinished line at the front of the buffer (and, for commits, the bytes before it).
+            if windowed != nil && lineStart > 0 { keepHistory(base, upTo: lineStart) }
             let carry = filled - lineStart
             assert(carry <= maxLineBytes, "the carried line must leave room to read")
             if carry > 0 && lineStart > 0 { memmove(base, base + lineStart, carry) }
             filled = carry
             lineStart = 0
-            // A pipe or terminal is live: what was read goes out now, not when a block is full.
-            if pending.count >= flushBytes || (source.size == nil && !pending.isEmpty) { try flush(to: sink) }
+            // A pipe or terminal is live: what was read goes out now, not when a block is full. (Windowed output
+            // takes whole lines only: the pieces of an overlong line wait for its end.)
+            if windowed == nil && (pending.count >= flushBytes || (source.size == nil && !pending.isEmpty)) {
+                try flush(to: sink)
+            }
             progress(outcome.bytesIn)
             if outcome.error != nil { atEnd = true }
         }
         progress(outcome.bytesIn)
         return (processor, outcome)
+    }
+
+    /// Keeps the last bytes before `end` in ``history`` (the bytes before it are about to leave the buffer).
+    private func keepHistory(_ base: UnsafeMutablePointer<UInt8>, upTo end: Int) {
+        let capacity = history.count
+        let added = min(end, capacity)
+        let kept = min(historyCount, capacity - added)
+        let h = history.baseAddress!
+        if kept > 0 { memmove(h, h + historyCount - kept, kept) }
+        memcpy(h + kept, base + end - added, added)
+        historyCount = kept + added
+    }
+
+    /// The (up to ``BatchFileIdentity/tailLength``) bytes read before buffer position `end`.
+    private func recent(_ base: UnsafeMutablePointer<UInt8>, upTo end: Int) -> [UInt8] {
+        let fromBuffer = min(end, history.count)
+        let fromHistory = min(historyCount, history.count - fromBuffer)
+        var bytes = [UInt8](repeating: 0, count: fromHistory + fromBuffer)
+        bytes.withUnsafeMutableBytes { out in
+            let o = out.baseAddress!
+            memcpy(o, history.baseAddress! + historyCount - fromHistory, fromHistory)
+            memcpy(o + fromHistory, base + end - fromBuffer, fromBuffer)
+        }
+        return bytes
     }
 
     /// The number of newlines in the first `count` bytes, counting no further than `limit`.

@@ -72,6 +72,7 @@ public final class StateStore: @unchecked Sendable {
         }
         Self.registerMaintenanceTables(in: &migrator)
         Self.registerStatsTables(in: &migrator)
+        Self.registerBatchTables(in: &migrator)
         try migrator.migrate(pool)
         fingerprintKey = try pool.read { db in
             let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint_key'")
@@ -231,6 +232,8 @@ public final class StateStore: @unchecked Sendable {
         public var sketches: [(input: String, windowStart: Int64, clients: HyperLogLog)] = []
         /// Geo buckets per input and window: lines added, clients merged into small sketches.
         public var geo: [(input: String, windowStart: Int64, counts: GeoCounts)] = []
+        /// Batch input files: how far their lines are in the segments of this commit.
+        public var batchFiles: [BatchFileRecord] = []
 
         public init() {}
     }
@@ -283,6 +286,7 @@ public final class StateStore: @unchecked Sendable {
             }
             try Self.record(stats: commit.stats, sketches: commit.sketches, in: db)
             try Self.record(geo: commit.geo, in: db)
+            try Self.record(batchFiles: commit.batchFiles, now: now, in: db)
             for loss in commit.losses {
                 try db.execute(
                     sql:

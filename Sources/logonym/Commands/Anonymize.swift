@@ -18,6 +18,11 @@ struct Anonymize: ParsableCommand {
               logonym anonymize access.log.1.gz access.log -o access-anon.log.gz
               tail -F access.log | logonym anonymize --format combined --summary none
               logonym anonymize --method hmac --key-file /etc/logonym/key --output-format json a.log
+              logonym anonymize --window 1h --output-dir /srv/anon --state-dir /var/lib/logonym /archive/*.gz
+
+            With --window, a rerun over the same files (same --state-dir and --source) reads each line once: \
+            inputs read to their end are skipped, an interrupted one is resumed where its committed lines end, one \
+            that grew is continued, and an input given twice (by any path) is read once; --force reads again.
 
             Exit codes: 0 success; 1 some input failed (the others were processed completely); 2 usage or \
             configuration error (nothing written); 3 the output could not be written.
@@ -127,6 +132,13 @@ struct Anonymize: ParsableCommand {
 
     @Option(help: ArgumentHelp("With --window: the source's folder name under --output-dir.", valueName: "name"))
     var source: String = "batch"
+
+    @Flag(
+        help: ArgumentHelp(
+            "With --window: read every input from its start, even one an earlier run with the same --state-dir and --source read (its lines are written again). Without it, a rerun skips inputs read to their end, resumes interrupted ones where they stopped and continues grown ones; an input given twice is read once."
+        )
+    )
+    var force = false
 
     @Option(
         name: .customLong("key-mode"),

@@ -21,6 +21,8 @@ struct AnonymizeSettings {
     var showProgress: Bool
     /// `--window`: segments per window under per-window keys.
     var windowed: Windowed?
+    /// `--force`: inputs earlier windowed runs read are read again.
+    var force: Bool
     /// `--geo`: buckets from these databases (`nil`: geo is off).
     var geo: GeoSettings?
     /// `--metrics-textfile`.
@@ -114,6 +116,10 @@ struct AnonymizeSettings {
         if windowed == nil && (options.outputDirectory != nil || options.stateDirectory != nil) {
             throw CommandFailure.usage("--output-dir and --state-dir go with --window")
         }
+        if windowed == nil && options.force {
+            throw CommandFailure.usage("--force goes with --window (a run without it keeps no record of its inputs)")
+        }
+        force = options.force
         if let output, inputs.contains(output) {
             throw CommandFailure.usage("\(output): the output is also an input")
         }

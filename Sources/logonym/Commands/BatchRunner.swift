@@ -26,8 +26,21 @@ struct BatchRunner {
         do {
             for path in settings.inputs {
                 let source: any ByteSource
+                var plan: BatchLedger.Plan?
                 do {
-                    source = try InputOpener.open(path)
+                    if let ledger = output.ledger, path != "-" {
+                        let planned = try ledger.open(path)
+                        plan = planned
+                        announce(planned, path: path, progress: progress)
+                        guard let positioned = planned.source else {
+                            finishedBytes += Self.totalSize([path]) ?? 0
+                            report.inputs.append(.init(path: path, format: nil, error: nil, plan: planned))
+                            continue
+                        }
+                        source = positioned
+                    } else {
+                        source = try InputOpener.open(path)
+                    }
                 } catch {
                     progress.clear()
                     Diagnostics.error(error.description)
@@ -39,13 +52,19 @@ struct BatchRunner {
                 let (processor, outcome) = try pump.pump(
                     source,
                     to: sink,
-                    wantsSample: settings.format.fixed == nil,
+                    wantsSample: settings.format.fixed == nil && plan?.headSample == nil,
+                    firstFill: plan?.firstFill,
                     makeProcessor: { first in
-                        let format = chooseFormat(path: path, first: first, progress: progress)
+                        // A resumed file's format is detected from its start, as in a run that read all of it.
+                        let format =
+                            plan?.headSample.map { head in
+                                head.withUnsafeBufferPointer { chooseFormat(path: path, first: $0, progress: progress) }
+                            } ?? chooseFormat(path: path, first: first, progress: progress)
                         detected = format.name
                         let processor = output.processor(format)
                         processor.geo = geo
                         processor.setScrubber(settings.scrub.map { Scrubber(settings: $0) })
+                        if let window = plan?.lastWindow { processor.continueAfterLine(inWindow: window) }
                         current = processor
                         return processor
                     },
@@ -56,6 +75,12 @@ struct BatchRunner {
                     }
                 )
                 finishedBytes += source.position
+                output.ledger?.finish(
+                    bytesRead: outcome.bytesIn,
+                    lastBytes: outcome.lastBytes,
+                    window: processor?.lastWindowStart,
+                    failed: outcome.error != nil
+                )
                 if var counted = processor?.counters {
                     counted.bytesIn = 0  // the input's decoded bytes are counted below, newline or not
                     report.totals.add(counted)
@@ -65,7 +90,7 @@ struct BatchRunner {
                     progress.clear()
                     Diagnostics.error(error.description)
                 }
-                report.inputs.append(.init(path: path, format: detected, error: outcome.error?.message))
+                report.inputs.append(.init(path: path, format: detected, error: outcome.error?.message, plan: plan))
             }
             try pump.flush(to: sink)
             if let failure = output.windows?.failure {
@@ -98,6 +123,8 @@ struct BatchRunner {
         var processor: (InputFormat) -> LineProcessor
         /// Held for the run: the source's lock (`--window`).
         var lock: StateLock?
+        /// What earlier runs read of the inputs, and what this one reads (`--window`).
+        var ledger: BatchLedger?
     }
 
     private func makeOutput() throws -> Output {
@@ -165,7 +192,8 @@ struct BatchRunner {
             try store.completeRewrites(window: windowed.window)
             let maintenance = try Maintenance(settings: engine, store: store)
             let ring = maintenance.ring
-            let sink = try WindowedOutput(source: windowed.source, settings: engine, store: store)
+            let ledger = try BatchLedger(store: store, source: windowed.source, force: settings.force)
+            let sink = try WindowedOutput(source: windowed.source, settings: engine, store: store, ledger: ledger)
             let clientHasher = SipHash(key: try store.clientHashKey(for: windowed.keyMode))
             return Output(
                 sink: sink,
@@ -179,7 +207,8 @@ struct BatchRunner {
                         clientHasher: clientHasher
                     )
                 },
-                lock: lock
+                lock: lock,
+                ledger: ledger
             )
         } catch let failure as CommandFailure {
             throw failure
@@ -226,6 +255,26 @@ struct BatchRunner {
             try file.finish()
         } catch {
             throw CommandFailure(message: "\(error.description) (the metrics file)", exitCode: 3)
+        }
+    }
+
+    /// Says (with the text summary) that an input is skipped or read from where an earlier run stopped.
+    private func announce(_ plan: BatchLedger.Plan, path: String, progress: ProgressLine) {
+        guard settings.summary == .text, plan.disposition != .read else { return }
+        progress.clear()
+        let other = plan.readAs.map { $0 == path ? "" : " (as \($0))" } ?? ""
+        switch plan.disposition {
+        case .read: return
+        case .skipped:
+            Diagnostics.error("\(path): skipped: an earlier run read it to its end\(other)")
+        case .duplicate:
+            Diagnostics.error("\(path): skipped: the same content was read earlier in this run\(other)")
+        case .resumed:
+            Diagnostics.error("\(path): resumed at decoded byte \(plan.startOffset), where an earlier run stopped")
+        case .continued:
+            Diagnostics.error(
+                "\(path): continued at decoded byte \(plan.startOffset): it grew since an earlier run read it to its end"
+            )
         }
     }
 

@@ -8,6 +8,52 @@ struct RunReport {
         var path: String
         var format: String?
         var error: String?
+        /// With `--window`: `read`, `resumed`, `continued`, `skipped` or `duplicate` (see ``BatchLedger``).
+        var batch: String?
+        /// With `--window`: decoded bytes an earlier read committed, not read again.
+        var skipped_bytes: Int64?
+        /// The other path the same content was read at (skipped, duplicate).
+        var same_as: String?
+
+        init(path: String, format: String?, error: String?, plan: BatchLedger.Plan? = nil) {
+            self.path = path
+            self.format = format
+            self.error = error
+            if let plan {
+                batch = plan.disposition.rawValue
+                skipped_bytes = plan.startOffset
+                same_as = plan.readAs == path ? nil : plan.readAs
+            }
+        }
+    }
+
+    /// Inputs by what a windowed run did with them, and the decoded bytes earlier runs had read.
+    struct BatchTotals: Encodable {
+        var read = 0
+        var resumed = 0
+        var continued = 0
+        var skipped = 0
+        var duplicate = 0
+        var skipped_bytes: Int64 = 0
+        /// `--force`: earlier runs were not looked at.
+        var forced: Bool
+    }
+
+    var batchTotals: BatchTotals? {
+        guard settings.windowed != nil else { return nil }
+        var totals = BatchTotals(forced: settings.force)
+        for input in inputs {
+            switch input.batch.flatMap(BatchLedger.Disposition.init(rawValue:)) {
+            case .read: totals.read += 1
+            case .resumed: totals.resumed += 1
+            case .continued: totals.continued += 1
+            case .skipped: totals.skipped += 1
+            case .duplicate: totals.duplicate += 1
+            case nil: if input.error == nil { totals.read += 1 }  // standard input
+            }
+            totals.skipped_bytes += input.skipped_bytes ?? 0
+        }
+        return totals
     }
 
     let settings: AnonymizeSettings
@@ -49,9 +95,18 @@ struct RunReport {
               addresses   IPv4 \(t.ipv4Addresses) (of them IPv4-mapped \(t.mappedAddresses)), IPv6 \(t.ipv6Addresses), \
             found by the scanner \(t.scannerAddresses), non-address values \(t.nonAddressValues)\(unchangedText)
               bytes       in \(t.bytesIn), out \(t.bytesOut)
-            \(scrubText)  time        \(String(format: "%.2f", seconds)) s, \(String(format: "%.1f", megabytesPerSecond)) MB/s
+            \(batchText)\(scrubText)  time        \(String(format: "%.2f", seconds)) s, \(String(format: "%.1f", megabytesPerSecond)) MB/s
             \(geoText)
             """
+    }
+
+    /// `  batch       2 read, 1 resumed, 0 continued, 3 skipped, 1 duplicate; 1234 decoded bytes not read again`
+    /// with `--window`, or nothing.
+    private var batchText: String {
+        guard let b = batchTotals else { return "" }
+        let forced = b.forced ? " (--force: earlier runs not looked at)" : ""
+        return
+            "  batch       \(b.read) read, \(b.resumed) resumed, \(b.continued) continued, \(b.skipped) skipped, \(b.duplicate) duplicate; \(b.skipped_bytes) decoded bytes not read again\(forced)\n"
     }
 
     /// `, unchanged by cryptopan N` under cryptopan (see the README's "Crypto-PAn's fixed points").
@@ -99,6 +154,8 @@ struct RunReport {
             /// Values the scrub stage replaced, by `param:NAME`, `detector:NAME`, `field:NAME` (nil: stage off).
             var scrubbed: [String: Int]?
             var geo: GeoSummary?
+            /// With `--window`: inputs read, resumed, continued, skipped and duplicate.
+            var batch: BatchTotals?
         }
         let t = totals
         let truncate = settings.method == .truncate
@@ -124,7 +181,8 @@ struct RunReport {
             seconds: (seconds * 1000).rounded() / 1000,
             mb_per_s: (megabytesPerSecond * 10).rounded() / 10,
             scrubbed: settings.scrub == nil ? nil : t.scrubbed,
-            geo: geoSummary
+            geo: geoSummary,
+            batch: batchTotals
         )
         return (try? JSONOutput.encode(summary)) ?? "{}"
     }

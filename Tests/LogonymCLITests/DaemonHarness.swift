@@ -21,6 +21,7 @@ final class DaemonHarness: @unchecked Sendable {
         window: String = "1h",
         method: String = "truncate",
         anonymizeExtra: String = "",
+        paths: String = "logs/access.log",
         retention: String = "output = \"off\""
     ) throws {
         root = NSTemporaryDirectory() + "logonym-daemon-\(UUID().uuidString)"
@@ -43,7 +44,7 @@ final class DaemonHarness: @unchecked Sendable {
             \(extraConfig)
             [[input]]
             name = "\(input)"
-            paths = ["logs/access.log"]
+            paths = ["\(paths)"]
             format = "combined"
             \(extraInputs)
 

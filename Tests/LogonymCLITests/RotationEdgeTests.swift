@@ -99,6 +99,62 @@ struct RotationEdgeTests {
         #expect(try harness.output() == (try DaemonHarness.reference(lines)), "\(harness.daemonLogTail())")
     }
 
+    /// A glob that also matches the rotated names (`access.log*`) reads them as part of the live file's chain, once
+    /// (the `.gz` of a file being read was followed as a chain of its own, and its lines came out twice).
+    @Test func aGlobThatMatchesRotatedNamesReadsEachLineOnce() async throws {
+        let harness = try DaemonHarness(paths: "logs/access.log*")
+        defer { harness.cleanup() }
+        let world = LogDirectory(live: harness.log, keepsTime: false)
+        let lines = generatedLines(12)
+        try world.append(lines[0..<5])
+        try harness.start()
+        try await Task.sleep(for: .milliseconds(700))
+        try world.append(lines[5..<7])
+        try FileManager.default.moveItem(atPath: harness.log, toPath: harness.log + ".1")
+        try world.appendCreating(lines[7..<9])
+        try await Task.sleep(for: .milliseconds(700))
+        // Compressed while logonym follows both names (as delaycompress does at the next rotation).
+        let gzip = try CLI.runProgram("/bin/sh", ["-c", "gzip -c '\(harness.log).1' > '\(harness.log).1.gz'"])
+        #expect(gzip.status == 0)
+        try await Task.sleep(for: .milliseconds(700))
+        try FileManager.default.removeItem(atPath: harness.log + ".1")
+        try world.append(lines[9..<12])
+        try await Task.sleep(for: .milliseconds(3000))
+        harness.stop()
+        #expect(try harness.output() == (try DaemonHarness.reference(lines)), "\(harness.daemonLogTail())")
+    }
+
+    /// A damaged `.gz` of the committed file: what it cannot give is recorded as lost, not let go in silence.
+    @Test func aDamagedCompressedCopyIsRecordedAsALoss() throws {
+        let harness = try DaemonHarness()
+        defer { harness.cleanup() }
+        let world = LogDirectory(live: harness.log, keepsTime: false)
+        let lines = generatedLines(420)
+        try world.append(lines[0..<200])
+        _ = try Self.once(harness)
+        try world.append(lines[200..<400])
+        try FileManager.default.moveItem(atPath: harness.log, toPath: harness.log + ".1")
+        let log = harness.log
+        let cut = [
+            "gzip -c '\(log).1' > '\(log).whole.gz'",
+            "head -c $(( $(stat -c %s '\(log).whole.gz') * 3 / 4 )) '\(log).whole.gz' > '\(log).1.gz'",
+            "rm '\(log).whole.gz' '\(log).1'", "touch -d '-1 min' '\(log).1.gz'",
+        ].joined(separator: " && ")
+        #expect(try CLI.runProgram("/bin/sh", ["-c", cut]).status == 0)
+        try world.appendCreating(lines[400..<420])
+        let result = try Self.once(harness)
+        let reasons = try harness.recordedLossReasons()
+        #expect(
+            reasons.contains { $0.hasPrefix("damaged gzip") || $0.hasPrefix("removed") },
+            "\(result.stderr.suffix(600))"
+        )
+        let output = try harness.output().split(separator: 0x0A)
+        let want = try DaemonHarness.reference(lines).split(separator: 0x0A)
+        #expect(Array(output.prefix(200)) == Array(want.prefix(200)))
+        #expect(Array(output.suffix(20)) == Array(want.suffix(20)))
+        #expect(Set(output).count == output.count, "nothing doubled")
+    }
+
     /// A backup or another log that shares the live file's name (`access.log.bak`, `access.log.json`) is not a
     /// rotated file; a rotated file compressed with xz is reported lost, not read as text.
     @Test func onlyNamesLogrotateGivesAreReadAsRotatedFiles() throws {

@@ -301,8 +301,18 @@ final class InputTracker {
         return nil
     }
 
+    /// The live files: what the globs match, less the rotated copies of another match (`access.log*` matches
+    /// `access.log.1` and `access.log.2.gz` too; they are read as part of `access.log`'s chain, not as chains of
+    /// their own, which read their lines a second time).
     private func currentMatches() -> [String] {
-        settings.paths.flatMap { Glob.expand($0) }
+        let matches = settings.paths.flatMap { Glob.expand($0) }
+        let all = Set(matches)
+        return matches.filter { path in
+            !all.contains { chain in
+                chain != path && path.hasPrefix(chain)
+                    && RotationOrder.rank(of: path, chain: chain) != .other
+            }
+        }
     }
 
     // MARK: Scanning
@@ -514,9 +524,38 @@ final class InputTracker {
                 }
             } catch {
                 if file.isGzip {
-                    // A compressed copy still being written, or damaged: try again at the next scan.
-                    logger.warning("\(file.record.path): \(error.message)", metadata: ["input": "\(settings.name)"])
-                    index += 1
+                    let path = file.record.path
+                    let age = FileProbe.path(path).map { Int64(Date().timeIntervalSince1970 * 1e9) - $0.mtime }
+                    if let age, age < 5_000_000_000 {
+                        // A compressed copy still being written: opened again at the committed offset next time.
+                        logger.warning(
+                            "\(path): \(error.message); trying again",
+                            metadata: ["input": "\(settings.name)"]
+                        )
+                        if let reopened = try? TailedFile(
+                            record: file.record,
+                            path: path,
+                            tailBytes: file.tailBytes,
+                            framer: engine.lineFramer
+                        ) {
+                            reopened.rotatedAway = file.rotatedAway
+                            files[index] = reopened
+                        }
+                        index += 1
+                        continue
+                    }
+                    // Damaged: what it holds after the committed offset cannot be read, and is recorded as lost.
+                    var record = file.record
+                    record.state = "lost"
+                    record.tail = fingerprints.hash(file.tailBytes[...])
+                    released.append(record)
+                    remember(record)
+                    losses.append((settings.name, path, record.offset, nil, "damaged gzip: \(error.message)"))
+                    logger.error(
+                        "\(path): \(error.message); the lines after byte \(record.offset) were lost",
+                        metadata: ["input": "\(settings.name)"]
+                    )
+                    files.remove(at: index)
                     continue
                 }
                 throw error

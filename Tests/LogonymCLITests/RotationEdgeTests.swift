@@ -59,6 +59,31 @@ struct RotationEdgeTests {
         #expect(try harness.recordedLossReasons() == ["removed before it was read to its end"])
     }
 
+    /// A rotated file that its writer still appends to (no file after it has data yet) is not committed as read to
+    /// its end and let go in silence: deleted while logonym is down, what it got after the commit is recorded as lost.
+    @Test func aRotatedFileStillWrittenToIsNotDrained() async throws {
+        let harness = try DaemonHarness()
+        defer { harness.cleanup() }
+        let rotated = LogDirectory(live: harness.log + ".1", keepsTime: false)
+        let lines = generatedLines(10)
+        try LogDirectory(live: harness.log, keepsTime: false).append(lines[0..<5])
+        try harness.start()
+        try await Task.sleep(for: .milliseconds(700))
+        try FileManager.default.moveItem(atPath: harness.log, toPath: harness.log + ".1")
+        try await Task.sleep(for: .milliseconds(1500))
+        try rotated.append(lines[5..<7])
+        try await Task.sleep(for: .milliseconds(1500))
+        harness.stop(signal: SIGKILL)
+        try rotated.append(lines[7..<10])
+        try FileManager.default.removeItem(atPath: harness.log + ".1")
+        _ = try Self.once(harness)
+        #expect(
+            try harness.recordedLossReasons() == [
+                "deleted after it was read to its end: anything written to it later is lost"
+            ]
+        )
+    }
+
     /// With `start_at = "end"`, the files that appear after the first scan (a rotation) are read from their start.
     @Test func startAtEndSkipsOnlyTheBacklogFoundFirst() async throws {
         let harness = try DaemonHarness(extraInputs: #"start_at = "end""#)

@@ -98,8 +98,8 @@ public final class StateStore: @unchecked Sendable {
         public var offset: Int64
         /// A keyed hash of the bytes just before `offset`.
         public var tail: [UInt8]
-        /// `reading`; `drained` (rotated away and read to its end so far: its deletion loses nothing);
-        /// `finished`; or `lost`.
+        /// `reading`; `drained` (rotated away, read to its end so far, its writer on the next file: its deletion
+        /// loses nothing) or `ended` (the same, but the next file had no data yet); `finished`; or `lost`.
         public var state: String
         /// When the record was last committed (seconds since the epoch).
         public var updated: Double = 0

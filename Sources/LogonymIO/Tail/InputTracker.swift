@@ -129,9 +129,10 @@ final class InputTracker {
             var gone = record
             let committedAt = Int64(record.updated * 1e9)
             cutoff = min(cutoff ?? committedAt, committedAt)
-            if record.state == "drained" {
+            if record.state == "drained" || record.state == "ended" {
                 // Rotated away and read to its end when last committed, then deleted (`maxage`, `rotate N`):
-                // nothing is known to be lost.
+                // nothing is known to be lost when its writer had moved on to the next file; otherwise what it may
+                // have written after the commit is.
                 gone.state = "finished"
                 released.append(gone)
                 remember(gone)
@@ -139,6 +140,14 @@ final class InputTracker {
                     "\(record.path) was deleted after it was read to its end (byte \(record.offset))",
                     metadata: ["input": "\(settings.name)"]
                 )
+                if record.state == "ended" {
+                    losses.append(
+                        (
+                            settings.name, record.path, record.offset, nil,
+                            "deleted after it was read to its end: anything written to it later is lost"
+                        )
+                    )
+                }
                 continue
             }
             if record.offset == 0 && record.fingerprintLength < Fingerprints.headLength {
@@ -176,9 +185,10 @@ final class InputTracker {
         return path.dropLast(suffix?.count ?? 0)
     }
 
-    /// Whether a committed file was being read (`reading`, or `drained`: rotated away and read to its end so far).
+    /// Whether a committed file was being read (`reading`; `drained` or `ended`: rotated away and read to its end so
+    /// far, its writer gone on to the next file or maybe not).
     static func isOpen(_ record: StateStore.FileRecord) -> Bool {
-        record.state == "reading" || record.state == "drained"
+        record.state == "reading" || record.state == "drained" || record.state == "ended"
     }
 
     /// Whether the file at `path` was created after `time` (seconds since the epoch): then it is a new file that
@@ -599,10 +609,14 @@ final class InputTracker {
         guard file.rotatedAway else { return false }
         if file.isGzip { return true }
         guard let probe = file.probe else { return true }
-        let chain = file.record.chain
-        let successorHasData = files[(index + 1)...].contains { $0.record.chain == chain && ($0.probe?.size ?? 0) > 0 }
-        guard successorHasData || probe.links == 0 else { return false }
+        guard successorHasData(index) || probe.links == 0 else { return false }
         return Int64(Date().timeIntervalSince1970 * 1e9) - probe.mtime > 2_000_000_000
+    }
+
+    /// Whether a file after this one in its chain has data: then the writer has moved on from this one.
+    private func successorHasData(_ index: Int) -> Bool {
+        let chain = files[index].record.chain
+        return files[(index + 1)...].contains { $0.record.chain == chain && ($0.probe?.size ?? 0) > 0 }
     }
 
     /// The input's processor, once its first file has bytes to detect the format from (when it is not given).
@@ -638,11 +652,12 @@ final class InputTracker {
                 file.dirty = true
             }
         }
-        for file in files {
-            // A rotated file read to its end (no partial line held) is committed as such: if it is deleted before
-            // logonym comes back, nothing of it was lost.
-            let drained = file.rotatedAway && file.atEnd && file.readPosition == file.record.offset
-            let state = drained ? "drained" : "reading"
+        for (index, file) in files.enumerated() {
+            // A rotated file read to its end (no partial line held), whose writer has moved on to the file after it,
+            // is committed as such: if it is deleted before logonym comes back, nothing of it was lost.
+            // One whose writer may still append to it is `ended`: its deletion may have lost what came after.
+            let ended = file.rotatedAway && file.atEnd && file.readPosition == file.record.offset
+            let state = !ended ? "reading" : successorHasData(index) ? "drained" : "ended"
             if file.record.state != state {
                 file.record.state = state
                 file.dirty = true

@@ -224,4 +224,27 @@ struct OutputPathTests {
         let text = try String(contentsOfFile: received, encoding: .utf8)
         #expect(text.split(separator: "\n").count == 10)
     }
+
+    /// The state directory and its database are readable by their owner only, whatever the umask (022 here).
+    @Test func theStateIsClosedToOtherUsersWhateverTheUmask() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let state = scratch.file("deep/state")
+        let result = try CLI.runProgram(
+            "/bin/sh",
+            [
+                "-c",
+                "umask 022 && '\(CLI.binary)' anonymize '\(CLI.fixture("generated-combined.log.gz"))' --window 1h "
+                    + "--output-dir '\(scratch.file("out"))' --state-dir '\(state)' --summary none",
+            ]
+        )
+        #expect(result.status == 0, "\(result.stderr)")
+        func mode(_ path: String) throws -> Int {
+            try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        }
+        #expect(try mode(state) == 0o700)
+        for name in try FileManager.default.contentsOfDirectory(atPath: state) where name.hasPrefix("state.db") {
+            #expect(try mode(state + "/" + name) == 0o600, "\(name)")
+        }
+    }
 }

@@ -79,7 +79,7 @@ struct GzipTests {
         }
         try sink.finish()
         #expect(try readAll(path).bytes == expected)
-        #expect(!FileManager.default.fileExists(atPath: directory.file(".out.log.gz.logonym-\(getpid()).tmp")))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["out.log.gz"])
     }
 
     @Test func aFileOutputAppearsOnlyWhenFinishedAndAbandonLeavesNothing() throws {
@@ -95,5 +95,31 @@ struct GzipTests {
         try abandoned.writeAll(Array("y\n".utf8))
         abandoned.abandon()
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["out.log"])
+    }
+
+    /// The temporary file has a name nobody can guess and is always a new file: a symlink planted under the name
+    /// logonym used to pick (`.NAME.logonym-PID.tmp`) is neither written through nor renamed into place, and an
+    /// output path that is a symlink to a regular file is replaced, not written through.
+    @Test func aTemporaryFileIsNeverOneThatWasThere() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let victim = directory.file("victim")
+        try Data("keep\n".utf8).write(to: URL(fileURLWithPath: victim))
+        let path = directory.file("out.log")
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.file(".out.log.logonym-\(getpid()).tmp"),
+            withDestinationPath: victim
+        )
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: victim)
+        let output = try FileOutput(path: path)
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        let temporary = try #require(names.first { $0.hasPrefix(".out.log.logonym-") && !$0.contains("\(getpid())") })
+        #expect(temporary.count >= ".out.log.logonym-.tmp".count + 8)
+        try output.writeAll(Array("x\n".utf8))
+        try output.finish()
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep\n")
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect(attributes[.type] as? FileAttributeType == .typeRegular)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "x\n")
     }
 }

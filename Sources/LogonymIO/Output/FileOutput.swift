@@ -21,7 +21,7 @@ public final class FileOutput {
         temporaryPath = nil
     }
 
-    /// Creates `path`'s temporary sibling (`.NAME.logonym-PID.tmp`, mode 0640). A path that exists and is not a
+    /// Creates `path`'s temporary sibling (`.NAME.logonym-RANDOM.tmp`, mode 0640, a new file: never one that exists). A path that exists and is not a
     /// regular file (`/dev/null`, `/dev/stdout`, a named pipe) is written directly: it is never replaced.
     ///
     /// - Throws: ``LogonymIOError`` when the directory is missing or not writable.
@@ -38,8 +38,17 @@ public final class FileOutput {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = "\(directory).\(name).logonym-\(getpid()).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        // A new file under a name nobody can guess, never one that is there already (a planted symlink would be
+        // written through, and renamed into place as the output).
+        var temporary = ""
+        var fd: Int32 = -1
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<16 {
+            let random = String(UInt64.random(in: 0 ... .max, using: &generator), radix: 16)
+            temporary = "\(directory).\(name).logonym-\(random).tmp"
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
+            if fd >= 0 || errno != EEXIST { break }
+        }
         guard fd >= 0 else { throw .system("create", path: path, errno: errno) }
         self.path = path
         self.fd = fd

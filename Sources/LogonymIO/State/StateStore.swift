@@ -14,9 +14,36 @@ public final class StateStore: @unchecked Sendable {
     /// A random per-database key for the file fingerprints.
     public let fingerprintKey: [UInt8]
 
-    /// Opens (creating if needed) `state.db` in `directory`.
+    /// Creates a state directory (and its parents) readable by its owner only (0700), whatever the umask: created
+    /// that way, not changed after. An existing one open to others is closed to them.
+    public static func createDirectory(_ path: String) throws {
+        let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        if let slash = trimmed.lastIndex(of: "/"), slash != trimmed.startIndex {
+            try FileManager.default.createDirectory(
+                atPath: String(trimmed[..<slash]),
+                withIntermediateDirectories: true
+            )
+        }
+        if mkdir(trimmed, 0o700) != 0 && errno != EEXIST {
+            throw LogonymIOError.system("mkdir", path: trimmed, errno: errno)
+        }
+        Self.closeToOthers(trimmed, mode: 0o700)
+    }
+
+    /// Removes group and other permissions from an existing file or directory of the state (not following links).
+    static func closeToOthers(_ path: String, mode: mode_t) {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFLNK, info.st_mode & 0o077 != 0 else { return }
+        chmod(path, mode)
+    }
+
+    /// Opens (creating if needed) `state.db` in `directory`. The database and its WAL and shared-memory files are
+    /// readable by their owner only (0600; SQLite gives the WAL and SHM files the database's mode).
     public init(directory: String) throws {
         path = directory + "/state.db"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
+        for file in [path, path + "-wal", path + "-shm"] { Self.closeToOthers(file, mode: 0o600) }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in

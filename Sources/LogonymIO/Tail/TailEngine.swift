@@ -31,7 +31,7 @@ public final class TailEngine {
         self.settings = settings
         self.logger = logger
         self.maintainer = maintainer
-        try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
+        try StateStore.createDirectory(settings.stateDirectory)
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
         var locks: [StateLock] = []
         let names = (maintainer ? ["maintainer"] : []) + settings.inputs.map { StateLock.inputLockName($0.name) }

@@ -174,10 +174,7 @@ struct BatchRunner {
         )
         engine.retention = .keepAll
         do {
-            try FileManager.default.createDirectory(
-                atPath: windowed.stateDirectory,
-                withIntermediateDirectories: true
-            )
+            try StateStore.createDirectory(windowed.stateDirectory)
             guard
                 let lock = try StateLock.attempt(
                     StateLock.inputLockName(windowed.source),

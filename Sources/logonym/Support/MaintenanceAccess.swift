@@ -20,7 +20,7 @@ struct MaintenanceAccess {
             throw CommandFailure(message: "\(configPath): invalid configuration", exitCode: 2)
         }
         let settings = config.engine
-        try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
+        try StateStore.createDirectory(settings.stateDirectory)
         let lock = try StateLock.attempt("maintainer", stateDirectory: settings.stateDirectory)
         let store = try StateStore(directory: settings.stateDirectory)
         if lock != nil { try store.completeRewrites(window: settings.window) }

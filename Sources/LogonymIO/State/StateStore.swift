@@ -15,7 +15,8 @@ public final class StateStore: @unchecked Sendable {
     public let fingerprintKey: [UInt8]
 
     /// Creates a state directory (and its parents) readable by its owner only (0700), whatever the umask: created
-    /// that way, not changed after. An existing one open to others is closed to them.
+    /// that way, not changed after. An existing directory is left as it is (it may be shared, such as `/var/lib`);
+    /// the files logonym puts in it are its owner's only.
     public static func createDirectory(_ path: String) throws {
         let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
         if let slash = trimmed.lastIndex(of: "/"), slash != trimmed.startIndex {
@@ -27,14 +28,14 @@ public final class StateStore: @unchecked Sendable {
         if mkdir(trimmed, 0o700) != 0 && errno != EEXIST {
             throw LogonymIOError.system("mkdir", path: trimmed, errno: errno)
         }
-        Self.closeToOthers(trimmed, mode: 0o700)
     }
 
-    /// Removes group and other permissions from an existing file or directory of the state (not following links).
-    static func closeToOthers(_ path: String, mode: mode_t) {
+    /// Removes group and other permissions from an existing regular file of the state (an older version created
+    /// `state.db` 0644); links are not followed.
+    static func closeToOthers(_ path: String) {
         var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFLNK, info.st_mode & 0o077 != 0 else { return }
-        chmod(path, mode)
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_mode & 0o077 != 0 else { return }
+        chmod(path, 0o600)
     }
 
     /// Opens (creating if needed) `state.db` in `directory`. The database and its WAL and shared-memory files are
@@ -43,7 +44,7 @@ public final class StateStore: @unchecked Sendable {
         path = directory + "/state.db"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if fd >= 0 { close(fd) }
-        for file in [path, path + "-wal", path + "-shm"] { Self.closeToOthers(file, mode: 0o600) }
+        for file in [path, path + "-wal", path + "-shm"] { Self.closeToOthers(file) }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in

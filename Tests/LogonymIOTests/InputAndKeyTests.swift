@@ -44,6 +44,26 @@ struct InputAndKeyTests {
             (error as? KeyFile.Problem)?.message.contains("32 raw bytes or 64 hex characters") == true
         }
         #expect(throws: KeyFile.Problem.self) { _ = try KeyFile.load(directory.file("none.key")) }
+
+        // A symbolic link is refused, even to a good key: whoever can change the link chooses the key.
+        let link = directory.file("link.key")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: good)
+        #expect {
+            _ = try KeyFile.load(link)
+        } throws: { error in
+            (error as? KeyFile.Problem)?.message.contains("symbolic link") == true
+        }
+        // A file owned by another user (tests run as root here: a file given to uid 1 is another user's).
+        if geteuid() == 0 {
+            let foreign = try directory.write("foreign.key", Array(repeating: 2, count: 32))
+            chmod(foreign, 0o600)
+            chown(foreign, 1, 1)
+            #expect {
+                _ = try KeyFile.load(foreign)
+            } throws: { error in
+                (error as? KeyFile.Problem)?.message.contains("owned by uid 1") == true
+            }
+        }
     }
 
     @Test func generatedFixturesOfEveryFormatPassWithFewUnparsableLines() throws {

@@ -18,12 +18,18 @@ public enum KeyFile: Sendable {
         public var description: String { "\(path): \(message)" }
     }
 
-    /// Loads the key at `path`: 32 raw bytes or 64 hex characters, mode 0600 or stricter.
+    /// Loads the key at `path`: 32 raw bytes or 64 hex characters, mode 0600 or stricter, owned by the user logonym
+    /// runs as (or root), not a symbolic link (whoever can change a link chooses the key). The bytes read are zeroed
+    /// once the key is made.
     public static func load(_ path: String) throws(Problem) -> PseudonymKey {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
             let reason =
-                errno == ENOENT ? "no such key file" : "cannot open the key file (\(String(cString: strerror(errno))))"
+                errno == ENOENT
+                ? "no such key file"
+                : errno == ELOOP
+                    ? "the key file is a symbolic link; give the path of the file itself"
+                    : "cannot open the key file (\(String(cString: strerror(errno))))"
             throw Problem(path: path, message: reason)
         }
         defer { close(fd) }
@@ -38,14 +44,23 @@ public enum KeyFile: Sendable {
                     "the key file can be read by group or others; run 'chmod 600 \(path)' (and keep it owned by the user logonym runs as)"
             )
         }
+        if info.st_uid != geteuid() && info.st_uid != 0 {
+            throw Problem(
+                path: path,
+                message:
+                    "the key file is owned by uid \(info.st_uid), not by the user logonym runs as (uid \(geteuid())) "
+                    + "or root"
+            )
+        }
         var contents = [UInt8](repeating: 0, count: 129)
+        defer { contents.withUnsafeMutableBytes { explicit_bzero($0.baseAddress!, $0.count) } }
         let n = contents.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         guard n >= 0 else { throw Problem(path: path, message: "cannot read the key file") }
         guard let key = PseudonymKey(fileContents: Array(contents.prefix(n))) else {
             throw Problem(
                 path: path,
                 message:
-                    "a key file must hold 32 raw bytes or 64 hex characters (found \(n) bytes); create one with 'head -c 32 /dev/urandom > \(path)'"
+                    "a key file must hold 32 raw bytes or 64 hex characters (found \(n) bytes); create one with '(umask 077 && head -c 32 /dev/urandom > \(path))'"
             )
         }
         return key

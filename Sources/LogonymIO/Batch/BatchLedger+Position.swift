@@ -126,12 +126,12 @@ extension BatchLedger {
 /// An input positioned by ``BatchLedger``, with the bytes (or the read error) a look ahead found handed out
 /// first.
 final class PeekedByteSource: ByteSource {
-    private var prefix: [UInt8]
+    private var prefix: ReadAhead
     private var error: LogonymIOError?
     let source: any ByteSource
 
     init(prefix: [UInt8], error: LogonymIOError?, source: any ByteSource) {
-        self.prefix = prefix
+        self.prefix = ReadAhead(prefix)
         self.error = error
         self.source = source
     }
@@ -141,12 +141,7 @@ final class PeekedByteSource: ByteSource {
     var isGzip: Bool { source.isGzip }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
-        if !prefix.isEmpty {
-            let n = min(prefix.count, buffer.count)
-            prefix.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            prefix.removeFirst(n)
-            return n
-        }
+        if let n = prefix.take(into: buffer) { return n }
         if let error {
             self.error = nil
             throw error

@@ -28,13 +28,35 @@ public enum InputOpener: Sendable {
     }
 }
 
+/// Bytes read ahead of a source, handed out before it is read on.
+struct ReadAhead {
+    private var bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    mutating func removeAll() {
+        bytes.removeAll()
+    }
+
+    /// Copies what is left of them into `buffer` (as much as fits); `nil` once none are left.
+    mutating func take(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        guard !bytes.isEmpty else { return nil }
+        let n = min(bytes.count, buffer.count)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        bytes.removeFirst(n)
+        return n
+    }
+}
+
 /// A source that returns some bytes already read before reading on.
 final class PrefixedByteSource: ByteSource {
-    private var prefix: [UInt8]
+    private var prefix: ReadAhead
     let source: FileByteSource
 
     init(prefix: [UInt8], source: FileByteSource) {
-        self.prefix = prefix
+        self.prefix = ReadAhead(prefix)
         self.source = source
     }
 
@@ -48,12 +70,7 @@ final class PrefixedByteSource: ByteSource {
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
-        if !prefix.isEmpty {
-            let n = min(prefix.count, buffer.count)
-            prefix.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            prefix.removeFirst(n)
-            return n
-        }
+        if let n = prefix.take(into: buffer) { return n }
         return try source.read(into: buffer)
     }
 }

@@ -32,6 +32,15 @@ struct LineRouter {
         route(&state.out)
     }
 
+    /// A line as ``LineFramer`` cut it: processed whole (a long one scrubbed whole), or counted as dropped.
+    func take(_ b: UnsafeBufferPointer<UInt8>, _ event: LineFramer.Event) {
+        switch event {
+        case .line(let start, let end): line(b, start, end)
+        case .longLine(let start, let end): longLine(b, start, end)
+        case .dropped: processor.countDroppedLine(.tooLong)
+        }
+    }
+
     /// Moves the line just processed (all of `out`) into its window's segment.
     func route(_ out: inout [UInt8]) {
         guard !out.isEmpty, let windowStart = processor.lastWindowStart else { return }

@@ -179,6 +179,11 @@ final class InputTracker {
         }
     }
 
+    /// Plain files before `.gz` ones: a compressed copy may still be being written by logrotate.
+    static func plainFirst(_ paths: [String]) -> [String] {
+        paths.sorted { !$0.hasSuffix(".gz") && $1.hasSuffix(".gz") }
+    }
+
     /// A path without its compression suffix.
     static func stem(_ path: String) -> Substring {
         let suffix = RotationOrder.compressionSuffixes.first { path.hasSuffix($0) }
@@ -237,9 +242,7 @@ final class InputTracker {
         where keep: (String, FileProbe) -> Bool
     ) -> [String] {
         var found: [(path: String, mtime: Int64, head: [UInt8])] = []
-        let candidates = (Glob.siblings(of: chain) + (includingLive ? [chain] : [])).sorted {
-            !$0.hasSuffix(".gz") && $1.hasSuffix(".gz")
-        }
+        let candidates = Self.plainFirst(Glob.siblings(of: chain) + (includingLive ? [chain] : []))
         for path in candidates where RotationOrder.rank(of: path, chain: chain) != .other {
             guard let probe = FileProbe.path(path), probe.isRegular, probe.size > 0, keep(path, probe),
                 !files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino })
@@ -290,10 +293,7 @@ final class InputTracker {
         var candidates = [record.path] + currentMatches() + Glob.siblings(of: record.chain)
         candidates += Glob.siblings(of: record.path)
         var seen = Set<String>()
-        // Plain files first: a compressed copy may still be being written by logrotate.
-        let ordered = candidates.filter { seen.insert($0).inserted }.sorted {
-            !$0.hasSuffix(".gz") && $1.hasSuffix(".gz")
-        }
+        let ordered = Self.plainFirst(candidates.filter { seen.insert($0).inserted })
         for path in ordered {
             guard let probe = FileProbe.path(path), probe.isRegular else { continue }
             // An inode number is only a hint: a file created after the commit that holds this one's number is another
@@ -519,9 +519,7 @@ final class InputTracker {
                 n = try file.read(
                     budget: budget - total,
                     scratch: scratch,
-                    onLine: { b, s, e in router.line(b, s, e) },
-                    onLongLine: { b, s, e in router.longLine(b, s, e) },
-                    onDropped: { lines.countDroppedLine(.tooLong) },
+                    emit: { router.take($0, $1) },
                     stillSameFile: { [fingerprints] fd in
                         let length = file.record.fingerprintLength
                         guard length > 0 else { return true }
@@ -574,11 +572,7 @@ final class InputTracker {
             if file.atEnd && shouldRelease(index) {
                 // Nothing more will come: a last line without its newline is a line all the same.
                 let router = LineRouter(processor: lines, segments: segments, state: routing)
-                file.finish(
-                    onLine: { b, s, e in router.line(b, s, e) },
-                    onLongLine: { b, s, e in router.longLine(b, s, e) },
-                    onDropped: { lines.countDroppedLine(.tooLong) }
-                )
+                file.finish { router.take($0, $1) }
                 var record = file.record
                 record.state = "finished"
                 record.tail = fingerprints.hash(file.tailBytes[...])

@@ -160,13 +160,16 @@ final class MessageInput: EngineInput {
     }
 
     private func handle(_ b: UnsafeBufferPointer<UInt8>, _ event: LineFramer.Event) {
+        // The first line is the sample the format is detected from, when it is not given.
+        let lines = processor ?? processorFor(Self.bytes(of: event, in: b))
+        LineRouter(processor: lines, segments: segments, state: routing).take(b, event)
+    }
+
+    /// The bytes of a line the framer cut (none for a dropped one).
+    private static func bytes(of event: LineFramer.Event, in b: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         switch event {
-        case .line(let start, let end), .longLine(let start, let end):
-            let lines = processor ?? processorFor(Array(b[start..<end]))
-            let router = LineRouter(processor: lines, segments: segments, state: routing)
-            if case .longLine = event { router.longLine(b, start, end) } else { router.line(b, start, end) }
-        case .dropped:
-            processorFor([]).countDroppedLine(.tooLong)
+        case .line(let start, let end), .longLine(let start, let end): Array(b[start..<end])
+        case .dropped: []
         }
     }
 

@@ -98,15 +98,12 @@ final class TailedFile {
     ///
     /// - Parameters:
     ///   - scratch: a shared buffer of at least the framer's hold limit + 64 KiB bytes.
-    ///   - onLongLine: a line longer than the framer's `maxLineBytes` (scrubbed whole).
-    ///   - onDropped: a line longer than the hold limit, skipped (``LineFramer``).
+    ///   - emit: every line as the framer cut it (``LineFramer/Event``), with the buffer it stands in.
     /// - Returns: the bytes read.
     func read(
         budget: Int,
         scratch: UnsafeMutableRawBufferPointer,
-        onLine: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void,
-        onLongLine: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void,
-        onDropped: () -> Void,
+        emit: (UnsafeBufferPointer<UInt8>, LineFramer.Event) -> Void,
         stillSameFile: (Int32) -> Bool = { _ in true }
     ) throws(LogonymIOError) -> Int {
         let base = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -133,13 +130,7 @@ final class TailedFile {
             readPosition += Int64(n)
             filled += n
             let wasDiscarding = framer.discarding
-            let lineStart = framer.frame(all, filled: filled) { event in
-                switch event {
-                case .line(let s, let e): onLine(all, s, e)
-                case .longLine(let s, let e): onLongLine(all, s, e)
-                case .dropped: onDropped()
-                }
-            }
+            let lineStart = framer.frame(all, filled: filled) { emit(all, $0) }
             if lineStart > 0 {
                 record.offset = readPosition - Int64(filled - lineStart)
                 // The bytes before the new offset: this buffer's, after the old tail, or after the skipped bytes of
@@ -169,21 +160,11 @@ final class TailedFile {
 
     /// The file ends here (let go after its rotation): its unfinished last line is a line, or the end of one too
     /// long to hold, as when any other source ends (``LineFramer/finish(_:from:to:_:)``).
-    func finish(
-        onLine: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void,
-        onLongLine: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void,
-        onDropped: () -> Void
-    ) {
+    func finish(emit: (UnsafeBufferPointer<UInt8>, LineFramer.Event) -> Void) {
         guard !partial.isEmpty || framer.discarding else { return }
         let before = framer.discarding ? skippedTail : tailBytes
         partial.withUnsafeBufferPointer { all in
-            framer.finish(all, from: 0, to: all.count) { event in
-                switch event {
-                case .line(let s, let e): onLine(all, s, e)
-                case .longLine(let s, let e): onLongLine(all, s, e)
-                case .dropped: onDropped()
-                }
-            }
+            framer.finish(all, from: 0, to: all.count) { emit(all, $0) }
         }
         tailBytes = Array((before + partial).suffix(Fingerprints.tailLength))
         record.offset = readPosition

@@ -353,14 +353,20 @@ struct RetentionTests {
         #expect(String(decoding: try daemon.output(), as: UTF8.self) == text)
     }
 
-    @Test func rawInputsAreDeletedOnlyWhenReadToTheirEndAndOldEnough() throws {
-        let daemon = try DaemonHarness(retention: "output = \"off\"\nraw_inputs = \"1d\"")
+    /// Beside the live file, or in logrotate's `olddir` (then given to logonym with the same key).
+    @Test(arguments: [nil, "old"])
+    func rawInputsAreDeletedOnlyWhenReadToTheirEndAndOldEnough(olddir: String?) throws {
+        let daemon = try DaemonHarness(
+            extraInputs: olddir.map { "olddir = \"\($0)\"" } ?? "",
+            retention: "output = \"off\"\nraw_inputs = \"1d\""
+        )
         defer { daemon.cleanup() }
         try Self.write(Self.windowLines(hours: 1), to: daemon.log)
         #expect(try daemon.catchUp().status == 0)
-        try daemon.rotate("create")
+        try daemon.rotate("create" + (olddir.map { "\n    olddir \($0)\n    createolddir 0750" } ?? ""))
         try Self.write(Self.windowLines(hours: 1, start: Self.base + 3600), to: daemon.log)
-        let rotated = daemon.log + ".1"
+        let rotated = olddir.map { daemon.root + "/logs/\($0)/access.log.1" } ?? daemon.log + ".1"
+        #expect(FileManager.default.fileExists(atPath: rotated), "logrotate put the rotated file there")
         let unrelated = daemon.root + "/logs/error.log"
         try Data("old\n".utf8).write(to: URL(fileURLWithPath: unrelated))
         let twoDaysAgo = Date().addingTimeInterval(-2 * 86_400)

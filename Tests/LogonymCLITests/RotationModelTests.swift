@@ -8,7 +8,7 @@ import Glibc
 
 /// Seeded schedules of a log's life: lines written, rotations of every kind logrotate does (rename and create,
 /// `compress` with and without `delaycompress`, `copytruncate`, `dateext`, the `.gz` stamped fresh or with the
-/// original's time), old rotated files deleted (`maxage`, only once read, so that no line is lost by design),
+/// original's time, rotated files moved to an `olddir` in a quarter of the schedules), old rotated files deleted (`maxage`, only once read, so that no line is lost by design),
 /// logonym run to the end, killed (SIGKILL) at a random moment, or down across several of these steps, on this
 /// machine's file system, where a new file often gets the inode number a deleted one had. Each schedule ends with
 /// one run to the end; the output must hold every line written exactly once, in order, and no loss be recorded.
@@ -76,6 +76,12 @@ struct RotationModelTests {
         return actions
     }
 
+    /// Whether a schedule's rotated files go to an `olddir` (drawn apart from its actions, which stay as they were).
+    static func usesOlddir(seed: UInt64, index: Int) -> Bool {
+        var random = SplitMix64(seed: seed, stream: 8, index: index)
+        return random.chance(25)
+    }
+
     @Test func everyScheduleEndsWithEveryLineOnce() throws {
         let seed = try #require(Self.seed, "LOGONYM_ROTATION_SEED must be a decimal or 0x-hex number")
         let count = Int(try #require(Self.schedules, "LOGONYM_ROTATION_SCHEDULES must be a number"))
@@ -86,12 +92,14 @@ struct RotationModelTests {
         var failures: [String] = []
         for index in 0..<count where only == -1 || only == index {
             let actions = Self.actions(seed: seed, index: index)
-            let outcome = try run(actions)
+            let olddir = Self.usesOlddir(seed: seed, index: index)
+            let outcome = try run(actions, olddir: olddir)
             reusedInodes += outcome.reusedInodes
             kills += outcome.kills
             lines += outcome.lines
             if let failure = outcome.failure {
-                failures.append("schedule \(index) (LOGONYM_ROTATION_SEED=\(seed)): \(actions): \(failure)")
+                let place = olddir ? " with olddir" : ""
+                failures.append("schedule \(index)\(place) (LOGONYM_ROTATION_SEED=\(seed)): \(actions): \(failure)")
                 if failures.count >= 3 { break }
             }
         }
@@ -111,15 +119,15 @@ struct RotationModelTests {
         var lines = 0
     }
 
-    func run(_ actions: [Action]) throws -> Outcome {
-        let harness = try DaemonHarness()
+    func run(_ actions: [Action], olddir: Bool) throws -> Outcome {
+        let harness = try DaemonHarness(extraInputs: olddir ? "olddir = \"old\"" : "")
         defer { harness.cleanup() }
         var outcome = Outcome()
         let lines = generatedLines(actions.reduce(0) { if case .write(let n) = $1 { $0 + n } else { $0 } })
         var written = 0
         var seenInodes = Set<UInt64>()
         var keepsTime = false
-        var world: LogDirectory { LogDirectory(live: harness.log, keepsTime: keepsTime) }
+        var world: LogDirectory { LogDirectory(live: harness.log, keepsTime: keepsTime, olddir: olddir ? "old" : nil) }
         for action in actions {
             switch action {
             case .write(let count):

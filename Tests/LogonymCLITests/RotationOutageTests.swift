@@ -84,6 +84,32 @@ struct RotationOutageTests {
         }
     }
 
+    /// logrotate's `olddir`: the rotated files are moved to another directory (here `old/` beside the live file),
+    /// where the daemon finds them after an outage across two rotations, one of them dated.
+    @Test(arguments: [[delayed, delayed], [delayed, .copytruncate], [.dated(day: 27), .dated(day: 28)]])
+    func rotatedFilesMovedToAnOlddirAreReadAfterAnOutage(_ steps: [Schedule.Step]) throws {
+        let harness = try DaemonHarness(extraInputs: "olddir = \"old\"")
+        defer { harness.cleanup() }
+        let world = LogDirectory(live: harness.log, keepsTime: false, olddir: "old")
+        let lines = generatedLines(1200)
+        try world.append(lines[0..<300])
+        #expect(try CLI.run(["run", "--config", harness.config, "--once"]).status == 0)
+        try world.append(lines[300..<400])
+        try world.rotate(steps[0])
+        try world.append(lines[400..<700])
+        try world.rotate(steps[1])
+        try world.append(lines[700..<1000])
+        #expect(world.paths().contains { $0.contains("/old/") }, "\(world.listing())")
+        let result = try CLI.run(["run", "--config", harness.config, "--once", "--log-level", "info"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let output = try harness.output()
+        #expect(
+            output == (try DaemonHarness.reference(Array(lines[..<1000]))),
+            "files: \(world.listing()); daemon: \(result.stderr.suffix(1500))"
+        )
+        #expect(!result.stderr.contains("lost"), "\(result.stderr.suffix(800))")
+    }
+
     @Test func rotationOrderFollowsNamesNotModificationTimes() throws {
         let harness = try DaemonHarness()
         defer { harness.cleanup() }
@@ -107,10 +133,18 @@ struct RotationOutageTests {
 }
 
 /// A log directory rotated by hand, the way logrotate lays it out: `access.log.1`, `access.log.2.gz`, ... or
-/// `access.log-202611DD.gz`.
+/// `access.log-202611DD.gz`, beside the live file or, with `olddir`, in that directory (relative to the live file's).
 struct LogDirectory {
     let live: String
     let keepsTime: Bool
+    var olddir: String? = nil
+
+    /// The live file's path as the rotated copies are named: `access.log` in its directory or in `olddir`.
+    var rotated: String {
+        guard let olddir else { return live }
+        let directory = (live as NSString).deletingLastPathComponent
+        return directory + "/" + olddir + "/" + (live as NSString).lastPathComponent
+    }
 
     func append(_ lines: ArraySlice<[UInt8]>) throws {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: live))
@@ -126,23 +160,27 @@ struct LogDirectory {
 
     func rotate(_ step: RotationOutageTests.Schedule.Step) throws {
         let fm = FileManager.default
+        try fm.createDirectory(
+            atPath: (rotated as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         switch step {
         case .rename(let compress, let delay):
             shiftNumbered()
-            try fm.moveItem(atPath: live, toPath: live + ".1")
-            if compress && delay, fm.fileExists(atPath: live + ".2") {
-                try gzip(live + ".2", to: live + ".2.gz")
+            try fm.moveItem(atPath: live, toPath: rotated + ".1")
+            if compress && delay, fm.fileExists(atPath: rotated + ".2") {
+                try gzip(rotated + ".2", to: rotated + ".2.gz")
             } else if compress && !delay {
-                try gzip(live + ".1", to: live + ".1.gz")
+                try gzip(rotated + ".1", to: rotated + ".1.gz")
             }
             // Created right after the old file's inode was freed: ext4 hands the number out again.
             _ = fm.createFile(atPath: live, contents: nil)
         case .copytruncate:
             shiftNumbered()
-            try fm.copyItem(atPath: live, toPath: live + ".1")
+            try fm.copyItem(atPath: live, toPath: rotated + ".1")
             truncate(live, 0)
         case .dated(let day):
-            let name = live + "-202611\(day)"
+            let name = rotated + "-202611\(day)"
             try fm.moveItem(atPath: live, toPath: name)
             try gzip(name, to: name + ".gz")
             _ = fm.createFile(atPath: live, contents: nil)
@@ -152,8 +190,11 @@ struct LogDirectory {
     /// `.N` → `.N+1` and `.N.gz` → `.N+1.gz`, highest first.
     private func shiftNumbered() {
         for n in stride(from: 9, through: 1, by: -1) {
-            for suffix in ["", ".gz"] where FileManager.default.fileExists(atPath: "\(live).\(n)\(suffix)") {
-                try? FileManager.default.moveItem(atPath: "\(live).\(n)\(suffix)", toPath: "\(live).\(n + 1)\(suffix)")
+            for suffix in ["", ".gz"] where FileManager.default.fileExists(atPath: "\(rotated).\(n)\(suffix)") {
+                try? FileManager.default.moveItem(
+                    atPath: "\(rotated).\(n)\(suffix)",
+                    toPath: "\(rotated).\(n + 1)\(suffix)"
+                )
             }
         }
     }
@@ -173,28 +214,29 @@ struct LogDirectory {
 
     /// The live file and its rotated copies.
     func paths() -> [String] {
-        let directory = (live as NSString).deletingLastPathComponent
-        let name = (live as NSString).lastPathComponent
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasPrefix(name) }.sorted().map { directory + "/" + $0 }
+        func named(like path: String) -> [String] {
+            let directory = (path as NSString).deletingLastPathComponent
+            let name = (path as NSString).lastPathComponent
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return names.filter { $0.hasPrefix(name) }.map { directory + "/" + $0 }
+        }
+        return Array(Set(named(like: live) + named(like: rotated))).sorted()
     }
 
     /// Deletes the oldest rotated file (`maxage`): the highest number, else the earliest date.
     func deleteOldestRotated() {
-        let rotated = paths().filter { $0 != live }
+        let copies = paths().filter { $0 != live && $0.hasPrefix(rotated) }
         func number(_ path: String) -> Int? {
-            let suffix = path.dropFirst(live.count + 1)
+            let suffix = path.dropFirst(rotated.count + 1)
             return Int(suffix.hasSuffix(".gz") ? suffix.dropLast(3) : suffix)
         }
         let oldest =
-            rotated.filter { number($0) != nil }.max { number($0)! < number($1)! }
-            ?? rotated.filter { $0.hasPrefix(live + "-") }.min()
+            copies.filter { number($0) != nil }.max { number($0)! < number($1)! }
+            ?? copies.filter { $0.hasPrefix(rotated + "-") }.min()
         if let oldest { try? FileManager.default.removeItem(atPath: oldest) }
     }
 
     func listing() -> String {
-        let directory = (live as NSString).deletingLastPathComponent
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.sorted().map { "\($0)#\(inode(directory + "/" + $0) ?? 0)" }.joined(separator: " ")
+        paths().map { "\(($0 as NSString).lastPathComponent)#\(inode($0) ?? 0)" }.joined(separator: " ")
     }
 }

@@ -39,7 +39,7 @@ public final class Maintenance {
             stateDirectory: settings.stateDirectory,
             window: settings.window,
             policy: settings.retention,
-            inputs: Dictionary(settings.inputs.map { ($0.name, $0.paths) }, uniquingKeysWith: { $0 + $1 })
+            inputs: Dictionary(settings.inputs.map { ($0.name, $0.rotationPatterns) }, uniquingKeysWith: { $0 + $1 })
         )
     }
 

@@ -23,19 +23,31 @@ public struct InputSettings: Sendable, Equatable {
     public var format: FormatChoice
     /// Read a file never seen before from its end instead of its beginning (first adoption of a huge live log).
     public var startAtEnd: Bool
+    /// logrotate's `olddir`: the directory rotated files are moved to, relative to each live file's directory
+    /// (as logrotate resolves it) or absolute. Rotated files are looked for there as well as beside the live file.
+    public var olddir: String?
 
     public init(
         name: String,
         paths: [String],
         format: FormatChoice,
         startAtEnd: Bool = false,
+        olddir: String? = nil,
         source: Source = .files
     ) {
         self.source = source
+        self.olddir = olddir
         self.name = name
         self.paths = paths
         self.format = format
         self.startAtEnd = startAtEnd
+    }
+
+    /// Globs of where the input's files live and are rotated to: ``paths``, and with ``olddir`` the same names in
+    /// it (rotated copies add a suffix to these names).
+    public var rotationPatterns: [String] {
+        guard let olddir else { return paths }
+        return paths + paths.map { Glob.resolve(olddir: olddir, of: $0) + "/" + Glob.split($0).name }
     }
 }
 

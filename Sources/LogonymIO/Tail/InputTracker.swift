@@ -242,7 +242,7 @@ final class InputTracker {
         where keep: (String, FileProbe) -> Bool
     ) -> [String] {
         var found: [(path: String, mtime: Int64, head: [UInt8])] = []
-        let candidates = Self.plainFirst(Glob.siblings(of: chain) + (includingLive ? [chain] : []))
+        let candidates = Self.plainFirst(rotatedCopies(of: chain) + (includingLive ? [chain] : []))
         for path in candidates where RotationOrder.rank(of: path, chain: chain) != .other {
             guard let probe = FileProbe.path(path), probe.isRegular, probe.size > 0, keep(path, probe),
                 !files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino })
@@ -259,6 +259,11 @@ final class InputTracker {
         }
         found.sort { RotationOrder.isNewer(($1.path, $1.mtime), than: ($0.path, $0.mtime), chain: chain) }
         return found.map(\.path)
+    }
+
+    /// The files beside `path` (and in the input's `olddir`) whose names start with its name: its rotated copies.
+    private func rotatedCopies(of path: String) -> [String] {
+        Glob.siblings(of: path, olddir: settings.olddir)
     }
 
     private func reportUnreadable(_ path: String) {
@@ -290,8 +295,8 @@ final class InputTracker {
     /// Finds a committed file: at its path with the same inode, or anywhere in its chain (renamed or compressed)
     /// with the same fingerprint; the bytes before the committed offset must hash to the committed tail.
     private func locate(_ record: StateStore.FileRecord) -> (String, FileProbe)? {
-        var candidates = [record.path] + currentMatches() + Glob.siblings(of: record.chain)
-        candidates += Glob.siblings(of: record.path)
+        var candidates = [record.path] + currentMatches() + rotatedCopies(of: record.chain)
+        candidates += rotatedCopies(of: record.path)
         var seen = Set<String>()
         let ordered = Self.plainFirst(candidates.filter { seen.insert($0).inserted })
         for path in ordered {
@@ -364,7 +369,7 @@ final class InputTracker {
             if !file.rotatedAway {
                 file.rotatedAway = true
                 // Find its new name (access.log.1): for the logs, and as the first place to look after a restart.
-                if let renamed = Glob.siblings(of: file.record.chain).first(where: {
+                if let renamed = rotatedCopies(of: file.record.chain).first(where: {
                     FileProbe.path($0).map { $0.dev == file.record.dev && $0.ino == file.record.ino } ?? false
                 }) {
                     file.record.path = renamed
@@ -445,7 +450,7 @@ final class InputTracker {
     /// cannot be recovered: that window is recorded as a possible loss.
     private func handleTruncation(_ file: TailedFile, size: Int64) {
         let committed = file.record.offset
-        let copy = Glob.siblings(of: file.record.chain).lazy.compactMap { path -> (String, FileProbe)? in
+        let copy = rotatedCopies(of: file.record.chain).lazy.compactMap { path -> (String, FileProbe)? in
             guard let probe = FileProbe.path(path), probe.isRegular, probe.size >= committed,
                 !self.files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }),
                 self.hasFingerprint(path, of: file.record)

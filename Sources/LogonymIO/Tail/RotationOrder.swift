@@ -18,8 +18,8 @@ enum RotationOrder {
 
     /// The rank of `path` in the chain of `chain` (the live path).
     static func rank(of path: String, chain: String) -> Rank {
-        let name = baseName(path)
-        let live = baseName(chain)
+        let name = Glob.split(path).name
+        let live = Glob.split(chain).name
         guard name.hasPrefix(live) else { return .other }
         var suffix = Substring(name.dropFirst(live.count))
         for compression in compressionSuffixes where suffix.hasSuffix(compression) {
@@ -51,9 +51,5 @@ enum RotationOrder {
         case (.dated(let x), .dated(let y)) where x != y: return y.lexicographicallyPrecedes(x)
         default: return a.mtime > b.mtime
         }
-    }
-
-    private static func baseName(_ path: String) -> String {
-        path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
     }
 }

@@ -77,7 +77,9 @@ struct ConfigFile {
         "geo": ["database", "asn_database", "line_level", "field", "k"],
         "metrics": ["listen", "allow_remote"],
         "scrub": ["mode", "deny", "extra_deny", "allow", "marker", "remote_user", "user_agent"],
-        "input": ["name", "type", "paths", "socket", "udp", "socket_mode", "format", "log_format", "start_at"],
+        "input": [
+            "name", "type", "paths", "socket", "udp", "socket_mode", "format", "log_format", "start_at", "olddir",
+        ],
     ]
 
     /// Loads and checks the file.
@@ -315,8 +317,19 @@ struct ConfigFile {
                 default: problem(prefix + "start_at", line, "'\(text)' must be \"beginning\" or \"end\"")
                 }
             }
+            let olddir = string(table, prefix + "olddir")?.0
+            if olddir?.isEmpty == true {
+                problem(prefix + "olddir", table["olddir"]?.line, "must name a directory")
+            }
             inputs.append(
-                InputSettings(name: name, paths: paths, format: format, startAtEnd: startAtEnd, source: source)
+                InputSettings(
+                    name: name,
+                    paths: paths,
+                    format: format,
+                    startAtEnd: startAtEnd,
+                    olddir: olddir,
+                    source: source
+                )
             )
         }
         return inputs

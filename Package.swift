@@ -60,7 +60,7 @@ let package = Package(
         // Seeded random numbers and test settings shared by the test suites (not shipped).
         .target(name: "LogonymTestSupport", path: "Tests/LogonymTestSupport"),
         .testTarget(name: "LogonymCoreTests", dependencies: ["LogonymCore", "LogonymTestSupport"]),
-        .testTarget(name: "LogonymIOTests", dependencies: ["LogonymIO", "LogonymCore", "CZlib"]),
+        .testTarget(name: "LogonymIOTests", dependencies: ["LogonymIO", "LogonymCore", "CZlib", "LogonymTestSupport"]),
         .testTarget(
             name: "LogonymCLITests",
             dependencies: [

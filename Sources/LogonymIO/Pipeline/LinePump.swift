@@ -8,9 +8,9 @@ import Musl
 
 /// Reads a source in chunks, cuts it into lines and runs each through a ``LineProcessor``, in bounded memory.
 ///
-/// A line longer than `maxLineBytes` never sits whole in memory: it goes to the processor in pieces, cut where no
-/// address-looking token can be split. A last line without a newline is processed too (and given one), so inputs
-/// never run into each other.
+/// Lines are cut by ``LineFramer``: a line longer than `maxLineBytes` never sits whole in memory, it goes to the
+/// processor in pieces, cut where no address-looking token can be split. A last line without a newline is processed
+/// too (and given one), so inputs never run into each other.
 public final class LinePump {
     /// Lines longer than this (without the newline) take the long-line path.
     public let maxLineBytes: Int
@@ -84,7 +84,7 @@ public final class LinePump {
         let windowed = sink as? WindowedOutput
         var filled = 0
         var lineStart = 0
-        var inLongLine = false
+        var framer = LineFramer(maxLineBytes: maxLineBytes, overlong: .pieces)
         var atEnd = false
         historyCount = 0
         // Windowed output reads a file in full buffers, so that where each read ends (which decides where an
@@ -130,42 +130,24 @@ public final class LinePump {
                 processor = makeProcessor(UnsafeBufferPointer(start: base, count: filled))
             }
             let lines = processor!
-            // Every complete line in the buffer.
-            while lineStart < filled, let newline = memchr(base + lineStart, 0x0A, filled - lineStart) {
-                let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-                if inLongLine || end - lineStart > maxLineBytes {
-                    if !inLongLine { lines.beginLongLine(into: &pending) }
-                    lines.processLongLinePiece(all, from: lineStart, to: end, into: &pending)
-                    lines.endLongLine(into: &pending)
-                    inLongLine = false
-                } else {
-                    lines.process(all, from: lineStart, to: end, into: &pending)
-                }
+            // Where the buffer starts in the decoded input.
+            let bufferOffset = outcome.bytesIn - filled
+            // Every complete line in the buffer, and the next piece of an overlong one.
+            lineStart = try framer.frame(all, from: lineStart, filled: filled) { (event) throws(LogonymIOError) in
+                guard let end = lines.run(event, all, into: &pending) else { return }
                 if let windowed, windowed.take(lines, &pending) {
                     // Every line up to this one's end is in the segments: commit them with that offset.
                     try windowed.commit(
-                        through: outcome.bytesIn - filled + end + 1,
+                        through: bufferOffset + end + 1,
                         readTo: outcome.bytesIn,
                         lastBytes: recent(base, upTo: end + 1)
                     )
                 }
-                lineStart = end + 1
                 if pending.count >= flushBytes { try flush(to: sink) }
             }
             if atEnd {
-                // A last line without a newline.
-                if inLongLine {
-                    lines.processLongLinePiece(all, from: lineStart, to: filled, into: &pending)
-                    lines.endLongLine(into: &pending)
-                } else if filled > lineStart {
-                    if filled - lineStart > maxLineBytes {
-                        lines.beginLongLine(into: &pending)
-                        lines.processLongLinePiece(all, from: lineStart, to: filled, into: &pending)
-                        lines.endLongLine(into: &pending)
-                    } else {
-                        lines.process(all, from: lineStart, to: filled, into: &pending)
-                    }
-                }
+                // A last line without a newline (or the end of one handed out in pieces).
+                framer.finish(all, from: lineStart, to: filled) { _ = lines.run($0, all, into: &pending) }
                 if let windowed {
                     if windowed.take(lines, &pending) {
                         try windowed.commit(
@@ -177,20 +159,6 @@ public final class LinePump {
                     outcome.lastBytes = recent(base, upTo: filled)
                 }
                 break
-            }
-            if inLongLine || filled - lineStart > maxLineBytes {
-                // Part of an overlong line: once more than a line's worth is pending, hand over what can be cut
-                // without splitting an address-looking token, and keep the rest (at most half a line's worth, so
-                // the buffer always has room to read on; only a run of address characters that long is cut inside).
-                if !inLongLine {
-                    lines.beginLongLine(into: &pending)
-                    inLongLine = true
-                }
-                if filled - lineStart > maxLineBytes {
-                    let cut = max(FallbackScanner.safeCut(all, from: lineStart, to: filled), filled - maxLineBytes / 2)
-                    lines.processLongLinePiece(all, from: lineStart, to: cut, into: &pending)
-                    lineStart = cut
-                }
             }
             // Keep the unfinished line at the front of the buffer (and, for commits, the bytes before it).
             if windowed != nil && lineStart > 0 { keepHistory(base, upTo: lineStart) }

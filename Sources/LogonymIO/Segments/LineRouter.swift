@@ -20,25 +20,10 @@ struct LineRouter {
     let segments: SegmentSet
     let state: RoutingState
 
-    func line(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
-        processor.process(b, from: start, to: end, into: &state.out)
-        route(&state.out)
-    }
-
-    func longLine(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
-        processor.beginLongLine(into: &state.out)
-        processor.processLongLinePiece(b, from: start, to: end, into: &state.out)
-        processor.endLongLine(into: &state.out)
-        route(&state.out)
-    }
-
-    /// A line as ``LineFramer`` cut it: processed whole (a long one scrubbed whole), or counted as dropped.
+    /// A line as ``LineFramer`` cut it: processed (a long one piece by piece, routed once whole), or counted as
+    /// dropped.
     func take(_ b: UnsafeBufferPointer<UInt8>, _ event: LineFramer.Event) {
-        switch event {
-        case .line(let start, let end): line(b, start, end)
-        case .longLine(let start, let end): longLine(b, start, end)
-        case .dropped: processor.countDroppedLine(.tooLong)
-        }
+        if processor.run(event, b, into: &state.out) != nil { route(&state.out) }
     }
 
     /// Moves the line just processed (all of `out`) into its window's segment.
@@ -53,3 +38,25 @@ struct LineRouter {
 
 @available(*, unavailable)
 extension LineRouter: Sendable {}
+
+extension LineProcessor {
+    /// Runs what ``LineFramer`` cut into `out`: a line, a piece of an overlong one (begun on its first piece,
+    /// ended on its last), or a dropped line, counted. Returns where the line ended once it is complete in `out`.
+    @inline(__always)
+    func run(_ event: LineFramer.Event, _ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Int? {
+        switch event {
+        case .line(let start, let end):
+            process(b, from: start, to: end, into: &out)
+            return end
+        case .piece(let start, let end, let begins, let ends):
+            if begins { beginLongLine(into: &out) }
+            processLongLinePiece(b, from: start, to: end, into: &out)
+            guard ends else { return nil }
+            endLongLine(into: &out)
+            return end
+        case .dropped:
+            countDroppedLine(.tooLong)
+            return nil
+        }
+    }
+}

@@ -168,7 +168,7 @@ final class MessageInput: EngineInput {
     /// The bytes of a line the framer cut (none for a dropped one).
     private static func bytes(of event: LineFramer.Event, in b: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         switch event {
-        case .line(let start, let end), .longLine(let start, let end): Array(b[start..<end])
+        case .line(let start, let end), .piece(let start, let end, _, _): Array(b[start..<end])
         case .dropped: []
         }
     }

@@ -180,7 +180,7 @@ final class TailedFile {
         readPosition = 0
         record.offset = 0
         partial.removeAll()
-        framer = LineFramer(maxLineBytes: framer.maxLineBytes, holdLimit: framer.holdLimit)
+        framer.reset()
         tailBytes.removeAll()
         skippedTail.removeAll()
         dirty = true

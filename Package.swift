@@ -31,6 +31,8 @@ let package = Package(
             name: "CMaxMindDB",
             providers: [.apt(["libmaxminddb-dev"])]
         ),
+        // prctl(2), which is variadic in C.
+        .systemLibrary(name: "CLinux"),
         .target(
             name: "LogonymCore",
             dependencies: ["COpenSSL"]
@@ -49,6 +51,7 @@ let package = Package(
         .executableTarget(
             name: "logonym",
             dependencies: [
+                "CLinux",
                 "LogonymCore",
                 "LogonymIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

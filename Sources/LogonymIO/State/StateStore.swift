@@ -101,11 +101,29 @@ public final class StateStore: @unchecked Sendable {
         Self.registerMaintenanceTables(in: &migrator)
         Self.registerStatsTables(in: &migrator)
         Self.registerBatchTables(in: &migrator)
+        try Self.refuseNewerSchema(pool, known: migrator.migrations, path: path)
         try migrator.migrate(pool)
         fingerprintKey = try pool.read { db in
             let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint_key'")
             return data.map { Array($0) } ?? []
         }
+    }
+
+    /// Refuses a database that holds migrations this logonym does not know: a newer version wrote it, and this one
+    /// would misread (or damage) what it cannot see. The message names both schema versions.
+    static func refuseNewerSchema(_ pool: DatabasePool, known: [String], path: String) throws {
+        let applied = try pool.read { db -> [String] in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+        }
+        let unknown = applied.filter { !known.contains($0) }
+        guard let newest = unknown.last else { return }
+        throw LogonymIOError(
+            code: .newerState,
+            path: path,
+            message:
+                "was written by a newer logonym: its schema is at '\(newest)', this logonym's at '\(known.last ?? "none")'; run the newer logonym (or move the state directory away to start afresh)"
+        )
     }
 
     // MARK: Files

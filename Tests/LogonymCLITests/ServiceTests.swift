@@ -124,7 +124,7 @@ struct ServiceTests {
             "bad.toml:2: state.dir: /etc/hostname/state does not exist and cannot be created",
             "bad.toml:5: output.window: '2h' is not a window",
             "bad.toml:6: output.compress: must be true or false, not a string",
-            "bad.toml:11: anonymize.ipv4_prefix: must be 0 to 32, not 40",
+            "bad.toml:11: anonymize.ipv4_prefix: must be 0 to 31, not 40",
             "bad.toml:10: anonymize.key_file:",
             "bad.toml:13: daemon.poll_interval: 'soon' is not a duration",
             "bad.toml:17: input[0].format: 'fancy' is not a format",

@@ -96,6 +96,10 @@ struct ConfigFile {
                 ConfigProblems([ConfigProblem(file: path, key: "-", line: nil, message: "cannot read the file")])
             )
         }
+        guard data.count <= TOMLDocument.Limit.fileBytes else {
+            let message = "the file is larger than \(TOMLDocument.Limit.fileBytes) bytes (the limit)"
+            return .failure(ConfigProblems([ConfigProblem(file: path, key: "-", line: nil, message: message)]))
+        }
         let document: TOMLDocument
         do {
             document = try TOMLDocument(String(decoding: data, as: UTF8.self))
@@ -152,17 +156,17 @@ struct ConfigFile {
             }
         }
         if let (bits, line) = integer(anonymize, "anonymize.ipv4_prefix") {
-            if (0...32).contains(bits) {
-                prefixes.ipv4 = bits
+            if let message = TruncationPrefixes.problem(keeping: bits, ipv6: false) {
+                problem("anonymize.ipv4_prefix", line, message)
             } else {
-                problem("anonymize.ipv4_prefix", line, "must be 0 to 32, not \(bits)")
+                prefixes.ipv4 = bits
             }
         }
         if let (bits, line) = integer(anonymize, "anonymize.ipv6_prefix") {
-            if (0...128).contains(bits) {
-                prefixes.ipv6 = bits
+            if let message = TruncationPrefixes.problem(keeping: bits, ipv6: true) {
+                problem("anonymize.ipv6_prefix", line, message)
             } else {
-                problem("anonymize.ipv6_prefix", line, "must be 0 to 128, not \(bits)")
+                prefixes.ipv6 = bits
             }
         }
         let keyMode = resolveKeyMode(anonymize, method: method)

@@ -17,7 +17,10 @@ public final class StateStore: @unchecked Sendable {
     /// Creates a state directory (and its parents) readable by its owner only (0700), whatever the umask: created
     /// that way, not changed after. An existing directory is left as it is (it may be shared, such as `/var/lib`);
     /// the files logonym puts in it are its owner's only.
-    public static func createDirectory(_ path: String) throws {
+    ///
+    /// With `group` (`state.group`), a directory it creates is 0710 to that group: its members can reach
+    /// `state.db` to run `stats`, and cannot list the directory or enter `keys/`.
+    public static func createDirectory(_ path: String, group: UInt32? = nil) throws {
         let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
         if let slash = trimmed.lastIndex(of: "/"), slash != trimmed.startIndex {
             try FileManager.default.createDirectory(
@@ -25,26 +28,33 @@ public final class StateStore: @unchecked Sendable {
                 withIntermediateDirectories: true
             )
         }
-        if mkdir(trimmed, 0o700) != 0 && errno != EEXIST {
+        if mkdir(trimmed, 0o700) != 0 {
+            if errno == EEXIST { return }
             throw LogonymIOError.system("mkdir", path: trimmed, errno: errno)
         }
-    }
-
-    /// Removes group and other permissions from an existing regular file of the state (an older version created
-    /// `state.db` 0644); links are not followed.
-    static func closeToOthers(_ path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_mode & 0o077 != 0 else { return }
-        chmod(path, 0o600)
+        guard let group else { return }
+        // Empty still: handed to the group before anything is put in it.
+        let fd = open(trimmed, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw LogonymIOError.system("open", path: trimmed, errno: errno) }
+        defer { close(fd) }
+        try FileAccess(mode: 0o710, group: group).apply(to: fd, path: trimmed)
     }
 
     /// Opens (creating if needed) `state.db` in `directory`. The database and its WAL and shared-memory files are
-    /// readable by their owner only (0600; SQLite gives the WAL and SHM files the database's mode).
-    public init(directory: String) throws {
+    /// readable by their owner only (0600), or also by `group` (0640, `state.group`) so that an ops group can run
+    /// `stats`. A new database gets its mode and group on the descriptor before SQLite writes to it; SQLite gives
+    /// the WAL and SHM files the database's mode, and they are handed to the group as soon as they exist. Existing
+    /// files (an older version made `state.db` 0644) are brought to the same access when they can be: a reader
+    /// such as `stats` run by a member of the group leaves them as they are.
+    public init(directory: String, group: UInt32? = nil) throws {
         path = directory + "/state.db"
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        if fd >= 0 { close(fd) }
-        for file in [path, path + "-wal", path + "-shm"] { Self.closeToOthers(file) }
+        let access = FileAccess.state(group: group)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, access.mode)
+        if fd >= 0 {
+            defer { close(fd) }
+            try access.apply(to: fd, path: path)
+        }
+        Self.settle([path, path + "-wal", path + "-shm"], access)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -103,9 +113,19 @@ public final class StateStore: @unchecked Sendable {
         Self.registerBatchTables(in: &migrator)
         try Self.refuseNewerSchema(pool, known: migrator.migrations, path: path)
         try migrator.migrate(pool)
+        Self.settle([path, path + "-wal", path + "-shm"], access)
         fingerprintKey = try pool.read { db in
             let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint_key'")
             return data.map { Array($0) } ?? []
+        }
+    }
+
+    /// Brings the state's files that this user owns to `access`; links are not followed, others' files are left.
+    static func settle(_ paths: [String], _ access: FileAccess) {
+        for file in paths {
+            var info = stat()
+            guard lstat(file, &info) == 0, info.st_uid == geteuid() else { continue }
+            try? access.apply(toExisting: file)
         }
     }
 

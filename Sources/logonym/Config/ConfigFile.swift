@@ -66,8 +66,8 @@ struct ConfigFile {
 
     static let knownKeys: [String: Set<String>] = [
         "": ["state", "output", "anonymize", "daemon", "retention", "geo", "metrics", "scrub", "input"],
-        "state": ["dir"],
-        "output": ["dir", "window", "compress", "compression_level", "format"],
+        "state": ["dir", "group"],
+        "output": ["dir", "window", "compress", "compression_level", "format", "group"],
         "anonymize": [
             "method", "ipv4_prefix", "ipv6_prefix", "preset", "key_mode", "key_file", "on_unparsable",
             "max_line_bytes", "json_address_keys",
@@ -128,6 +128,8 @@ struct ConfigFile {
 
         let stateDirectory = directory(state, "state.dir", required: true)
         let outputDirectory = directory(output, "output.dir", required: true)
+        let stateGroup = group(state, "state.group")
+        let outputGroup = group(output, "output.group")
         var window = WindowLength.hour
         if let (text, line) = string(output, "output.window") {
             if let parsed = WindowLength(rawValue: text) {
@@ -222,6 +224,8 @@ struct ConfigFile {
             inputs: inputs
         )
         engine.closeGraceSeconds = grace
+        engine.stateGroup = stateGroup
+        engine.outputGroup = outputGroup
         engine.retention = retention
         engine.sweepInterval = sweepInterval
         engine.geo = geo

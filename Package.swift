@@ -44,6 +44,8 @@ let package = Package(
                 "CZlib",
                 "CMaxMindDB",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // sqlite3_file_control (a persistent WAL for state.group readers).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

@@ -78,6 +78,18 @@ struct PermissionTests {
         }
         // Others: nothing.
         for name in database { #expect(try Self.info(state + "/" + name).st_mode & 0o007 == 0, "\(name)") }
+        // A member of the group who is not the owner reads the stats, with the daemon stopped; another user cannot.
+        func stats(groups: [String]) throws -> CLI.Result {
+            try CLI.runProgram(
+                "/usr/bin/setpriv",
+                ["--reuid=65534"] + groups + [CLI.binary, "stats", "--state-dir", state, "--json"]
+            )
+        }
+        let member = try stats(groups: ["--regid=\(gid)", "--clear-groups"])
+        #expect(member.status == 0, "stats as a member of the group: \(member.stderr)")
+        #expect((try? CLI.jsonObject(member.stdout)) != nil, "\(member.stdoutText.prefix(200))")
+        let other = try stats(groups: ["--regid=12345", "--clear-groups"])
+        #expect(other.status != 0, "a user outside the group reads nothing")
     }
 
     @Test func anUnknownGroupIsAConfigurationErrorNamingTheKey() throws {

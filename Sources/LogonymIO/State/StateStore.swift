@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 public import LogonymCore
 
 /// The daemon's state: one SQLite database (WAL) in the state directory with, per input file, its identity and
@@ -49,16 +50,30 @@ public final class StateStore: @unchecked Sendable {
     public init(directory: String, group: UInt32? = nil) throws {
         path = directory + "/state.db"
         let access = FileAccess.state(group: group)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, access.mode)
-        if fd >= 0 {
-            defer { close(fd) }
-            try access.apply(to: fd, path: path)
+        // A member of `state.group` who does not own the database reads it (`stats`) and never writes.
+        let readOnly = Glibc.access(path, R_OK) == 0 && Glibc.access(path, W_OK) != 0
+        if !readOnly {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, access.mode)
+            if fd >= 0 {
+                defer { close(fd) }
+                try access.apply(to: fd, path: path)
+            }
+            Self.settle([path, path + "-wal", path + "-shm"], access)
         }
-        Self.settle([path, path + "-wal", path + "-shm"], access)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+        configuration.readonly = readOnly
+        if !readOnly {
+            let keepWAL = group != nil
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                if keepWAL {
+                    // The WAL and SHM files outlive the last connection, so that the group's readers, who cannot
+                    // create files in the state directory, can open the database while the daemon is stopped.
+                    var persist: Int32 = 1
+                    sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist)
+                }
+            }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
@@ -112,8 +127,10 @@ public final class StateStore: @unchecked Sendable {
         Self.registerStatsTables(in: &migrator)
         Self.registerBatchTables(in: &migrator)
         try Self.refuseNewerSchema(pool, known: migrator.migrations, path: path)
-        try migrator.migrate(pool)
-        Self.settle([path, path + "-wal", path + "-shm"], access)
+        if !readOnly {
+            try migrator.migrate(pool)
+            Self.settle([path, path + "-wal", path + "-shm"], access)
+        }
         fingerprintKey = try pool.read { db in
             let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint_key'")
             return data.map { Array($0) } ?? []

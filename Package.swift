@@ -31,6 +31,8 @@ let package = Package(
             name: "CMaxMindDB",
             providers: [.apt(["libmaxminddb-dev"])]
         ),
+        // prctl(2), which is variadic in C.
+        .systemLibrary(name: "CLinux"),
         .target(
             name: "LogonymCore",
             dependencies: ["COpenSSL"]
@@ -42,6 +44,8 @@ let package = Package(
                 "CZlib",
                 "CMaxMindDB",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // sqlite3_file_control (a persistent WAL for state.group readers).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -49,6 +53,7 @@ let package = Package(
         .executableTarget(
             name: "logonym",
             dependencies: [
+                "CLinux",
                 "LogonymCore",
                 "LogonymIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

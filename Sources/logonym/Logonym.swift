@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLinux
 import Foundation
 
 /// The `logonym` command: pseudonymize web-server access logs.
@@ -20,6 +21,9 @@ struct Logonym: AsyncParsableCommand {
 
     /// Runs a command with logonym's exit codes: usage errors exit 2 (not ArgumentParser's 64).
     static func main() async {
+        // Never dumpable: no core file, and no process of the same user can read this one's memory (window keys,
+        // raw lines) through ptrace or /proc/PID/mem.
+        _ = logonym_set_dumpable(0)
         do {
             var command = try parseAsRoot()
             if var asynchronous = command as? any AsyncParsableCommand {

@@ -76,8 +76,10 @@ struct AnonymizeCommandTests {
 
     @Test(arguments: [
         (["--method", "hmac"], "--method hmac needs --key-file"),
-        (["--ipv4-prefix", "33"], "--ipv4-prefix 33: must be 0 to 32"),
-        (["--ipv6-prefix", "200"], "--ipv6-prefix 200: must be 0 to 128"),
+        (["--ipv4-prefix", "33"], "--ipv4-prefix 33: must be 0 to 31"),
+        (["--ipv6-prefix", "200"], "--ipv6-prefix 200: must be 0 to 127"),
+        (["--ipv4-prefix", "32"], "--ipv4-prefix 32: must be 0 to 31, not 32: a /32 keeps the whole address"),
+        (["--ipv6-prefix", "128"], "--ipv6-prefix 128: must be 0 to 127, not 128: a /128 keeps the whole address"),
         (["--format", "apache"], "--format 'apache': must be one of"),
         (["--method", "rot13"], "--method 'rot13': must be one of truncate, hmac, cryptopan"),
         (["--preset", "lax"], "--preset 'lax'"),

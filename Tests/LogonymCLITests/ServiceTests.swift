@@ -124,7 +124,7 @@ struct ServiceTests {
             "bad.toml:2: state.dir: /etc/hostname/state does not exist and cannot be created",
             "bad.toml:5: output.window: '2h' is not a window",
             "bad.toml:6: output.compress: must be true or false, not a string",
-            "bad.toml:11: anonymize.ipv4_prefix: must be 0 to 32, not 40",
+            "bad.toml:11: anonymize.ipv4_prefix: must be 0 to 31, not 40",
             "bad.toml:10: anonymize.key_file:",
             "bad.toml:13: daemon.poll_interval: 'soon' is not a duration",
             "bad.toml:17: input[0].format: 'fancy' is not a format",
@@ -173,10 +173,35 @@ struct ServiceTests {
         for directive in [
             "Type=notify", "ProtectSystem=strict", "ReadWritePaths=", "NoNewPrivileges=yes", "PrivateTmp=yes",
             "ProtectHome=yes", "CapabilityBoundingSet=\n", "RestrictAddressFamilies=",
-            "SystemCallFilter=@system-service",
+            "SystemCallFilter=@system-service", "SystemCallFilter=~@privileged @resources", "IPAddressDeny=any",
+            "IPAddressAllow=localhost", "ProtectProc=invisible", "ProcSubset=pid", "UMask=0077", "LimitCORE=0",
+            "Environment=SWIFT_BACKTRACE=", "registers=none",
             "# LoadCredential=logonym.key:", "WatchdogSec=",
         ] {
             #expect(unit.contains(directive), "\(directive)")
         }
+        #expect(!unit.contains("SupplementaryGroups=adm"), "the whole adm group also reads auth.log")
+    }
+
+    /// `systemd-analyze security` rates the shipped unit 1.5 or lower (0 is the best, 10 the worst).
+    @Test(.enabled(if: CLI.which("systemd-analyze") != nil, "systemd-analyze is not installed: nothing rates the unit"))
+    func theUnitIsRatedAtMostOnePointFiveBySystemdAnalyzeSecurity() throws {
+        let analyze = try #require(CLI.which("systemd-analyze"))
+        let unitPath = CLI.fixtures.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("config/logonym.service").path
+        let result = try CLI.runProgram(analyze, ["security", "--offline=yes", "--no-pager", unitPath])
+        let marker = "Overall exposure level for logonym.service: "
+        let line = try #require(
+            result.stdoutText.split(separator: "\n").first { $0.contains(marker) },
+            "no overall level in: \(result.stdoutText) \(result.stderr)"
+        )
+        let score = try #require(Double(line.split(separator: ": ").last!.split(separator: " ").first!))
+        #expect(score <= 1.5, "\(line)")
+        let readme = try String(
+            contentsOfFile: CLI.fixtures.deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("README.md").path,
+            encoding: .utf8
+        )
+        #expect(readme.contains(marker + String(format: "%.1f", score)), "the README prints the current score")
     }
 }

@@ -33,4 +33,20 @@ public struct TruncationPrefixes: Sendable, Equatable {
 
     /// The named presets, by the name the CLI and config use.
     public static let presets: [String: TruncationPrefixes] = ["strict": .strict, "ga": .ga, "anonip": .anonip]
+
+    /// The bits `truncate` may keep of an IPv4 address: a /32 would keep all of it, which is no anonymization.
+    public static let ipv4Allowed = 0...31
+    /// The bits `truncate` may keep of an IPv6 address: a /128 would keep all of it.
+    public static let ipv6Allowed = 0...127
+
+    /// Why `bits` cannot be kept of an IPv4 (or IPv6) address, or `nil` when it can: the one rule for the
+    /// configuration file and the command-line flags, which put the key or flag in front.
+    public static func problem(keeping bits: Int, ipv6: Bool) -> String? {
+        let allowed = ipv6 ? ipv6Allowed : ipv4Allowed
+        if allowed.contains(bits) { return nil }
+        if bits == allowed.upperBound + 1 {
+            return "must be 0 to \(allowed.upperBound), not \(bits): a /\(bits) keeps the whole address"
+        }
+        return "must be 0 to \(allowed.upperBound), not \(bits)"
+    }
 }

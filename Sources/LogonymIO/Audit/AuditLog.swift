@@ -61,7 +61,18 @@ public final class AuditLog {
         }
         for (name, bytes) in byFile {
             let path = directory + "/" + name
-            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+            var fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if fd >= 0 {
+                // 0600 whatever the umask, before the first entry.
+                defer { if fd < 0 { unlink(path) } }
+                do { try FileAccess.ownerOnly.apply(to: fd, path: path) } catch {
+                    close(fd)
+                    fd = -1
+                    throw error
+                }
+            } else if errno == EEXIST {
+                fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
+            }
             guard fd >= 0 else { throw LogonymIOError.system("open", path: path, errno: errno) }
             defer { close(fd) }
             let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -14,7 +14,7 @@ public struct LogonymIOError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
             case notFound, permissionDenied, isDirectory, readFailed, corruptGzip, truncatedGzip, trailingGarbage,
-                writeFailed, openFailed, invalidDatabase
+                writeFailed, openFailed, invalidDatabase, newerState
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -39,6 +39,8 @@ public struct LogonymIOError: Error, Sendable, CustomStringConvertible {
         public static let openFailed = Code(.openFailed)
         /// A geolocation database is missing its structure or corrupt.
         public static let invalidDatabase = Code(.invalidDatabase)
+        /// The state database was written by a newer logonym (a migration this one does not know).
+        public static let newerState = Code(.newerState)
 
         public var description: String { String(describing: value) }
     }

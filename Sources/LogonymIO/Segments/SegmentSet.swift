@@ -19,6 +19,8 @@ final class SegmentSet {
     let window: WindowLength
     let compress: Bool
     let compressionLevel: Int32
+    /// The mode and group of a new segment.
+    let access: FileAccess
 
     final class Segment {
         let path: String
@@ -48,8 +50,16 @@ final class SegmentSet {
     /// Segments closed since the last flush (recorded as closed at the next commit).
     private var closing: [Segment] = []
 
-    init(input: String, outputDirectory: String, window: WindowLength, compress: Bool, compressionLevel: Int32 = 6) {
+    init(
+        input: String,
+        outputDirectory: String,
+        window: WindowLength,
+        compress: Bool,
+        compressionLevel: Int32 = 6,
+        group: gid_t? = nil
+    ) {
         self.input = input
+        self.access = .output(group: group)
         self.directory = outputDirectory + "/" + input
         self.window = window
         self.compress = compress
@@ -63,7 +73,8 @@ final class SegmentSet {
             outputDirectory: engine.outputDirectory,
             window: engine.window,
             compress: engine.compress,
-            compressionLevel: engine.compressionLevel
+            compressionLevel: engine.compressionLevel,
+            group: engine.outputGroup
         )
     }
 
@@ -139,7 +150,24 @@ final class SegmentSet {
         for segment in Array(open.values) + closing {
             if !segment.pending.isEmpty {
                 if segment.fd < 0 {
-                    let fd = Glibc.open(segment.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o640)
+                    // A new segment gets its mode and group before its first byte; one committed before is
+                    // reopened as it is. Never through a link.
+                    var fd = Glibc.open(
+                        segment.path,
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        access.mode
+                    )
+                    if fd >= 0 {
+                        do throws(LogonymIOError) {
+                            try access.apply(to: fd, path: segment.path)
+                        } catch {
+                            close(fd)
+                            unlink(segment.path)
+                            throw error
+                        }
+                    } else if errno == EEXIST {
+                        fd = Glibc.open(segment.path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+                    }
                     guard fd >= 0 else { throw .system("open", path: segment.path, errno: errno) }
                     segment.fd = fd
                     createdAny = true

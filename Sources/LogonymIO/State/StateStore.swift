@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 public import LogonymCore
 
 /// The daemon's state: one SQLite database (WAL) in the state directory with, per input file, its identity and
@@ -17,7 +18,10 @@ public final class StateStore: @unchecked Sendable {
     /// Creates a state directory (and its parents) readable by its owner only (0700), whatever the umask: created
     /// that way, not changed after. An existing directory is left as it is (it may be shared, such as `/var/lib`);
     /// the files logonym puts in it are its owner's only.
-    public static func createDirectory(_ path: String) throws {
+    ///
+    /// With `group` (`state.group`), a directory it creates is 0710 to that group: its members can reach
+    /// `state.db` to run `stats`, and cannot list the directory or enter `keys/`.
+    public static func createDirectory(_ path: String, group: UInt32? = nil) throws {
         let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
         if let slash = trimmed.lastIndex(of: "/"), slash != trimmed.startIndex {
             try FileManager.default.createDirectory(
@@ -25,30 +29,51 @@ public final class StateStore: @unchecked Sendable {
                 withIntermediateDirectories: true
             )
         }
-        if mkdir(trimmed, 0o700) != 0 && errno != EEXIST {
+        if mkdir(trimmed, 0o700) != 0 {
+            if errno == EEXIST { return }
             throw LogonymIOError.system("mkdir", path: trimmed, errno: errno)
         }
-    }
-
-    /// Removes group and other permissions from an existing regular file of the state (an older version created
-    /// `state.db` 0644); links are not followed.
-    static func closeToOthers(_ path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_mode & 0o077 != 0 else { return }
-        chmod(path, 0o600)
+        guard let group else { return }
+        // Empty still: handed to the group before anything is put in it.
+        let fd = open(trimmed, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw LogonymIOError.system("open", path: trimmed, errno: errno) }
+        defer { close(fd) }
+        try FileAccess(mode: 0o710, group: group).apply(to: fd, path: trimmed)
     }
 
     /// Opens (creating if needed) `state.db` in `directory`. The database and its WAL and shared-memory files are
-    /// readable by their owner only (0600; SQLite gives the WAL and SHM files the database's mode).
-    public init(directory: String) throws {
+    /// readable by their owner only (0600), or also by `group` (0640, `state.group`) so that an ops group can run
+    /// `stats`. A new database gets its mode and group on the descriptor before SQLite writes to it; SQLite gives
+    /// the WAL and SHM files the database's mode, and they are handed to the group as soon as they exist. Existing
+    /// files (an older version made `state.db` 0644) are brought to the same access when they can be: a reader
+    /// such as `stats` run by a member of the group leaves them as they are.
+    public init(directory: String, group: UInt32? = nil) throws {
         path = directory + "/state.db"
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        if fd >= 0 { close(fd) }
-        for file in [path, path + "-wal", path + "-shm"] { Self.closeToOthers(file) }
+        let access = FileAccess.state(group: group)
+        // A member of `state.group` who does not own the database reads it (`stats`) and never writes.
+        let readOnly = Glibc.access(path, R_OK) == 0 && Glibc.access(path, W_OK) != 0
+        if !readOnly {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, access.mode)
+            if fd >= 0 {
+                defer { close(fd) }
+                try access.apply(to: fd, path: path)
+            }
+            Self.settle([path, path + "-wal", path + "-shm"], access)
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+        configuration.readonly = readOnly
+        if !readOnly {
+            let keepWAL = group != nil
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                if keepWAL {
+                    // The WAL and SHM files outlive the last connection, so that the group's readers, who cannot
+                    // create files in the state directory, can open the database while the daemon is stopped.
+                    var persist: Int32 = 1
+                    sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist)
+                }
+            }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
@@ -101,11 +126,41 @@ public final class StateStore: @unchecked Sendable {
         Self.registerMaintenanceTables(in: &migrator)
         Self.registerStatsTables(in: &migrator)
         Self.registerBatchTables(in: &migrator)
-        try migrator.migrate(pool)
+        try Self.refuseNewerSchema(pool, known: migrator.migrations, path: path)
+        if !readOnly {
+            try migrator.migrate(pool)
+            Self.settle([path, path + "-wal", path + "-shm"], access)
+        }
         fingerprintKey = try pool.read { db in
             let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint_key'")
             return data.map { Array($0) } ?? []
         }
+    }
+
+    /// Brings the state's files that this user owns to `access`; links are not followed, others' files are left.
+    static func settle(_ paths: [String], _ access: FileAccess) {
+        for file in paths {
+            var info = stat()
+            guard lstat(file, &info) == 0, info.st_uid == geteuid() else { continue }
+            try? access.apply(toExisting: file)
+        }
+    }
+
+    /// Refuses a database that holds migrations this logonym does not know: a newer version wrote it, and this one
+    /// would misread (or damage) what it cannot see. The message names both schema versions.
+    static func refuseNewerSchema(_ pool: DatabasePool, known: [String], path: String) throws {
+        let applied = try pool.read { db -> [String] in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+        }
+        let unknown = applied.filter { !known.contains($0) }
+        guard let newest = unknown.last else { return }
+        throw LogonymIOError(
+            code: .newerState,
+            path: path,
+            message:
+                "was written by a newer logonym: its schema is at '\(newest)', this logonym's at '\(known.last ?? "none")'; run the newer logonym (or move the state directory away to start afresh)"
+        )
     }
 
     // MARK: Files

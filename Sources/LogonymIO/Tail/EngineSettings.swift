@@ -74,6 +74,10 @@ public struct EngineSettings: Sendable {
     public var maxLineBytes: Int
     public var json: JSONLineFormat
     public var inputs: [InputSettings]
+    /// `output.group`: the group output segments are handed to (mode 0640 either way).
+    public var outputGroup: UInt32?
+    /// `state.group`: the group that may read `state.db` (0640) to run `stats`.
+    public var stateGroup: UInt32?
     /// Segments whose window ended this long before the newest line (line time) are closed.
     public var closeGraceSeconds: Int64 = 300
     /// The most of one line held in memory; a longer line is skipped and counted as too long.

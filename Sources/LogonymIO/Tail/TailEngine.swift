@@ -31,7 +31,7 @@ public final class TailEngine {
         self.settings = settings
         self.logger = logger
         self.maintainer = maintainer
-        try StateStore.createDirectory(settings.stateDirectory)
+        try StateStore.createDirectory(settings.stateDirectory, group: settings.stateGroup)
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
         var locks: [StateLock] = []
         let names = (maintainer ? ["maintainer"] : []) + settings.inputs.map { StateLock.inputLockName($0.name) }
@@ -39,7 +39,7 @@ public final class TailEngine {
             locks.append(try StateLock.acquire(name, stateDirectory: settings.stateDirectory, timeout: .seconds(30)))
         }
         self.locks = locks
-        store = try StateStore(directory: settings.stateDirectory)
+        store = try StateStore(directory: settings.stateDirectory, group: settings.stateGroup)
         try store.completeRewrites(window: settings.window)
         maintenance = try Maintenance(settings: settings, store: store)
         let processors = try ProcessorFactory(

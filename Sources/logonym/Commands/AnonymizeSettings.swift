@@ -148,12 +148,14 @@ extension AnonymizeSettings {
             prefixes = named
         }
         if let bits = ipv4 {
-            guard (0...32).contains(bits) else { throw CommandFailure.usage("--ipv4-prefix \(bits): must be 0 to 32") }
+            if let message = TruncationPrefixes.problem(keeping: bits, ipv6: false) {
+                throw CommandFailure.usage("--ipv4-prefix \(bits): \(message)")
+            }
             prefixes.ipv4 = bits
         }
         if let bits = ipv6 {
-            guard (0...128).contains(bits) else {
-                throw CommandFailure.usage("--ipv6-prefix \(bits): must be 0 to 128")
+            if let message = TruncationPrefixes.problem(keeping: bits, ipv6: true) {
+                throw CommandFailure.usage("--ipv6-prefix \(bits): \(message)")
             }
             prefixes.ipv6 = bits
         }

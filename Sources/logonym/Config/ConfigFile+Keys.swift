@@ -51,6 +51,27 @@ extension ConfigFile {
         }
     }
 
+    /// `state.group` or `output.group`: a group that exists and that the user logonym runs as belongs to (or root),
+    /// since handing a file to a group needs that.
+    mutating func group(_ table: TOMLDocument.Table?, _ key: String) -> UInt32? {
+        guard let (name, line) = string(table, key) else { return nil }
+        var entry = Glibc.group()
+        var found: UnsafeMutablePointer<Glibc.group>?
+        var buffer = [CChar](repeating: 0, count: 16384)
+        guard getgrnam_r(name, &entry, &buffer, buffer.count, &found) == 0, found != nil else {
+            problem(key, line, "no group named '\(name)'")
+            return nil
+        }
+        let gid = entry.gr_gid
+        var groups = [gid_t](repeating: 0, count: Int(max(getgroups(0, nil), 0)))
+        groups = Array(groups.prefix(Int(max(getgroups(Int32(groups.count), &groups), 0))))
+        if geteuid() != 0 && getegid() != gid && !groups.contains(gid) {
+            problem(key, line, "this user (uid \(geteuid())) is not in group '\(name)', so it cannot hand files to it")
+            return nil
+        }
+        return gid
+    }
+
     /// The `[retention]` table: durations such as `"90d"`, or `"off"` where keeping forever is allowed.
     mutating func resolveRetention(_ table: TOMLDocument.Table?) -> (RetentionPolicy, Duration) {
         var policy = RetentionPolicy()

@@ -66,8 +66,8 @@ struct ConfigFile {
 
     static let knownKeys: [String: Set<String>] = [
         "": ["state", "output", "anonymize", "daemon", "retention", "geo", "metrics", "scrub", "input"],
-        "state": ["dir"],
-        "output": ["dir", "window", "compress", "compression_level", "format"],
+        "state": ["dir", "group"],
+        "output": ["dir", "window", "compress", "compression_level", "format", "group"],
         "anonymize": [
             "method", "ipv4_prefix", "ipv6_prefix", "preset", "key_mode", "key_file", "on_unparsable",
             "max_line_bytes", "json_address_keys",
@@ -98,6 +98,10 @@ struct ConfigFile {
                 ConfigProblems([ConfigProblem(file: path, key: "-", line: nil, message: "cannot read the file")])
             )
         }
+        guard data.count <= TOMLDocument.Limit.fileBytes else {
+            let message = "the file is larger than \(TOMLDocument.Limit.fileBytes) bytes (the limit)"
+            return .failure(ConfigProblems([ConfigProblem(file: path, key: "-", line: nil, message: message)]))
+        }
         let document: TOMLDocument
         do {
             document = try TOMLDocument(String(decoding: data, as: UTF8.self))
@@ -126,6 +130,8 @@ struct ConfigFile {
 
         let stateDirectory = directory(state, "state.dir", required: true)
         let outputDirectory = directory(output, "output.dir", required: true)
+        let stateGroup = group(state, "state.group")
+        let outputGroup = group(output, "output.group")
         var window = WindowLength.hour
         if let (text, line) = string(output, "output.window") {
             if let parsed = WindowLength(rawValue: text) {
@@ -154,17 +160,17 @@ struct ConfigFile {
             }
         }
         if let (bits, line) = integer(anonymize, "anonymize.ipv4_prefix") {
-            if (0...32).contains(bits) {
-                prefixes.ipv4 = bits
+            if let message = TruncationPrefixes.problem(keeping: bits, ipv6: false) {
+                problem("anonymize.ipv4_prefix", line, message)
             } else {
-                problem("anonymize.ipv4_prefix", line, "must be 0 to 32, not \(bits)")
+                prefixes.ipv4 = bits
             }
         }
         if let (bits, line) = integer(anonymize, "anonymize.ipv6_prefix") {
-            if (0...128).contains(bits) {
-                prefixes.ipv6 = bits
+            if let message = TruncationPrefixes.problem(keeping: bits, ipv6: true) {
+                problem("anonymize.ipv6_prefix", line, message)
             } else {
-                problem("anonymize.ipv6_prefix", line, "must be 0 to 128, not \(bits)")
+                prefixes.ipv6 = bits
             }
         }
         let keyMode = resolveKeyMode(anonymize, method: method)
@@ -220,6 +226,8 @@ struct ConfigFile {
             inputs: inputs
         )
         engine.closeGraceSeconds = grace
+        engine.stateGroup = stateGroup
+        engine.outputGroup = outputGroup
         engine.retention = retention
         engine.sweepInterval = sweepInterval
         engine.geo = geo

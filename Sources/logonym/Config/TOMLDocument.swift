@@ -49,6 +49,23 @@ struct TOMLDocument {
 
     var root = Table(line: 0)
 
+    /// What the reader accepts at most; beyond, a ``SyntaxError`` names the line and the limit (a configuration file
+    /// is small: these stop a hostile or broken one from exhausting the stack or memory).
+    enum Limit {
+        /// Arrays inside arrays.
+        static let arrayNesting = 32
+        /// Parts of a dotted key or table header (`a.b.c`).
+        static let keyParts = 16
+        /// Characters of one key.
+        static let keyLength = 256
+        /// Characters of one string value.
+        static let stringLength = 65536
+        /// Items of one array.
+        static let arrayItems = 10000
+        /// Bytes of the whole file.
+        static let fileBytes = 1 << 20
+    }
+
     /// Parses TOML text.
     init(_ text: String) throws(SyntaxError) {
         var parser = Parser(Array(text.unicodeScalars))
@@ -236,6 +253,12 @@ private struct Parser {
     mutating func dottedKey() throws(TOMLDocument.SyntaxError) -> [String] {
         var keys: [String] = []
         repeat {
+            guard keys.count < TOMLDocument.Limit.keyParts else {
+                throw .init(
+                    line: line,
+                    message: "a key has more than \(TOMLDocument.Limit.keyParts) dotted parts (the limit)"
+                )
+            }
             skipSpaces()
             if peek == "\"" || peek == "'" {
                 keys.append(try string())
@@ -250,23 +273,42 @@ private struct Parser {
                 guard !key.isEmpty else { throw .init(line: line, message: "expected a key") }
                 keys.append(key)
             }
+            guard keys.last!.unicodeScalars.count <= TOMLDocument.Limit.keyLength else {
+                throw .init(
+                    line: line,
+                    message: "a key is longer than \(TOMLDocument.Limit.keyLength) characters (the limit)"
+                )
+            }
             skipSpaces()
         } while consume(".")
         return keys
     }
 
-    mutating func value() throws(TOMLDocument.SyntaxError) -> TOMLDocument.Value {
+    /// A value; `depth` counts the arrays it is inside.
+    mutating func value(depth: Int = 0) throws(TOMLDocument.SyntaxError) -> TOMLDocument.Value {
         guard let c = peek else { throw .init(line: line, message: "expected a value") }
         switch c {
         case "\"", "'":
             return .string(try string())
         case "[":
+            guard depth < TOMLDocument.Limit.arrayNesting else {
+                throw .init(
+                    line: line,
+                    message: "arrays are nested more than \(TOMLDocument.Limit.arrayNesting) deep (the limit)"
+                )
+            }
             advance()
             var items: [TOMLDocument.Value] = []
             while true {
                 skipBlankLinesAndComments()
                 if consume("]") { break }
-                items.append(try value())
+                guard items.count < TOMLDocument.Limit.arrayItems else {
+                    throw .init(
+                        line: line,
+                        message: "an array has more than \(TOMLDocument.Limit.arrayItems) items (the limit)"
+                    )
+                }
+                items.append(try value(depth: depth + 1))
                 skipBlankLinesAndComments()
                 if consume(",") { continue }
                 skipBlankLinesAndComments()
@@ -297,11 +339,18 @@ private struct Parser {
         let quote = peek!
         let startLine = line
         advance()
+        let start = position
         var result = ""
         while let c = peek {
             if c == "\n" { break }
             advance()
             if c == quote { return result }
+            guard position - start <= TOMLDocument.Limit.stringLength else {
+                throw .init(
+                    line: startLine,
+                    message: "a string is longer than \(TOMLDocument.Limit.stringLength) characters (the limit)"
+                )
+            }
             if c == "\\" && quote == "\"" {
                 guard let escape = peek else { break }
                 advance()

@@ -128,7 +128,7 @@ final class TailService: Service, Sendable {
     private func startMetrics(_ config: DaemonConfig) throws -> (metrics: LogonymMetrics, server: MetricsServer)? {
         guard let (listen, allowRemote) = config.metrics else { return nil }
         let metrics = LogonymMetrics(method: config.engine.method)
-        let store = try StateStore(directory: config.engine.stateDirectory)
+        let store = try StateStore(directory: config.engine.stateDirectory, group: config.engine.stateGroup)
         let window = config.engine.window
         let geoLevel = config.engine.geo?.level ?? .country
         let k = config.engine.geo?.k ?? 10

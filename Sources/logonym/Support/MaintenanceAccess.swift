@@ -20,9 +20,9 @@ struct MaintenanceAccess {
             throw CommandFailure(message: "\(configPath): invalid configuration", exitCode: 2)
         }
         let settings = config.engine
-        try StateStore.createDirectory(settings.stateDirectory)
+        try StateStore.createDirectory(settings.stateDirectory, group: settings.stateGroup)
         let lock = try StateLock.attempt("maintainer", stateDirectory: settings.stateDirectory)
-        let store = try StateStore(directory: settings.stateDirectory)
+        let store = try StateStore(directory: settings.stateDirectory, group: settings.stateGroup)
         if lock != nil { try store.completeRewrites(window: settings.window) }
         let maintenance = try Maintenance(settings: settings, store: store, readOnly: lock == nil)
         return MaintenanceAccess(configPath: configPath, maintenance: maintenance, lock: lock)

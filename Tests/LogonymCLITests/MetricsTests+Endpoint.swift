@@ -60,6 +60,8 @@ extension MetricsTests {
             if i % 2 == 1 { connection.send("GET /metrics HTTP/1.1\r\nHost: 127") }
             others.append(connection)
         }
+        // Connections are accepted in order: once this one is answered, the 200 above are open on the server too.
+        #expect((try RawConnection.get(port: port, "/metrics")).response?.status == 200)
         let slow = try SlowClient(port: port, limit: .seconds(4))
         var latencies: [Duration] = []
         for _ in 0..<20 {

@@ -64,7 +64,8 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         responsesPending += 1
-        let keepAlive = head.isKeepAlive
+        // Only a GET keeps the connection: the 405 to a HEAD carries a body, which would confuse what follows.
+        let keepAlive = head.isKeepAlive && head.method == .GET
         responder.respond(to: head, on: context.eventLoop).assumeIsolated().whenComplete { result in
             switch result {
             case .success(let response): self.write(response, keepAlive: keepAlive, context)

@@ -1,4 +1,7 @@
-import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -6,52 +9,72 @@ import Glibc
 import Musl
 #endif
 
-/// A small HTTP/1.1 endpoint on its own thread: `GET /metrics` (Prometheus text exposition) and `GET /stats` (the
-/// current window as JSON), on a loopback TCP address or a Unix socket. One request per connection.
-public final class MetricsServer: @unchecked Sendable {
+/// The HTTP/1.1 endpoint of the daemon: `GET /metrics` (Prometheus text exposition) and `GET /stats` (the current
+/// window as JSON), on a loopback TCP address or a Unix socket, served by SwiftNIO.
+///
+/// Every connection has its own deadlines, so that a slow or silent client holds only its own connection: a request
+/// head must arrive complete within ``Limits/readTimeout`` (the same bound closes idle keep-alive connections), a
+/// response must be taken within ``Limits/writeTimeout``, and a head larger than ``Limits/headBytes`` is answered
+/// `431` and closed. The two bodies are made on one thread of their own, one at a time, off the event loop.
+///
+/// ```swift
+/// let server = try MetricsServer(listen: "127.0.0.1:9464", allowRemote: false, metrics: render, stats: report)
+/// try await server.run()  // until shutdown() or cancellation
+/// ```
+public final class MetricsServer: Sendable {
+    /// The `listen` value the server was made with.
     public let listen: String
-    private let listener: Int32
-    private let metrics: @Sendable () -> [UInt8]
-    private let stats: @Sendable () -> [UInt8]
-    private let stopped = NSLock()
-    private var isStopped = false
+    let address: Address
+    let limits: Limits
+    let metrics: @Sendable () -> [UInt8]
+    let stats: @Sendable () -> [UInt8]
+    private let state: Mutex<State>
 
-    /// Where to listen: `unix:/run/logonym/metrics.sock`, `127.0.0.1:9464` or `[::1]:9464`.
-    public enum Address: Equatable, Sendable {
-        case unix(String)
-        case tcp(host: String, port: UInt16, isIPv6: Bool)
+    private enum State {
+        case idle
+        case running(any Channel)
+        case stopRequested
+        case finished
+    }
 
-        /// Parses a `listen` value; `nil` if it is none of the forms above.
-        public init?(_ text: String) {
-            if text.hasPrefix("unix:") {
-                let path = String(text.dropFirst(5))
-                guard !path.isEmpty else { return nil }
-                self = .unix(path)
-                return
-            }
-            guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
-                return nil
-            }
-            var host = String(text[..<colon])
-            let bracketed = host.hasPrefix("[") && host.hasSuffix("]")
-            if bracketed { host = String(host.dropFirst().dropLast()) }
-            guard let address = IPAddressText.parse(host) else { return nil }
-            self = .tcp(host: host, port: port, isIPv6: address == 6)
-        }
+    /// Bounds on what one client may take of the server.
+    public struct Limits: Sendable {
+        /// The largest request head (request line and headers), in bytes; a larger one gets `431`.
+        public var headBytes: Int
+        /// How long a connection may take to send a complete request, counted from its start or from the end of
+        /// the previous response (so idle keep-alive connections are closed too).
+        public var readTimeout: Duration
+        /// How long a client may take to receive a response.
+        public var writeTimeout: Duration
+        /// Connections open at once; more are closed as soon as they are accepted.
+        public var maxConnections: Int
 
-        /// Loopback addresses and Unix sockets are local; anything else needs `allow_remote`.
-        public var isLocal: Bool {
-            switch self {
-            case .unix: return true
-            case .tcp(let host, _, let isIPv6): return isIPv6 ? host == "::1" : host.hasPrefix("127.")
-            }
+        /// 16 KiB heads, 5 s to send a request, 5 s to receive a response, 512 connections.
+        public init(
+            headBytes: Int = 16 * 1024,
+            readTimeout: Duration = .seconds(5),
+            writeTimeout: Duration = .seconds(5),
+            maxConnections: Int = 512
+        ) {
+            self.headBytes = headBytes
+            self.readTimeout = readTimeout
+            self.writeTimeout = writeTimeout
+            self.maxConnections = maxConnections
         }
     }
 
-    /// Binds the address (a non-local one only with `allowRemote`).
+    /// Checks the address (a non-local one only with `allowRemote`); ``run()`` binds it and serves.
+    ///
+    /// - Parameters:
+    ///   - listen: `127.0.0.1:9464`, `[::1]:9464` or `unix:/run/logonym/metrics.sock` (made 0660).
+    ///   - allowRemote: Whether a non-loopback address may be served.
+    ///   - limits: Size and time bounds per connection.
+    ///   - metrics: The body of `GET /metrics`.
+    ///   - stats: The body of `GET /stats`.
     public init(
         listen: String,
         allowRemote: Bool,
+        limits: Limits = Limits(),
         metrics: @escaping @Sendable () -> [UInt8],
         stats: @escaping @Sendable () -> [UInt8]
     ) throws(LogonymIOError) {
@@ -66,119 +89,101 @@ public final class MetricsServer: @unchecked Sendable {
             )
         }
         self.listen = listen
+        self.address = address
+        self.limits = limits
         self.metrics = metrics
         self.stats = stats
-        listener = try Self.bind(address)
+        state = Mutex(.idle)
     }
 
-    /// Serves until ``stop()``.
-    public func start() {
-        let thread = Thread { [self] in
-            while true {
-                let client = accept(listener, nil, nil)
-                if client < 0 {
-                    if errno == EINTR { continue }
-                    break
+    /// Binds the address and serves until ``shutdown()`` or until the task is cancelled; call it once.
+    ///
+    /// A Unix socket replaces a stale one at its path and is made 0660. After ``shutdown()`` no connection is
+    /// accepted, requests in progress are answered and then every connection is closed; the call returns when the
+    /// last one is. Cancellation closes everything at once.
+    /// - Parameter onListening: Called once the address is bound and connections are accepted.
+    public func run(onListening: @Sendable () -> Void = {}) async throws {
+        let stopped = state.withLock { state in
+            switch state {
+            case .idle: return false
+            case .stopRequested: return true
+            case .running, .finished: preconditionFailure("MetricsServer.run() called twice")
+            }
+        }
+        guard !stopped else { return }
+        let fd = try Self.bind(address, backlog: 256)
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let connections = MetricsConnections(limit: limits.maxConnections)
+        let channel: any Channel
+        do {
+            channel = try await bootstrap(pool: pool, connections: connections).withBoundSocket(fd).get()
+        } catch {
+            // NIO owns the descriptor from here on, also when it fails.
+            try? await pool.shutdownGracefully()
+            throw LogonymIOError(code: .openFailed, path: listen, message: "cannot serve: \(error)")
+        }
+        let stopAlreadyRequested = state.withLock { state in
+            if case .idle = state {
+                state = .running(channel)
+                return false
+            }
+            return true
+        }
+        if stopAlreadyRequested { channel.close(promise: nil) } else { onListening() }
+        await withTaskCancellationHandler {
+            try? await channel.closeFuture.get()
+            await connections.quiesce()
+        } onCancel: {
+            channel.close(promise: nil)
+            connections.closeAll()
+        }
+        state.withLock { $0 = .finished }
+        try await pool.shutdownGracefully()
+    }
+
+    /// Stops accepting connections and lets ``run()`` finish the requests in progress and return.
+    public func shutdown() {
+        let channel: (any Channel)? = state.withLock { state in
+            switch state {
+            case .running(let channel):
+                state = .finished
+                return channel
+            case .idle:
+                state = .stopRequested
+                return nil
+            case .stopRequested, .finished:
+                return nil
+            }
+        }
+        channel?.close(promise: nil)
+    }
+
+    private func bootstrap(pool: NIOThreadPool, connections: MetricsConnections) -> ServerBootstrap {
+        let limits = limits
+        let responder = MetricsResponder(metrics: metrics, stats: stats, pool: pool)
+        let decoderLimits = {
+            var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+            decoderLimits.maxHeaderFieldSize = limits.headBytes
+            decoderLimits.maxHeaderListSize = limits.headBytes
+            return decoderLimits
+        }()
+        return ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try connections.admit(channel)
+                    let limiter = HeadSizeLimiter(limit: limits.headBytes)
+                    let decoder = HTTPRequestDecoder(
+                        leftOverBytesStrategy: .dropBytes,
+                        limitConfiguration: decoderLimits
+                    )
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(limiter)
+                    try pipeline.addHandler(HTTPResponseEncoder())
+                    try pipeline.addHandler(ByteToMessageHandler(decoder))
+                    try pipeline.addHandler(HTTPServerPipelineHandler())
+                    try pipeline.addHandler(MetricsHTTPHandler(responder: responder, limits: limits, limiter: limiter))
                 }
-                serve(client)
-                close(client)
             }
-        }
-        thread.name = "logonym-metrics"
-        thread.start()
-    }
-
-    /// Stops accepting and closes the socket.
-    public func stop() {
-        stopped.withLock {
-            guard !isStopped else { return }
-            isStopped = true
-            shutdown(listener, Int32(SHUT_RDWR))
-            close(listener)
-        }
-    }
-
-    private func serve(_ client: Int32) {
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var request: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 2048)
-        while request.count < 8192 {
-            let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            request += buffer.prefix(n)
-            if request.count >= 4, request.suffix(4) == [13, 10, 13, 10] { break }
-        }
-        let line = String(decoding: request.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
-        let parts = line.split(separator: " ")
-        let (status, type, body): (String, String, [UInt8])
-        if parts.count >= 2 && parts[0] != "GET" {
-            (status, type, body) = ("405 Method Not Allowed", "text/plain", Array("only GET\n".utf8))
-        } else if parts.count >= 2 && parts[1] == "/metrics" {
-            (status, type, body) = ("200 OK", "text/plain; version=0.0.4; charset=utf-8", metrics())
-        } else if parts.count >= 2 && parts[1] == "/stats" {
-            (status, type, body) = ("200 OK", "application/json", stats())
-        } else {
-            (status, type, body) = ("404 Not Found", "text/plain", Array("GET /metrics or /stats\n".utf8))
-        }
-        let head =
-            "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        let response = Array(head.utf8) + body
-        var sent = 0
-        while sent < response.count {
-            let n = response.withUnsafeBytes {
-                send(client, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
-            }
-            if n <= 0 { break }
-            sent += n
-        }
-    }
-
-    private static func bind(_ address: Address) throws(LogonymIOError) -> Int32 {
-        switch address {
-        case .unix(let path):
-            let fd = try UnixSocket.bind(path, type: Int32(SOCK_STREAM.rawValue), mode: 0o660)
-            guard Glibc.listen(fd, 16) == 0 else {
-                let error = errno
-                close(fd)
-                throw .system("listen", path: path, errno: error)
-            }
-            return fd
-        case .tcp(let host, let port, let isIPv6):
-            let fd = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            var on: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-            let result: Int32
-            if isIPv6 {
-                var socketAddress = sockaddr_in6()
-                socketAddress.sin6_family = sa_family_t(AF_INET6)
-                socketAddress.sin6_port = port.bigEndian
-                inet_pton(AF_INET6, host, &socketAddress.sin6_addr)
-                result = UnixSocket.bind(fd, &socketAddress)
-            } else {
-                var socketAddress = sockaddr_in()
-                socketAddress.sin_family = sa_family_t(AF_INET)
-                socketAddress.sin_port = port.bigEndian
-                inet_pton(AF_INET, host, &socketAddress.sin_addr)
-                result = UnixSocket.bind(fd, &socketAddress)
-            }
-            guard result == 0, Glibc.listen(fd, 16) == 0 else {
-                let error = errno
-                close(fd)
-                throw .system("bind", path: "\(host):\(port)", errno: error)
-            }
-            return fd
-        }
-    }
-}
-
-/// Which family a textual address is (4 or 6), for listen addresses.
-enum IPAddressText {
-    static func parse(_ host: String) -> Int? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 { return 4 }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, host, &v6) == 1 { return 6 }
-        return nil
     }
 }

@@ -47,13 +47,36 @@ struct Run: AsyncParsableCommand {
         var logger = Logger(label: "logonym") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = level
         let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
-        let service = TailService(config: daemonConfig, notifier: notifier, logger: logger, once: once)
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "tail")
-            ],
-            logger: logger
+        // The metrics endpoint comes first so that the group stops it last, after the tailer has committed.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var endpoint: MetricsEndpoint?
+        if let (listen, allowRemote) = daemonConfig.metrics {
+            let metrics = MetricsEndpoint(settings: daemonConfig.engine)
+            do {
+                let service = try MetricsService(
+                    listen: listen,
+                    allowRemote: allowRemote,
+                    endpoint: metrics,
+                    logger: logger
+                )
+                services.append(.init(service: service, serviceName: "metrics"))
+            } catch {
+                logger.error("stopped on an error: \(error)")
+                throw ExitCode(1)
+            }
+            endpoint = metrics
+        }
+        let service = TailService(
+            config: daemonConfig,
+            notifier: notifier,
+            logger: logger,
+            once: once,
+            endpoint: endpoint
         )
+        services.append(
+            .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "tail")
+        )
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(4)
         do {

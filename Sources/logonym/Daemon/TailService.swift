@@ -16,11 +16,21 @@ final class TailService: Service, Sendable {
     let once: Bool
     /// `logonym pipe`: stop when standard input ends.
     let untilStreamEnds: Bool
+    /// What `/metrics` and `/stats` show, when `[metrics]` is configured (served by a ``MetricsService``).
+    let endpoint: MetricsEndpoint?
     private let stopRequested = Atomic<Bool>(false)
     private let reloadRequested = Atomic<Bool>(false)
 
-    init(config: DaemonConfig, notifier: SystemdNotifier, logger: Logger, once: Bool, untilStreamEnds: Bool = false) {
+    init(
+        config: DaemonConfig,
+        notifier: SystemdNotifier,
+        logger: Logger,
+        once: Bool,
+        untilStreamEnds: Bool = false,
+        endpoint: MetricsEndpoint? = nil
+    ) {
         self.untilStreamEnds = untilStreamEnds
+        self.endpoint = endpoint
         self.configPath = config.path
         self.initial = config
         self.notifier = notifier
@@ -48,8 +58,10 @@ final class TailService: Service, Sendable {
         var config = initial
         let maintainer = !untilStreamEnds
         var engine = try TailEngine(settings: config.engine, logger: logger, maintainer: maintainer)
-        let endpoint = try maintainer ? startMetrics(config) : nil
-        defer { endpoint?.server.stop() }
+        let endpoint = maintainer ? self.endpoint : nil
+        if let endpoint {
+            endpoint.attach(try StateStore(directory: config.engine.stateDirectory, group: config.engine.stateGroup))
+        }
         engine.onSweep = endpoint.map { metrics in { metrics.metrics.recordDeletions($0) } }
         var lastMetrics = ContinuousClock.now - .seconds(10)
         if maintainer { try engine.maintenance.audit.record(AuditEvent("config_loaded", path: configPath)) }
@@ -122,34 +134,5 @@ final class TailService: Service, Sendable {
                 "lines_dropped": "\(counters.linesDropped)",
             ]
         )
-    }
-
-    /// Serves `/metrics` and `/stats` when `[metrics]` is configured.
-    private func startMetrics(_ config: DaemonConfig) throws -> (metrics: LogonymMetrics, server: MetricsServer)? {
-        guard let (listen, allowRemote) = config.metrics else { return nil }
-        let metrics = LogonymMetrics(method: config.engine.method)
-        let store = try StateStore(directory: config.engine.stateDirectory, group: config.engine.stateGroup)
-        let window = config.engine.window
-        let geoLevel = config.engine.geo?.level ?? .country
-        let k = config.engine.geo?.k ?? 10
-        let server = try MetricsServer(
-            listen: listen,
-            allowRemote: allowRemote,
-            metrics: {
-                let start = window.start(of: Int64(Date().timeIntervalSince1970))
-                let rows = (try? store.statsRows(since: start)) ?? []
-                let geo = ((try? store.geoRows(since: start)) ?? []).map { ($0.bucket, $0.lines, $0.clients) }
-                metrics.updateWindow(rows: rows, geo: geo, level: geoLevel, k: k)
-                return metrics.render()
-            },
-            stats: {
-                let start = window.start(of: Int64(Date().timeIntervalSince1970))
-                let rows = (try? store.statsRows(since: start)) ?? []
-                return Array(StatsReport(rows: rows, grouping: .source).jsonText.utf8)
-            }
-        )
-        server.start()
-        logger.notice("metrics: GET /metrics and /stats on \(listen)")
-        return (metrics, server)
     }
 }

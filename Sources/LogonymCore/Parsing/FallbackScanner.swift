@@ -139,11 +139,12 @@ public enum FallbackScanner: Sendable {
     /// replace). `forget` and `verify` use it to find the addresses of a line.
     ///
     /// An address that names no host (``IPAddress/identifiesNoHost``: `120.0.0.0`, the version in every
-    /// `Chrome/120.0.0.0`; `0.0.0.0/8`; `::`) is not reported.
+    /// `Chrome/120.0.0.0`; `0.0.0.0/8`; `::`) is not reported, unless `includingNoHost`.
     public static func forEachAddress(
         _ bytes: UnsafeBufferPointer<UInt8>,
         from start: Int,
         to end: Int,
+        includingNoHost: Bool = false,
         _ body: (AddressField) -> Void
     ) {
         var i = start
@@ -159,7 +160,9 @@ public enum FallbackScanner: Sendable {
                 if bytes[j] == UInt8(ascii: ":") { colons &+= 1 } else if bytes[j] == UInt8(ascii: ".") { dots &+= 1 }
                 j &+= 1
             }
-            if colons >= 2 || dots >= 3 { forEachAddress(inRun: bytes, i, j, colons: colons, body) }
+            if colons >= 2 || dots >= 3 {
+                forEachAddress(inRun: bytes, i, j, colons: colons, includingNoHost: includingNoHost, body)
+            }
             i = j
         }
     }
@@ -172,6 +175,7 @@ public enum FallbackScanner: Sendable {
         _ start: Int,
         _ end: Int,
         colons: Int,
+        includingNoHost: Bool,
         _ body: (AddressField) -> Void
     ) {
         var from = start
@@ -192,7 +196,7 @@ public enum FallbackScanner: Sendable {
             let quad = firstQuad(bytes, from: from, to: v6.map { $0.1.lowerBound + 1 } ?? end, runEnd: end)
             let next: Int
             if let (value, range) = quad, v6 == nil || range.lowerBound < v6!.1.lowerBound {
-                if report(.v4(value), range, body) {
+                if report(.v4(value), range, includingNoHost, body) {
                     next = range.upperBound
                 } else {
                     // A quad that names no host (`0.81.2.69` in `0.81.2.69.7`) hides nothing after its first part.
@@ -209,7 +213,7 @@ public enum FallbackScanner: Sendable {
                     upper &+= 1
                 }
                 // `::` names no host and hides nothing after its first colon (`:::1` holds `::1`).
-                next = report(address, range.lowerBound..<upper, body) ? upper : range.lowerBound &+ 1
+                next = report(address, range.lowerBound..<upper, includingNoHost, body) ? upper : range.lowerBound &+ 1
                 v6Searched = false
             } else {
                 return
@@ -219,11 +223,16 @@ public enum FallbackScanner: Sendable {
         }
     }
 
-    /// Calls `body` with the address unless it names no host; whether it did.
+    /// Calls `body` with the address unless it names no host (and those are not asked for); whether it did.
     @inline(__always)
     @discardableResult
-    private static func report(_ address: IPAddress, _ range: Range<Int>, _ body: (AddressField) -> Void) -> Bool {
-        guard !address.identifiesNoHost else { return false }
+    private static func report(
+        _ address: IPAddress,
+        _ range: Range<Int>,
+        _ includingNoHost: Bool,
+        _ body: (AddressField) -> Void
+    ) -> Bool {
+        guard includingNoHost || !address.identifiesNoHost else { return false }
         body(AddressField(address: address, range: range))
         return true
     }

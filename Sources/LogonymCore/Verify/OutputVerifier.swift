@@ -8,7 +8,7 @@ import Darwin
 
 /// Finds what in pseudonymized output can still be a client address under the method that wrote it.
 ///
-/// Each line is scanned with ``FallbackScanner/forEachAddress(_:from:to:_:)`` as it is, and again with its escapes
+/// Each line is scanned with ``FallbackScanner/forEachAddress(_:from:to:includingNoHost:_:)`` as it is, and again with its escapes
 /// decoded as the anonymizer decodes them (``PercentDecoding``: `81%2E2%2E69%2E7`, `%252E`, `\x22`). A finding is an
 /// address token that the method could not have written:
 ///

@@ -11,8 +11,8 @@ import Musl
 /// Every hash of batch input content is made here, under the state database's fingerprint key (as the daemon's
 /// ``Fingerprints``), so that a change of how those hashes are made is a change of this one type.
 struct BatchFileIdentity {
-    /// Decoded bytes of the head that identify a file (fewer only while the file is shorter).
-    static let headLength = Fingerprints.headLength
+    /// Decoded bytes read to identify a file (fewer only when the file is shorter).
+    static let headLength = Fingerprints.headReadLength
     /// Bytes before an offset, or at the end of the file on disk, that are hashed to check it.
     static let tailLength = Fingerprints.tailLength
 
@@ -27,23 +27,33 @@ struct BatchFileIdentity {
         Fingerprints.head(of: path, count: Self.headLength)?.bytes
     }
 
-    /// The hash of the first `length` bytes of `head`.
-    func headHash(_ head: [UInt8], length: Int) -> [UInt8] {
-        precondition(length <= head.count, "a head hash needs that many bytes")
-        return fingerprints.hash(head[0..<length])
+    /// The hash of `length` bytes of the head whose first raw bytes are `head` (as ``Fingerprints/scheme``
+    /// `scheme` makes it); empty when it has fewer. A head shorter than ``headLength`` is a whole file.
+    func headHash(_ head: [UInt8], length: Int, scheme: Int = Fingerprints.scheme) -> [UInt8] {
+        fingerprints.fingerprint(
+            ofRaw: head[...],
+            length: length,
+            scheme: scheme,
+            partialLine: head.count < Self.headLength
+        )
+    }
+
+    /// The longest hash of the head whose first raw bytes are `head`, and its length (in masked bytes).
+    func headHash(_ head: [UInt8]) -> (hash: [UInt8], length: Int) {
+        fingerprints.fingerprint(ofRaw: head[...], partialLine: head.count < Self.headLength)
     }
 
     /// The hash of the bytes before an offset (the last ``tailLength`` of `before`).
-    func tailHash(_ before: [UInt8]) -> [UInt8] {
-        fingerprints.hash(before.suffix(Self.tailLength))
+    func tailHash(_ before: [UInt8], scheme: Int = Fingerprints.scheme) -> [UInt8] {
+        fingerprints.tailHash(before.suffix(Self.tailLength), scheme: scheme)
     }
 
     /// The hash of the last bytes on disk of a file `size` bytes long; `nil` when they cannot be read.
-    func rawTail(of file: FileByteSource, size: Int64) -> [UInt8]? {
+    func rawTail(of file: FileByteSource, size: Int64, scheme: Int = Fingerprints.scheme) -> [UInt8]? {
         let from = max(0, size - Int64(Self.tailLength))
         var bytes = [UInt8](repeating: 0, count: Int(size - from))
         let n = bytes.withUnsafeMutableBytes { pread(file.fd, $0.baseAddress, $0.count, off_t(from)) }
-        return n == bytes.count ? fingerprints.hash(bytes[...]) : nil
+        return n == bytes.count ? fingerprints.tailHash(bytes[...], scheme: scheme) : nil
     }
 
     /// The decoded bytes `from..<to` of a plain file, read in place; `nil` when it is shorter.

@@ -28,7 +28,7 @@ extension BatchLedger {
             for record in started {
                 let from = max(0, record.offset - Int64(BatchFileIdentity.tailLength))
                 guard let before = BatchFileIdentity.plainBytes(of: file, from: from, to: record.offset),
-                    identity.tailHash(before) == record.tail
+                    identity.tailHash(before, scheme: record.scheme) == record.tail
                 else { continue }
                 try file.seek(to: record.offset)
                 plain.discardPrefix()
@@ -38,7 +38,7 @@ extension BatchLedger {
         }
         let skipped = Self.skip(source, to: Set(started.map(\.offset)).sorted())
         let best = started.first { record in
-            skipped.before[record.offset].map { identity.tailHash($0) } == record.tail
+            skipped.before[record.offset].map { identity.tailHash($0, scheme: record.scheme) } == record.tail
         }
         guard let best, let before = skipped.before[best.offset] else {
             let fresh = try Self.reopen(path)

@@ -88,10 +88,10 @@ public final class BatchLedger {
         }
         let candidates = matching(head)
         // Read to its end before and unchanged on disk: nothing to read.
-        var rawTail: [UInt8]??
         for record in candidates where record.finished && record.rawSize == Int64(size) {
-            if rawTail == nil { rawTail = identity.rawTail(of: file, size: Int64(size)) }
-            if rawTail == record.rawTail { return skip(record) }
+            if identity.rawTail(of: file, size: Int64(size), scheme: record.scheme) == record.rawTail {
+                return skip(record)
+            }
         }
         // Otherwise the furthest committed offset whose preceding bytes this file holds.
         let found = try position(source, file: file, path: path, candidates: candidates)
@@ -140,14 +140,15 @@ public final class BatchLedger {
 
     /// Records whose head is this file's head (or, for a file that was shorter then, its first bytes).
     private func matching(_ head: [UInt8]) -> [StateStore.BatchFileRecord] {
-        var hashes: [Int: [UInt8]] = [:]
+        var hashes: [[Int]: [UInt8]] = [:]
         return records.values.filter { record in
             guard !force || readThisRun.contains(record.id), record.headLength > 0, record.headLength <= head.count
             else { return false }
-            if hashes[record.headLength] == nil {
-                hashes[record.headLength] = identity.headHash(head, length: record.headLength)
+            let kind = [record.scheme, record.headLength]
+            if hashes[kind] == nil {
+                hashes[kind] = identity.headHash(head, length: record.headLength, scheme: record.scheme)
             }
-            return hashes[record.headLength] == record.head
+            return hashes[kind] == record.head
         }
     }
 
@@ -187,11 +188,12 @@ public final class BatchLedger {
         {
             head = longer  // a short file grew while it was read
         }
+        let fingerprint = identity.headHash(head)
         var record = StateStore.BatchFileRecord(
             source: source,
             id: current.id,
-            head: identity.headHash(head, length: head.count),
-            headLength: head.count,
+            head: fingerprint.hash,
+            headLength: fingerprint.length,
             offset: end,
             tail: identity.tailHash(
                 lastBytes.count >= BatchFileIdentity.tailLength ? lastBytes : current.before + lastBytes

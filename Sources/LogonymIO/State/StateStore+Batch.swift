@@ -33,6 +33,8 @@ extension StateStore {
         public var rawTail: [UInt8]
         /// Where it was last read.
         public var path: String
+        /// How its hashes were made (``Fingerprints/scheme``).
+        public var scheme = Fingerprints.scheme
 
         public init(
             source: String,
@@ -95,7 +97,7 @@ extension StateStore {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM batch_files WHERE source = ? ORDER BY id", arguments: [source])
                 .map { row in
-                    BatchFileRecord(
+                    var record = BatchFileRecord(
                         source: row["source"],
                         id: row["id"],
                         head: Array(row["head"] as Data),
@@ -109,6 +111,9 @@ extension StateStore {
                         rawTail: Array(row["raw_tail"] as Data),
                         path: row["path"]
                     )
+                    // A database opened read-only is not migrated: its rows may have no scheme yet.
+                    record.scheme = row["scheme"] ?? 1
+                    return record
                 }
         }
     }
@@ -119,16 +124,18 @@ extension StateStore {
             try db.execute(
                 sql: """
                     INSERT INTO batch_files (source, id, head, head_length, offset, tail, read_to, last_window,
-                    finished, raw_size, raw_tail, path, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    finished, raw_size, raw_tail, path, updated, scheme)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(source, id) DO UPDATE SET head = excluded.head, head_length = excluded.head_length,
                     offset = excluded.offset, tail = excluded.tail, read_to = excluded.read_to,
                     last_window = excluded.last_window,
                     finished = excluded.finished, raw_size = excluded.raw_size, raw_tail = excluded.raw_tail,
-                    path = excluded.path, updated = excluded.updated
+                    path = excluded.path, updated = excluded.updated, scheme = excluded.scheme
                     """,
                 arguments: [
                     file.source, file.id, Data(file.head), file.headLength, file.offset, Data(file.tail), file.readTo,
                     file.lastWindow, file.finished ? 1 : 0, file.rawSize, Data(file.rawTail), file.path, now,
+                    file.scheme,
                 ]
             )
         }

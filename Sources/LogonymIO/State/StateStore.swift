@@ -67,6 +67,9 @@ public final class StateStore: @unchecked Sendable {
             let keepWAL = group != nil
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // What is deleted (records of files done and gone, a retired key) is overwritten, not left in free
+                // pages for whoever reads the file.
+                try db.execute(sql: "PRAGMA secure_delete = ON")
                 if keepWAL {
                     // The WAL and SHM files outlive the last connection, so that the group's readers, who cannot
                     // create files in the state directory, can open the database while the daemon is stopped.
@@ -126,6 +129,7 @@ public final class StateStore: @unchecked Sendable {
         Self.registerMaintenanceTables(in: &migrator)
         Self.registerStatsTables(in: &migrator)
         Self.registerBatchTables(in: &migrator)
+        Self.registerFingerprintScheme(in: &migrator)
         try Self.refuseNewerSchema(pool, known: migrator.migrations, path: path)
         if !readOnly {
             try migrator.migrate(pool)
@@ -163,6 +167,20 @@ public final class StateStore: @unchecked Sendable {
         )
     }
 
+    /// Version 5: which ``Fingerprints/scheme`` made each file's hashes (1, raw bytes, for the rows written before);
+    /// the one client-sketch key of the whole database is gone (each window's sketch is keyed by the window's key).
+    static func registerFingerprintScheme(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v5-fingerprint-scheme") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE files ADD COLUMN fingerprint_scheme INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE batch_files ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1;
+                    DELETE FROM meta WHERE key = 'client_hash_key';
+                    """
+            )
+        }
+    }
+
     // MARK: Files
 
     /// A followed input file as committed.
@@ -181,6 +199,8 @@ public final class StateStore: @unchecked Sendable {
         public var offset: Int64
         /// A keyed hash of the bytes just before `offset`.
         public var tail: [UInt8]
+        /// How `fingerprint` and `tail` were made (``Fingerprints/scheme``).
+        public var fingerprintScheme = Fingerprints.scheme
         /// `reading`; `drained` (rotated away, read to its end so far, its writer on the next file: its deletion
         /// loses nothing) or `ended` (the same, but the next file had no data yet); `finished`; or `lost`.
         public var state: String
@@ -216,6 +236,16 @@ public final class StateStore: @unchecked Sendable {
         }
     }
 
+    /// Deletes the records of files read to their end (or lost) that are gone from disk.
+    public func forgetFiles(ids: [Int64]) throws {
+        guard !ids.isEmpty else { return }
+        try pool.write { db in
+            for id in ids {
+                try db.execute(sql: "DELETE FROM files WHERE id = ? AND state IN ('finished', 'lost')", arguments: [id])
+            }
+        }
+    }
+
     /// The files of an input, in the order they were seen.
     public func files(input: String) throws -> [FileRecord] {
         try pool.read { db in
@@ -241,6 +271,8 @@ public final class StateStore: @unchecked Sendable {
             state: row["state"]
         )
         record.updated = row["updated"]
+        // A database opened read-only is not migrated: its rows may have no scheme yet.
+        record.fingerprintScheme = row["fingerprint_scheme"] ?? 1
         return record
     }
 
@@ -331,13 +363,14 @@ public final class StateStore: @unchecked Sendable {
                 let arguments: StatementArguments = [
                     file.input, file.chain, file.seq, Int64(bitPattern: file.dev), Int64(bitPattern: file.ino),
                     Data(file.fingerprint), file.fingerprintLength, file.path, file.offset, Data(file.tail), file.state,
-                    now,
+                    now, file.fingerprintScheme,
                 ]
                 if let id = file.id {
                     try db.execute(
                         sql: """
                             UPDATE files SET input = ?, chain = ?, seq = ?, dev = ?, ino = ?, fingerprint = ?,
-                            fingerprint_length = ?, path = ?, offset = ?, tail = ?, state = ?, updated = ? WHERE id = ?
+                            fingerprint_length = ?, path = ?, offset = ?, tail = ?, state = ?, updated = ?,
+                            fingerprint_scheme = ? WHERE id = ?
                             """,
                         arguments: arguments + [id]
                     )
@@ -346,7 +379,8 @@ public final class StateStore: @unchecked Sendable {
                     try db.execute(
                         sql: """
                             INSERT INTO files (input, chain, seq, dev, ino, fingerprint, fingerprint_length, path,
-                            offset, tail, state, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            offset, tail, state, updated, fingerprint_scheme)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: arguments
                     )

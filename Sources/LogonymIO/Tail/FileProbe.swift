@@ -79,31 +79,101 @@ struct FileProbe: Equatable {
 /// Keyed hashes of a file's first bytes (its fingerprint) and of the bytes before a committed offset (its tail):
 /// they recognise a renamed or compressed file and catch truncation, rewrites and inode reuse, without storing
 /// log content.
+///
+/// What is hashed is the bytes with every span that may be personal masked (``PersonalDataMask``): the key sits
+/// in the same database, and the output shows every other byte of those lines, so a hash of the raw bytes would
+/// give the addresses back to a search over candidates. Nor may where a hash starts or ends depend on how long a
+/// masked span was (the number of digits of an address would show): lengths are counted in masked bytes. A head is
+/// the first ``headLength`` masked bytes of a file (its whole lines only while it is shorter), and its length is
+/// stored in masked bytes; a tail is the last ``tailHashLength`` masked bytes of the ``tailLength`` raw bytes before
+/// the offset. (Only where masked spans fill nearly all of those raw bytes does the tail reach the start of them,
+/// whose place depends on the spans' lengths.)
 struct Fingerprints {
-    /// Bytes of the head that make the fingerprint (fewer while the file is shorter).
-    static let headLength = 1024
-    /// Bytes before the committed offset that make the tail hash.
-    static let tailLength = 256
+    /// How hashes are made now: scheme 2 hashes masked bytes. Scheme 1 (raw bytes: the first 1 KiB, the 256 bytes
+    /// before the offset) is only read, to recognise the files recorded before; each is hashed again once found.
+    static let scheme = 2
+
+    /// Masked bytes of a file's head that make its fingerprint (fewer while the file is shorter).
+    static let headLength = 512
+    /// Raw bytes read to make a head.
+    static let headReadLength = 4096
+    /// Raw bytes before the committed offset kept for the tail hash.
+    static let tailLength = 4096
+    /// Masked bytes before the committed offset that the tail hash covers.
+    static let tailHashLength = 256
+    /// Masked bytes next to where a read stopped that may be masked otherwise once more is read.
+    static let margin = 64
+    /// Scheme 1's lengths (raw bytes).
+    static let legacyHeadLength = 1024
+    static let legacyTailLength = 256
 
     let key: [UInt8]
 
-    func hash(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
-        HMACPseudonym.hmacSHA256(key: key, message: Array(bytes))
+    /// The bytes a fingerprint is made of, from a file's first raw bytes: their masked form up to ``headLength``
+    /// bytes, none near where the read stopped (whole lines only, unless far more was read). `partialLine` keeps an
+    /// unfinished last line of a file read whole (a batch input; a followed file's last line is still being written).
+    static func maskedHead(_ raw: ArraySlice<UInt8>, partialLine: Bool = false) -> [UInt8] {
+        let masked = raw.withUnsafeBufferPointer { PersonalDataMask.masked($0) }
+        if masked.count >= headLength + margin || partialLine { return Array(masked.prefix(headLength)) }
+        let lines = masked.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        return Array(masked.prefix(min(lines, headLength)))
     }
 
-    /// The fingerprint of the first `length` decoded bytes of the file at `path`: `nil` when it cannot be read,
-    /// empty (matching no fingerprint) when it is shorter than `length`.
-    func fingerprint(of path: String, length: Int) -> [UInt8]? {
-        guard let head = Self.head(of: path, count: length) else { return nil }
-        return head.bytes.count == length ? hash(head.bytes[...]) : []
+    /// A head's longest fingerprint now and its length (in masked bytes; 0 for a file that has no whole line yet).
+    func fingerprint(ofRaw raw: ArraySlice<UInt8>, partialLine: Bool = false) -> (hash: [UInt8], length: Int) {
+        let head = Self.maskedHead(raw, partialLine: partialLine)
+        return (HMACPseudonym.hmacSHA256(key: key, message: head), head.count)
     }
 
-    /// The fingerprint of the first `length` bytes of an open plain file (through its descriptor, so a rename of
+    /// The fingerprint of `length` bytes of a head (scheme 2: of its masked form; scheme 1: of its raw bytes), from
+    /// its first raw bytes; empty (matching no fingerprint) when they give fewer.
+    func fingerprint(
+        ofRaw raw: ArraySlice<UInt8>,
+        length: Int,
+        scheme: Int = Fingerprints.scheme,
+        partialLine: Bool = false
+    ) -> [UInt8] {
+        if scheme == 1 {
+            return raw.count >= length ? HMACPseudonym.hmacSHA256(key: key, message: Array(raw.prefix(length))) : []
+        }
+        let head = Self.maskedHead(raw, partialLine: partialLine)
+        return head.count >= length ? HMACPseudonym.hmacSHA256(key: key, message: Array(head.prefix(length))) : []
+    }
+
+    /// The keyed hash of the bytes before an offset (up to ``tailLength`` of them).
+    func tailHash(_ bytes: ArraySlice<UInt8>, scheme: Int = Fingerprints.scheme) -> [UInt8] {
+        guard scheme != 1 else {
+            return HMACPseudonym.hmacSHA256(key: key, message: Array(bytes.suffix(Self.legacyTailLength)))
+        }
+        let masked = bytes.withUnsafeBufferPointer { PersonalDataMask.masked($0) }
+        return HMACPseudonym.hmacSHA256(key: key, message: Array(masked.suffix(Self.tailHashLength)))
+    }
+
+    /// The raw bytes a head of `scheme` is read from.
+    static func headReadLength(scheme: Int) -> Int {
+        scheme == 1 ? legacyHeadLength : headReadLength
+    }
+
+    /// The length of a complete head under `scheme` (a shorter one belongs to a file that was shorter).
+    static func fullHeadLength(scheme: Int) -> Int {
+        scheme == 1 ? legacyHeadLength : headLength
+    }
+
+    /// The fingerprint of `length` bytes of the head of the file at `path`: `nil` when it cannot be read, empty
+    /// (matching no fingerprint) when it is shorter.
+    func fingerprint(of path: String, length: Int, scheme: Int = Fingerprints.scheme) -> [UInt8]? {
+        guard let head = Self.head(of: path, count: Self.headReadLength(scheme: scheme)) else { return nil }
+        return fingerprint(ofRaw: head.bytes[...], length: length, scheme: scheme)
+    }
+
+    /// The fingerprint of `length` bytes of the head of an open plain file (through its descriptor, so a rename of
     /// the path does not matter); `nil` when it is shorter or cannot be read.
     func fingerprint(ofDescriptor fd: Int32, length: Int) -> [UInt8]? {
-        var head = [UInt8](repeating: 0, count: length)
+        var head = [UInt8](repeating: 0, count: Self.headReadLength)
         let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        return n == length ? hash(head[...]) : nil
+        guard n >= 0 else { return nil }
+        let hash = fingerprint(ofRaw: head[..<n], length: length)
+        return hash.isEmpty ? nil : hash
     }
 
     /// The first `count` decoded bytes of a file (plain or gzip), or fewer if it is shorter.

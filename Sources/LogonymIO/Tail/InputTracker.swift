@@ -22,8 +22,8 @@ final class InputTracker {
     private(set) var processor: LineProcessor?
     /// Files being read, oldest first.
     private(set) var files: [TailedFile] = []
-    /// Fingerprints of files read to their end (or lost), by fingerprint length.
-    private var doneFingerprints: [Int: Set<[UInt8]>] = [:]
+    /// Fingerprints of files read to their end (or lost), by how they were made: scheme and length.
+    private var doneFingerprints: [[Int]: Set<[UInt8]>] = [:]
     /// Records that left `files` since the last commit.
     private var released: [StateStore.FileRecord] = []
     private var losses: [(input: String, path: String, from: Int64, to: Int64?, reason: String)] = []
@@ -65,9 +65,7 @@ final class InputTracker {
         let records = try store.files(input: settings.name)
         hasHistory = !records.isEmpty
         nextSeq = (records.map(\.seq).max() ?? -1) + 1
-        for record in records where !Self.isOpen(record) {
-            remember(record)
-        }
+        try forgetGoneFiles(records.filter { !Self.isOpen($0) })
         var cutoff: Int64?
         // Per chain, the newest file found again: the files after it in rotation order are read after it.
         var newestFound: [String: (path: String, mtime: Int64)] = [:]
@@ -87,6 +85,14 @@ final class InputTracker {
                         from: max(0, record.offset - Int64(Fingerprints.tailLength)),
                         to: record.offset
                     )
+                    let upgraded = found.fingerprintScheme != Fingerprints.scheme
+                    if upgraded {
+                        // Recorded under an older scheme (raw bytes): hashed again as they are made now.
+                        let head = Fingerprints.head(of: path, count: Fingerprints.headReadLength)?.bytes ?? []
+                        (found.fingerprint, found.fingerprintLength) = fingerprints.fingerprint(ofRaw: head[...])
+                        found.tail = fingerprints.tailHash((before ?? [])[...])
+                        found.fingerprintScheme = Fingerprints.scheme
+                    }
                     let file = try TailedFile(
                         record: found,
                         path: path,
@@ -94,6 +100,7 @@ final class InputTracker {
                         framer: engine.lineFramer
                     )
                     file.rotatedAway = !currentMatches().contains(path)
+                    if upgraded { file.dirty = true }
                     if probe.ino != record.ino,
                         let original = currentMatches().first(where: {
                             FileProbe.path($0).map { $0.dev == record.dev && $0.ino == record.ino } ?? false
@@ -150,7 +157,9 @@ final class InputTracker {
                 }
                 continue
             }
-            if record.offset == 0 && record.fingerprintLength < Fingerprints.headLength {
+            if record.offset == 0
+                && record.fingerprintLength < Fingerprints.fullHeadLength(scheme: record.fingerprintScheme)
+            {
                 // Nothing of it was read, and it had too few bytes to be recognised: it is found again below,
                 // among the files changed since it was committed.
                 gone.state = "finished"
@@ -252,7 +261,7 @@ final class InputTracker {
                 continue
             }
             guard !isDone(path), !isBeingRead(path),
-                let head = Fingerprints.head(of: path, count: Fingerprints.headLength)?.bytes,
+                let head = Fingerprints.head(of: path, count: Fingerprints.headReadLength)?.bytes,
                 !found.contains(where: { $0.head == head && Self.stem($0.path) == Self.stem(path) })
             else { continue }
             found.append((path, probe.mtime, head))
@@ -277,13 +286,38 @@ final class InputTracker {
 
     private func remember(_ record: StateStore.FileRecord) {
         guard record.fingerprintLength > 0 else { return }
-        doneFingerprints[record.fingerprintLength, default: []].insert(record.fingerprint)
+        doneFingerprints[[record.fingerprintScheme, record.fingerprintLength], default: []].insert(record.fingerprint)
+    }
+
+    /// Remembers the files read to their end (or lost) that are still on disk, where a rotation may show them
+    /// again, and deletes the records of the others: nothing is kept about a file that is done and gone.
+    private func forgetGoneFiles(_ done: [StateStore.FileRecord]) throws {
+        let chains = Set(done.map(\.chain))
+        let onDisk = Set(chains.flatMap { [$0] + rotatedCopies(of: $0) })
+        var present: [[Int]: Set<[UInt8]>] = [:]
+        for record in done where record.fingerprintLength > 0 {
+            let kind = [record.fingerprintScheme, record.fingerprintLength]
+            if present[kind] == nil {
+                present[kind] = Set(
+                    onDisk.compactMap { fingerprints.fingerprint(of: $0, length: kind[1], scheme: kind[0]) }
+                )
+            }
+        }
+        var gone: [Int64] = []
+        for record in done {
+            if present[[record.fingerprintScheme, record.fingerprintLength]]?.contains(record.fingerprint) == true {
+                remember(record)
+            } else if let id = record.id {
+                gone.append(id)
+            }
+        }
+        try store.forgetFiles(ids: gone)
     }
 
     /// Whether the file at `path` has the fingerprint of a file already read to its end.
     private func isDone(_ path: String) -> Bool {
-        doneFingerprints.contains { length, known in
-            fingerprints.fingerprint(of: path, length: length).map(known.contains) ?? false
+        doneFingerprints.contains { kind, known in
+            fingerprints.fingerprint(of: path, length: kind[1], scheme: kind[0]).map(known.contains) ?? false
         }
     }
 
@@ -309,7 +343,7 @@ final class InputTracker {
             if record.fingerprintLength > 0 && !hasFingerprint(path, of: record) { continue }
             let from = max(0, record.offset - Int64(Fingerprints.tailLength))
             guard let before = Fingerprints.bytes(of: path, from: from, to: record.offset),
-                fingerprints.hash(before[...]) == record.tail
+                fingerprints.tailHash(before[...], scheme: record.fingerprintScheme) == record.tail
             else { continue }
             return (path, probe)
         }
@@ -383,8 +417,11 @@ final class InputTracker {
         guard let probe = FileProbe.path(path) else { return }
         var offset: Int64 = 0
         if startAtEnd { offset = Self.lastLineBoundary(path: path, size: probe.size) }
-        let head = Fingerprints.head(of: path, count: Fingerprints.headLength)?.bytes ?? []
-        let tail = offset > 0 ? Fingerprints.bytes(of: path, from: max(0, offset - 256), to: offset) ?? [] : []
+        let head = Fingerprints.head(of: path, count: Fingerprints.headReadLength)?.bytes ?? []
+        let fingerprint = fingerprints.fingerprint(ofRaw: head[...])
+        let tail =
+            offset > 0
+            ? Fingerprints.bytes(of: path, from: max(0, offset - Int64(Fingerprints.tailLength)), to: offset) ?? [] : []
         let record = StateStore.FileRecord(
             id: nil,
             input: settings.name,
@@ -392,11 +429,11 @@ final class InputTracker {
             seq: nextSeq,
             dev: probe.dev,
             ino: probe.ino,
-            fingerprint: fingerprints.hash(head[...]),
-            fingerprintLength: head.count,
+            fingerprint: fingerprint.hash,
+            fingerprintLength: fingerprint.length,
             path: path,
             offset: offset,
-            tail: fingerprints.hash(tail[...]),
+            tail: fingerprints.tailHash(tail[...]),
             state: "reading"
         )
         nextSeq += 1
@@ -425,23 +462,27 @@ final class InputTracker {
     /// Whether the file still starts with the bytes it was fingerprinted with (true when it cannot be read now).
     private func headMatches(_ file: TailedFile, path: String) -> Bool {
         let length = file.record.fingerprintLength
-        guard length > 0, let current = fingerprints.fingerprint(of: path, length: length) else { return true }
+        guard length > 0,
+            let current = fingerprints.fingerprint(of: path, length: length, scheme: file.record.fingerprintScheme)
+        else { return true }
         return current == file.record.fingerprint
     }
 
     /// Whether the file at `path` starts with the bytes `record` was fingerprinted with.
     private func hasFingerprint(_ path: String, of record: StateStore.FileRecord) -> Bool {
         record.fingerprintLength > 0
-            && fingerprints.fingerprint(of: path, length: record.fingerprintLength) == record.fingerprint
+            && fingerprints.fingerprint(of: path, length: record.fingerprintLength, scheme: record.fingerprintScheme)
+                == record.fingerprint
     }
 
     /// A short file's fingerprint grows with it, up to ``Fingerprints/headLength`` bytes.
     private func refreshFingerprint(_ file: TailedFile, path: String, size: Int64) {
         guard file.record.fingerprintLength < Fingerprints.headLength, size > Int64(file.record.fingerprintLength),
-            let head = Fingerprints.head(of: path, count: Fingerprints.headLength)
+            let head = Fingerprints.head(of: path, count: Fingerprints.headReadLength)
         else { return }
-        file.record.fingerprint = fingerprints.hash(head.bytes[...])
-        file.record.fingerprintLength = head.bytes.count
+        let grown = fingerprints.fingerprint(ofRaw: head.bytes[...])
+        guard grown.length > file.record.fingerprintLength else { return }
+        (file.record.fingerprint, file.record.fingerprintLength) = grown
         file.dirty = true
     }
 
@@ -495,8 +536,7 @@ final class InputTracker {
         }
         file.record.seq = nextSeq
         nextSeq += 1
-        file.record.fingerprintLength = 0
-        file.record.fingerprint = fingerprints.hash([])
+        (file.record.fingerprint, file.record.fingerprintLength) = fingerprints.fingerprint(ofRaw: [])
         file.restartAfterTruncation()
     }
 
@@ -560,7 +600,7 @@ final class InputTracker {
                     // Damaged: what it holds after the committed offset cannot be read, and is recorded as lost.
                     var record = file.record
                     record.state = "lost"
-                    record.tail = fingerprints.hash(file.tailBytes[...])
+                    record.tail = fingerprints.tailHash(file.tailBytes[...])
                     released.append(record)
                     remember(record)
                     losses.append((settings.name, path, record.offset, nil, "damaged gzip: \(error.message)"))
@@ -580,7 +620,7 @@ final class InputTracker {
                 file.finish { router.take($0, $1) }
                 var record = file.record
                 record.state = "finished"
-                record.tail = fingerprints.hash(file.tailBytes[...])
+                record.tail = fingerprints.tailHash(file.tailBytes[...])
                 released.append(record)
                 remember(record)
                 files.remove(at: index)
@@ -645,9 +685,11 @@ final class InputTracker {
     func takeCommit(into commit: inout StateStore.Commit) {
         for file in files where file.record.fingerprintLength < Fingerprints.headLength && !file.isGzip {
             // Through the descriptor: the file may have been renamed or deleted since it was found.
-            if let head = file.head(Fingerprints.headLength), head.count > file.record.fingerprintLength {
-                file.record.fingerprint = fingerprints.hash(head[...])
-                file.record.fingerprintLength = head.count
+            if let head = file.head(Fingerprints.headReadLength),
+                case let grown = fingerprints.fingerprint(ofRaw: head[...]),
+                grown.length > file.record.fingerprintLength
+            {
+                (file.record.fingerprint, file.record.fingerprintLength) = grown
                 file.dirty = true
             }
         }
@@ -664,7 +706,7 @@ final class InputTracker {
         }
         for file in files where file.dirty {
             var record = file.record
-            record.tail = fingerprints.hash(file.tailBytes[...])
+            record.tail = fingerprints.tailHash(file.tailBytes[...])
             commit.files.append(record)
         }
         commit.files += released

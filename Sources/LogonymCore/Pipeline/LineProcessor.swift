@@ -31,8 +31,11 @@ public final class LineProcessor {
     private var tallies: [Int64: UnsafeMutablePointer<RunCounters>] = [:]
     /// What ``takeWindowStats()`` handed out so far.
     private var taken = RunCounters()
-    /// Distinct clients per window, as keyed hashes in HyperLogLog sketches (`nil`: not counted).
-    public let clientHasher: SipHash?
+    /// Whether distinct clients are counted per window, in HyperLogLog sketches of hashes keyed by the window's
+    /// key (``WindowAnonymizers/clientHasher(forWindowStarting:)``).
+    public let countsClients: Bool
+    /// The current window's client hash (`nil`: its clients are not counted).
+    private var activeClientHasher: SipHash?
     /// The sketch clients are counted into, beside ``tally``.
     @exclusivity(unchecked) var sketch: UnsafeMutablePointer<HyperLogLog>?
     private let unassignedSketch: UnsafeMutablePointer<HyperLogLog>?
@@ -103,15 +106,15 @@ public final class LineProcessor {
         outputFormat: OutputFormat = .same,
         unparsablePolicy: UnparsablePolicy = .scrub,
         windows: (any WindowAnonymizers)? = nil,
-        clientHasher: SipHash? = nil
+        countsClients: Bool = false
     ) {
         self.format = format
         if case .text(let logFormat) = format { isW3C = logFormat.name == "w3c" } else { isW3C = false }
         self.anonymizer = anonymizer
         unownedAnonymizer = Unmanaged.passUnretained(anonymizer)
         self.windows = windows
-        self.clientHasher = clientHasher
-        if clientHasher != nil {
+        self.countsClients = countsClients && windows != nil
+        if self.countsClients {
             unassignedSketch = .allocate(capacity: 1)
             unassignedSketch!.initialize(to: HyperLogLog(precision: HyperLogLog.clientsPrecision))
         } else {
@@ -140,7 +143,7 @@ public final class LineProcessor {
         windows: any WindowAnonymizers,
         outputFormat: OutputFormat = .same,
         unparsablePolicy: UnparsablePolicy = .scrub,
-        clientHasher: SipHash? = nil
+        countsClients: Bool = false
     ) {
         // Replaced before the first address is written; it keeps no bit of an address, should that ever fail.
         let placeholder = Anonymizer(method: .truncate, prefixes: TruncationPrefixes(ipv4: 0, ipv6: 0))
@@ -150,7 +153,7 @@ public final class LineProcessor {
             outputFormat: outputFormat,
             unparsablePolicy: unparsablePolicy,
             windows: windows,
-            clientHasher: clientHasher
+            countsClients: countsClients
         )
     }
 
@@ -222,7 +225,7 @@ public final class LineProcessor {
         guard next != tally else { return }
         flushScrubCounts()
         geo?.switchWindow(to: start)
-        if clientHasher != nil {
+        if countsClients {
             if let existing = sketches[start] {
                 sketch = existing
             } else {
@@ -383,6 +386,7 @@ public final class LineProcessor {
             activeWindow = start
             activeAnonymizer = windows.anonymizer(forWindowStarting: start)
             if let activeAnonymizer { anonymizer = activeAnonymizer }
+            if countsClients { activeClientHasher = windows.clientHasher(forWindowStarting: start) }
             geo?.windowChanged()
         }
         return activeAnonymizer != nil
@@ -443,7 +447,7 @@ public final class LineProcessor {
         if let field = AddressField.parse(b, from: start, to: end) {
             if client {
                 if let geo { geo.tag(field.address) }
-                if let clientHasher { sketch!.pointee.add(clientHasher.hash(field.address)) }
+                if let activeClientHasher { sketch!.pointee.add(activeClientHasher.hash(field.address)) }
             }
             // What stands around the address (brackets, a port, a zone id) is scanned too: `fe80::1%81.2.69.7`.
             // (Most addresses stand alone in their field: checked here, where it costs no call.)

@@ -12,4 +12,12 @@ public protocol WindowAnonymizers: AnyObject {
     func anonymizer(forWindowStarting start: Int64) -> Anonymizer?
     /// The window for a line without a time when no line before it had one (the current window, by the clock).
     func currentWindowStart() -> Int64
+    /// The keyed hash distinct clients of the window starting at `start` are counted with: keyed by the window's
+    /// key, so that its sketch can be tested against an address only while that key exists; `nil` when there is
+    /// none (the window is past retention, or no key can be made).
+    func clientHasher(forWindowStarting start: Int64) -> SipHash?
+}
+
+extension WindowAnonymizers {
+    public func clientHasher(forWindowStarting start: Int64) -> SipHash? { nil }
 }

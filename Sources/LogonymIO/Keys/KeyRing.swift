@@ -27,6 +27,7 @@ public final class KeyRing: WindowAnonymizers {
     let retention: RetentionPolicy
     let clock: @Sendable () -> Int64
     private var cached: [(start: Int64, anonymizer: Anonymizer)] = []
+    private var cachedHashers: [(start: Int64, hasher: SipHash)] = []
     private var shared: Anonymizer?
     /// Why a key could not be made or read; the caller stops before committing anything processed since.
     public private(set) var failure: (any Error)?
@@ -95,6 +96,47 @@ public final class KeyRing: WindowAnonymizers {
         }
     }
 
+    /// Keyed by the window's key (made if there is none: under `truncate` the window's key exists for this only), so
+    /// that the window's sketch can be tested against an address only while the key lives: it is destroyed with it.
+    /// `derived` keys come from the master secret, which keeps the sketches of a fleet mergeable, and testable while
+    /// the master secret exists.
+    public func clientHasher(forWindowStarting start: Int64) -> SipHash? {
+        if retention.outputExpired(windowStart: start, window: window, now: clock()) { return nil }
+        if let index = cachedHashers.firstIndex(where: { $0.start == start }) { return cachedHashers[index].hasher }
+        do {
+            let key: PseudonymKey
+            switch mode {
+            case .fixed(let fixed): key = fixed
+            case .ephemeral, .derived:
+                guard let made = try self.key(forWindowStarting: start, creating: true) else { return nil }
+                key = made
+            case .none:
+                guard let keys else { return nil }
+                key = try keys.key(for: KeyStore.KeyID(window: window, windowStart: start))
+            }
+            let hasher = SipHash(key: Self.sketchKey(of: key))
+            if cachedHashers.count >= Self.cachedWindows { cachedHashers.removeFirst() }
+            cachedHashers.append((start, hasher))
+            return hasher
+        } catch {
+            failure = error
+            return nil
+        }
+    }
+
+    /// The client-sketch key of a window key (HKDF-SHA256, its own label: it reveals nothing of the window key).
+    static func sketchKey(of key: PseudonymKey) -> (UInt64, UInt64) {
+        let bytes = PseudonymKey.hkdfSHA256(
+            inputKey: key.bytes,
+            salt: Array("logonym-client-sketch-v2".utf8),
+            info: [],
+            length: 16
+        )
+        let a = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let b = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return (a, b)
+    }
+
     /// An anonymizer for a window only if its key still exists (`forget`): never creates a key.
     func existingAnonymizer(forWindowStarting start: Int64) throws -> Anonymizer? {
         if let shared { return shared }
@@ -105,6 +147,7 @@ public final class KeyRing: WindowAnonymizers {
     /// Drops every cached anonymizer (after keys were destroyed), so none is used again.
     public func invalidate() {
         cached.removeAll()
+        cachedHashers.removeAll()
         generation += 1
     }
 }

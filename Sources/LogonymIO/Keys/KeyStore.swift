@@ -65,6 +65,11 @@ public final class KeyStore {
                 unlink(path)
                 continue
             }
+            if name.hasPrefix(".") && name.hasSuffix(".destroying") {
+                // A destruction interrupted after the key was taken out of use: finished here (and recorded below).
+                Self.shred(path)
+                continue
+            }
             guard name.hasSuffix(".key"), let id = Self.parse(String(name.dropLast(4))) else { continue }
             guard stat(path, &info) == 0 else { continue }
             if info.st_mode & 0o077 != 0 {
@@ -170,17 +175,16 @@ public final class KeyStore {
     }
 
     /// Overwrites, unlinks and forgets a key; records it in the database and the audit log.
+    ///
+    /// The key is first renamed out of use (a process killed while overwriting it must not leave a file of zeros
+    /// under the key's name, taken for a damaged key by the next start), then overwritten and unlinked.
     public func destroy(_ key: LiveKey) throws {
-        let fd = open(key.path, O_WRONLY | O_CLOEXEC)
-        if fd >= 0 {
-            let zeros = [UInt8](repeating: 0, count: 64)
-            _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, 64, 0) }
-            fsync(fd)
-            close(fd)
+        let doomed = directory + "/." + key.id + ".destroying"
+        if rename(key.path, doomed) != 0 && errno != ENOENT {
+            throw LogonymIOError.system("rename", path: key.path, errno: errno)
         }
-        if unlink(key.path) != 0 && errno != ENOENT {
-            throw LogonymIOError.system("unlink", path: key.path, errno: errno)
-        }
+        DirectorySync.sync(directory)
+        Self.shred(doomed)
         DirectorySync.sync(directory)
         CrashPoint.reach("key-destroyed")
         try store.write { db in
@@ -195,6 +199,18 @@ public final class KeyStore {
         }
         try audit.sync()
         live[KeyID(window: key.window, windowStart: key.windowStart)] = nil
+    }
+
+    /// Overwrites a key file with zeros (as many bytes as either key form holds) and unlinks it.
+    static func shred(_ path: String) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
+        if fd >= 0 {
+            let zeros = [UInt8](repeating: 0, count: 64)
+            _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, 64, 0) }
+            fsync(fd)
+            close(fd)
+        }
+        unlink(path)
     }
 
     private static func insertKey(_ name: String, _ id: KeyID, into db: Database) throws {

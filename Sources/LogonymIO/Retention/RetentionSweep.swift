@@ -188,6 +188,7 @@ public struct RetentionSweep {
             try audit.sync()
         }
         if plan.auditEntries > 0 { try audit.prune(before: Double(now - policy.audit)) }
+        try store.forgetClientSketches { policy.outputExpired(windowStart: $0, window: window, now: now) }
         var summary = AuditEvent("sweep", bytes: plan.bytes, note: "now \(AuditEntry.timestamp(Double(now)))")
         summary.segments = plan.count("segment")
         summary.keys = plan.count("key")

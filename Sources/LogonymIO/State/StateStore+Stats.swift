@@ -38,27 +38,23 @@ extension StateStore {
         }
     }
 
-    /// The key of the client hashes behind distinct-client counts: derived from the master secret in `derived`
-    /// mode (so the sketches of a fleet merge), else this state directory's own random key.
-    public func clientHashKey(for keyMode: KeyMode) throws -> (UInt64, UInt64) {
-        var bytes: [UInt8]
-        if case .derived(let master) = keyMode {
-            bytes = PseudonymKey.hkdfSHA256(
-                inputKey: master.bytes,
-                salt: Array("logonym-client-sketch-v1".utf8),
-                info: [],
-                length: 16
+    /// Deletes the client sketches, and the geo buckets' client hashes, of the windows `expired` says are past
+    /// output retention (their counters stay).
+    public func forgetClientSketches(where expired: (Int64) -> Bool) throws {
+        try pool.write { db in
+            let starts = try Int64.fetchAll(
+                db,
+                sql: "SELECT window_start FROM sketches UNION SELECT window_start FROM geo_stats WHERE clients != ?",
+                arguments: [Data(BucketClients().encoded)]
             )
-        } else {
-            bytes = try pool.read { db in
-                try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'client_hash_key'").map { Array($0) }
-                    ?? []
+            for start in starts where expired(start) {
+                try db.execute(sql: "DELETE FROM sketches WHERE window_start = ?", arguments: [start])
+                try db.execute(
+                    sql: "UPDATE geo_stats SET clients = ? WHERE window_start = ?",
+                    arguments: [Data(BucketClients().encoded), start]
+                )
             }
         }
-        guard bytes.count == 16 else { return (0, 0) }
-        let a = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let b = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return (a, b)
     }
 
     /// Adds counter deltas and merges sketches (inside the commit's transaction).

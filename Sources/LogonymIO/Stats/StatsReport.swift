@@ -37,16 +37,17 @@ public struct StatsReport: Sendable {
     public struct Group: Sendable {
         var key: String
         var counters = RunCounters()
-        var clients = HyperLogLog(precision: HyperLogLog.clientsPrecision)
-        var hasClients = false
+        /// Each window's sketch (its inputs' merged): a window's clients are hashed under its own key, so the
+        /// same client in two windows cannot be told (by design: windows are not linkable), and a group over
+        /// several windows counts the sum of its windows' distinct clients.
+        var clients: [Int64: HyperLogLog] = [:]
         /// A geo row's distinct clients (its sketch is a bucket's, not the window's).
         var geoClients: Int?
 
         mutating func add(_ row: StateStore.StatsRow) {
             counters.add(row.counters)
             if let sketch = row.clients {
-                clients.merge(sketch)
-                hasClients = true
+                clients[row.windowStart, default: HyperLogLog(precision: HyperLogLog.clientsPrecision)].merge(sketch)
             }
         }
 
@@ -59,7 +60,7 @@ public struct StatsReport: Sendable {
             return [
                 ("lines_read", c.linesRead), ("lines_written", c.linesWritten), ("lines_dropped", c.linesDropped),
                 ("lines_erased", c.linesErased),
-                ("distinct_clients", geoClients ?? (hasClients ? clients.estimate : 0)),
+                ("distinct_clients", geoClients ?? clients.values.reduce(0) { $0 + $1.estimate }),
                 ("unparsable", c.unparsable),
                 ("too_long", c.tooLong), ("addresses_ipv4", c.ipv4Addresses), ("addresses_ipv6", c.ipv6Addresses),
                 ("non_address_values", c.nonAddressValues),

@@ -48,19 +48,15 @@ final class ProcessorFactory {
     let windows: any WindowAnonymizers
     let logger: Logger
     let geo: GeoDatabases.Opened?
-    /// Distinct clients are counted over these keyed hashes.
-    let clientHasher: SipHash
 
     /// Opens the geo databases (a bad one fails here, at start, naming the file).
     init(
         engine: EngineSettings,
         windows: any WindowAnonymizers,
-        clientHasher: SipHash,
         logger: Logger
     ) throws(LogonymIOError) {
         self.engine = engine
         self.windows = windows
-        self.clientHasher = clientHasher
         self.logger = logger
         if let settings = engine.geo {
             geo = try GeoDatabases.open(settings)
@@ -91,7 +87,7 @@ final class ProcessorFactory {
             windows: windows,
             outputFormat: engine.outputFormat,
             unparsablePolicy: engine.unparsablePolicy,
-            clientHasher: clientHasher
+            countsClients: true
         )
         processor.setScrubber(engine.scrub.map { Scrubber(settings: $0) })
         if let geo, let geoSettings = engine.geo {

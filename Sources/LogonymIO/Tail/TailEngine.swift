@@ -45,7 +45,6 @@ public final class TailEngine {
         let processors = try ProcessorFactory(
             engine: settings,
             windows: maintenance.ring,
-            clientHasher: SipHash(key: try store.clientHashKey(for: settings.keyMode)),
             logger: logger
         )
         let store = self.store

@@ -191,7 +191,6 @@ struct BatchRunner {
             let ring = maintenance.ring
             let ledger = try BatchLedger(store: store, source: windowed.source, force: settings.force)
             let sink = try WindowedOutput(source: windowed.source, settings: engine, store: store, ledger: ledger)
-            let clientHasher = SipHash(key: try store.clientHashKey(for: windowed.keyMode))
             return Output(
                 sink: sink,
                 windows: ring,
@@ -201,7 +200,7 @@ struct BatchRunner {
                         windows: ring,
                         outputFormat: outputFormat,
                         unparsablePolicy: policy,
-                        clientHasher: clientHasher
+                        countsClients: true
                     )
                 },
                 lock: lock,

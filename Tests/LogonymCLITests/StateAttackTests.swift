@@ -174,25 +174,7 @@ struct FingerprintUpgradeTests {
         try world.append(lines[0..<60])
         #expect(try CLI.run(["run", "--config", harness.config, "--once"]).status == 0)
         // Make the records what logonym wrote before issue 14.
-        let raw = Array(try Data(contentsOf: URL(fileURLWithPath: harness.log)))
-        let queue = try DatabaseQueue(path: harness.root + "/state/state.db")
-        try queue.write { db in
-            let key = Array(try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint_key'")!)
-            let fingerprints = Fingerprints(key: key)
-            for row in try Row.fetchAll(db, sql: "SELECT id, offset FROM files") {
-                let offset = Int(row["offset"] as Int64)
-                let length = min(Fingerprints.legacyHeadLength, raw.count)
-                try db.execute(
-                    sql:
-                        "UPDATE files SET fingerprint = ?, fingerprint_length = ?, tail = ?, fingerprint_scheme = 1 WHERE id = ?",
-                    arguments: [
-                        Data(fingerprints.fingerprint(ofRaw: raw[...], length: length, scheme: 1)), length,
-                        Data(fingerprints.tailHash(raw[..<offset], scheme: 1)), row["id"] as Int64,
-                    ]
-                )
-            }
-        }
-        try queue.close()
+        try Self.makeRawHashed(harness)
         // Down: more lines, then a rotation (the file is found by its old hashes under its new name).
         try world.append(lines[60..<90])
         try world.rotate(.rename(compress: false, delay: false))
@@ -204,6 +186,46 @@ struct FingerprintUpgradeTests {
             try Int.fetchAll(db, sql: "SELECT fingerprint_scheme FROM files")
         }
         #expect(!schemes.isEmpty && schemes.allSatisfy { $0 == Fingerprints.scheme }, "\(schemes)")
+        // The same for a finished file still on disk (access.log.1, let go once quiet for two seconds) and the one
+        // being read.
+        usleep(2_500_000)
+        #expect(try CLI.run(["run", "--config", harness.config, "--once"]).status == 0)
+        try Self.makeRawHashed(harness)
+        let again = try CLI.run(["run", "--config", harness.config, "--once", "--log-level", "info"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try harness.output() == (try DaemonHarness.reference(Array(lines))), "\(again.stderr.suffix(1500))")
+        let rows = try DatabaseQueue(path: harness.root + "/state/state.db").read { db in
+            try Row.fetchAll(db, sql: "SELECT state, fingerprint_scheme FROM files").map {
+                ($0["state"] as String, $0["fingerprint_scheme"] as Int)
+            }
+        }
+        #expect(rows.contains { $0.0 == "finished" }, "\(rows)")
+        #expect(rows.allSatisfy { $0.1 == Fingerprints.scheme }, "\(rows)")
+    }
+
+    /// Rewrites every file record as logonym wrote it before issue 14: hashes of raw bytes (scheme 1).
+    static func makeRawHashed(_ harness: DaemonHarness) throws {
+        let queue = try DatabaseQueue(path: harness.root + "/state/state.db")
+        defer { try? queue.close() }
+        try queue.write { db in
+            let key = Array(try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint_key'")!)
+            let fingerprints = Fingerprints(key: key)
+            for row in try Row.fetchAll(db, sql: "SELECT id, path, offset FROM files") {
+                let raw = Array(try Data(contentsOf: URL(fileURLWithPath: row["path"] as String)))
+                let offset = Int(row["offset"] as Int64)
+                let length = min(Fingerprints.legacyHeadLength, raw.count)
+                try db.execute(
+                    sql: """
+                        UPDATE files SET fingerprint = ?, fingerprint_length = ?, tail = ?, fingerprint_scheme = 1
+                        WHERE id = ?
+                        """,
+                    arguments: [
+                        Data(fingerprints.fingerprint(ofRaw: raw[...], length: length, scheme: 1)), length,
+                        Data(fingerprints.tailHash(raw[..<offset], scheme: 1)), row["id"] as Int64,
+                    ]
+                )
+            }
+        }
     }
 
     @Test func batchFilesRecordedWithRawHashesAreStillSkipped() throws {

@@ -294,22 +294,39 @@ final class InputTracker {
     private func forgetGoneFiles(_ done: [StateStore.FileRecord]) throws {
         let chains = Set(done.map(\.chain))
         let onDisk = Set(chains.flatMap { [$0] + rotatedCopies(of: $0) })
-        var present: [[Int]: Set<[UInt8]>] = [:]
+        // The files on disk by fingerprint, for each scheme and length the records were made with.
+        var present: [[Int]: [[UInt8]: String]] = [:]
         for record in done where record.fingerprintLength > 0 {
             let kind = [record.fingerprintScheme, record.fingerprintLength]
             if present[kind] == nil {
-                present[kind] = Set(
-                    onDisk.compactMap { fingerprints.fingerprint(of: $0, length: kind[1], scheme: kind[0]) }
-                )
+                var found: [[UInt8]: String] = [:]
+                for path in onDisk {
+                    if let hash = fingerprints.fingerprint(of: path, length: kind[1], scheme: kind[0]) {
+                        found[hash] = path
+                    }
+                }
+                present[kind] = found
             }
         }
         var gone: [Int64] = []
         for record in done {
-            if present[[record.fingerprintScheme, record.fingerprintLength]]?.contains(record.fingerprint) == true {
-                remember(record)
-            } else if let id = record.id {
-                gone.append(id)
+            guard let path = present[[record.fingerprintScheme, record.fingerprintLength]]?[record.fingerprint] else {
+                if let id = record.id { gone.append(id) }
+                continue
             }
+            var kept = record
+            if kept.fingerprintScheme != Fingerprints.scheme {
+                // Recorded under an older scheme (raw bytes): hashed again as they are made now.
+                let head = Fingerprints.head(of: path, count: Fingerprints.headReadLength)?.bytes ?? []
+                (kept.fingerprint, kept.fingerprintLength) = fingerprints.fingerprint(ofRaw: head[...])
+                let from = max(0, kept.offset - Int64(Fingerprints.tailLength))
+                kept.tail = fingerprints.tailHash(
+                    (Fingerprints.bytes(of: path, from: from, to: kept.offset) ?? [])[...]
+                )
+                kept.fingerprintScheme = Fingerprints.scheme
+                released.append(kept)
+            }
+            remember(kept)
         }
         try store.forgetFiles(ids: gone)
     }

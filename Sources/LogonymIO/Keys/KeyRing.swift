@@ -26,8 +26,8 @@ public final class KeyRing: WindowAnonymizers {
     let stateDirectory: String?
     let retention: RetentionPolicy
     let clock: @Sendable () -> Int64
-    private var cached: [(start: Int64, anonymizer: Anonymizer)] = []
-    private var cachedHashers: [(start: Int64, hasher: SipHash)] = []
+    private var cached: [(start: Int64, value: Anonymizer)] = []
+    private var cachedHashers: [(start: Int64, value: SipHash)] = []
     private var shared: Anonymizer?
     /// Why a key could not be made or read; the caller stops before committing anything processed since.
     public private(set) var failure: (any Error)?
@@ -68,14 +68,24 @@ public final class KeyRing: WindowAnonymizers {
     }
 
     public func anonymizer(forWindowStarting start: Int64) -> Anonymizer? {
+        perWindow(start, &cached) {
+            if let shared { return shared }
+            return try key(forWindowStarting: start, creating: true).map {
+                Anonymizer(method: method, prefixes: prefixes, key: $0)
+            }
+        }
+    }
+
+    /// What a window's key makes, kept for the last few windows: `nil` for a window past output retention, without
+    /// a key, or when its key cannot be made or read (then ``failure`` says why).
+    private func perWindow<T>(_ start: Int64, _ cache: inout [(start: Int64, value: T)], _ make: () throws -> T?) -> T?
+    {
         if retention.outputExpired(windowStart: start, window: window, now: clock()) { return nil }
-        if let shared { return shared }
-        if let index = cached.firstIndex(where: { $0.start == start }) { return cached[index].anonymizer }
+        if let index = cache.firstIndex(where: { $0.start == start }) { return cache[index].value }
         do {
-            guard let key = try key(forWindowStarting: start, creating: true) else { return nil }
-            let made = Anonymizer(method: method, prefixes: prefixes, key: key)
-            if cached.count >= Self.cachedWindows { cached.removeFirst() }
-            cached.append((start, made))
+            guard let made = try make() else { return nil }
+            if cache.count >= Self.cachedWindows { cache.removeFirst() }
+            cache.append((start, made))
             return made
         } catch {
             failure = error
@@ -101,26 +111,13 @@ public final class KeyRing: WindowAnonymizers {
     /// `derived` keys come from the master secret, which keeps the sketches of a fleet mergeable, and testable while
     /// the master secret exists.
     public func clientHasher(forWindowStarting start: Int64) -> SipHash? {
-        if retention.outputExpired(windowStart: start, window: window, now: clock()) { return nil }
-        if let index = cachedHashers.firstIndex(where: { $0.start == start }) { return cachedHashers[index].hasher }
-        do {
-            let key: PseudonymKey
+        perWindow(start, &cachedHashers) {
+            let key: PseudonymKey?
             switch mode {
-            case .fixed(let fixed): key = fixed
-            case .ephemeral, .derived:
-                guard let made = try self.key(forWindowStarting: start, creating: true) else { return nil }
-                key = made
-            case .none:
-                guard let keys else { return nil }
-                key = try keys.key(for: KeyStore.KeyID(window: window, windowStart: start))
+            case .none: key = try keys?.key(for: KeyStore.KeyID(window: window, windowStart: start))
+            case .fixed, .ephemeral, .derived: key = try self.key(forWindowStarting: start, creating: true)
             }
-            let hasher = SipHash(key: Self.sketchKey(of: key))
-            if cachedHashers.count >= Self.cachedWindows { cachedHashers.removeFirst() }
-            cachedHashers.append((start, hasher))
-            return hasher
-        } catch {
-            failure = error
-            return nil
+            return key.map { SipHash(key: Self.sketchKey(of: $0)) }
         }
     }
 

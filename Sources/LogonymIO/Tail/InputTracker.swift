@@ -398,9 +398,12 @@ final class InputTracker {
                     file.record.path = path
                     file.dirty = true
                 }
-                if !file.isGzip && (probe.size < file.readPosition || !headMatches(file, path: path)) {
+                let changed = file.headCheckedAt.map { $0 != (probe.mtime, probe.size) } ?? true
+                if !file.isGzip && (probe.size < file.readPosition || (changed && !headMatches(file, path: path))) {
                     // Shrunk, or rewritten from its start (copytruncate, then written past our offset again).
                     handleTruncation(file, size: probe.size)
+                } else {
+                    file.headCheckedAt = (probe.mtime, probe.size)
                 }
                 refreshFingerprint(file, path: path, size: probe.size)
             } else if !isDone(path) || probe.size == 0 {

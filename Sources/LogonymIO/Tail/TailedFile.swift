@@ -33,6 +33,9 @@ final class TailedFile {
     private(set) var atEnd = false
     /// Whether the offset, tail or fingerprint changed since the last commit.
     var dirty = true
+    /// The modification time and size the file had when its head was last found unchanged (in memory only): the
+    /// head is checked again only once either changed.
+    var headCheckedAt: (mtime: Int64, size: Int64)?
 
     /// Opens a file at a committed offset: plain files are positioned there, gzip files are inflated up to it.
     init(
@@ -175,6 +178,7 @@ final class TailedFile {
     /// Restarts reading from the beginning of a truncated file (copytruncate).
     func restartAfterTruncation() {
         truncationSeen = false
+        headCheckedAt = nil
         guard let plain = source as? PrefixedByteSource else { return }
         lseek(plain.source.fd, 0, SEEK_SET)
         readPosition = 0

@@ -210,6 +210,28 @@ struct RotationEdgeTests {
             "\(result.stderr.suffix(600))"
         )
     }
+
+    /// A file whose first line is longer than the 4 KiB a fingerprint is first read from, and mostly a query string
+    /// (its masked form there is a few bytes and no whole line): it is still found after it was renamed and
+    /// compressed while logonym was down.
+    @Test func aFileWhoseFirstLineIsLongIsFoundAgainCompressed() throws {
+        let harness = try DaemonHarness()
+        defer { harness.cleanup() }
+        var lines = generatedLines(200)
+        let long = String(repeating: "/segment", count: 800)
+        lines[0] = Array(
+            #"198.51.100.7 - - [10/Oct/2026:10:15:36 +0000] "GET /search?q=\#(long) HTTP/1.1" 200 5 "-" "curl/8""#.utf8
+        )
+        let world = LogDirectory(live: harness.log, keepsTime: false)
+        try world.append(lines[0..<100])
+        #expect(try CLI.run(["run", "--config", harness.config, "--once"]).status == 0)
+        try world.append(lines[100..<150])
+        try world.rotate(.rename(compress: true, delay: false))
+        try world.append(lines[150..<200])
+        let result = try CLI.run(["run", "--config", harness.config, "--once", "--log-level", "info"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try harness.output() == (try DaemonHarness.reference(lines)), "\(result.stderr.suffix(1200))")
+    }
 }
 
 extension LogDirectory {

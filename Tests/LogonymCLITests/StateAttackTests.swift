@@ -150,6 +150,29 @@ struct StateAttackTests {
         #expect(Self.members(of: sketchB, prefix: "203.0.113", key: guessed).isDisjoint(with: Self.clientsB))
     }
 
+    /// After `forget`, the window's sketch no longer holds the address for whoever has the live key (the sketch of
+    /// a window an erasure rewrote is deleted).
+    @Test func forgetTakesTheAddressOutOfTheSketchesToo() throws {
+        let harness = try DaemonHarness(method: "hmac")
+        defer { harness.cleanup() }
+        try Data(Self.log()).write(to: URL(fileURLWithPath: harness.log))
+        #expect(try CLI.run(["run", "--config", harness.config, "--once"]).status == 0)
+        let before = try Self.steal(harness)
+        let keys = before.sketchKeys
+        #expect(keys.count == 2)
+        let sketchA = try #require(before.sketches.first { $0.windowStart == Int64(Self.windowA) }?.sketch)
+        #expect(keys.contains { Self.members(of: sketchA, prefix: "198.51.100", key: $0).contains(Self.clientsA[1]) })
+        let forget = try CLI.run(["forget", "--config", harness.config, "--address", Self.clientsA[1]])
+        #expect(forget.status == 0, "\(forget.stderr)")
+        let after = try Self.steal(harness)
+        for row in after.sketches {
+            for key in keys {
+                #expect(!Self.members(of: row.sketch, prefix: "198.51.100", key: key).contains(Self.clientsA[1]))
+            }
+        }
+        #expect(after.sketches.map(\.windowStart) == [Int64(Self.windowB)], "window A's sketch went")
+    }
+
     @Test func sketchesOfWindowsPastOutputRetentionAreDeleted() throws {
         let harness = try DaemonHarness(retention: "output = \"2h\"")
         defer { harness.cleanup() }

@@ -9,7 +9,10 @@
 /// - runs of address characters cut by either end of the bytes (`…3.4 - -`: the end of an address whose start is
 ///   not there);
 /// - the query string and fragment of anything URL-like: from `?` or `#` to the next blank, quote or backslash;
-/// - every word holding an `@` or `%40` (e-mail addresses, `user@host`), from blank or quote to blank or quote;
+/// - every word (from blank or quote to blank or quote) holding an `@` (e-mail addresses, `user@host`) or an escape
+///   (`%XX`, `\x..`, `\u....`, `\`): what an escape hides (`81%2E2%2E69%2E7`, `jane%2540example.com`,
+///   `\u0040`) is not looked into, the word goes whole;
+/// - with `cutAtStart`, the word the bytes start inside (the rest of a value whose start is not there);
 /// - every run of digits and the separators numbers are written with (blank, `-`, `.`, `+`, `(`, `)`) that holds at
 ///   least nine digits: card, phone and national id numbers, long ids (but not seconds since the epoch with a
 ///   fraction, `1764505750.123`, a time).
@@ -17,13 +20,19 @@
 /// What is left (times, methods, paths, statuses, sizes, user agents) is what the output shows anyway, and is
 /// enough to tell two files apart.
 public enum PersonalDataMask: Sendable {
-    /// `bytes` with every span that may be personal replaced by one `0x00` byte.
-    public static func masked(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    /// `bytes` with every span that may be personal replaced by one `0x00` byte; `cutAtStart` when the bytes may
+    /// start inside a value.
+    public static func masked(_ bytes: UnsafeBufferPointer<UInt8>, cutAtStart: Bool = false) -> [UInt8] {
         let count = bytes.count
         guard count > 0 else { return [] }
         var hidden = [Bool](repeating: false, count: count)
         func hide(_ range: Range<Int>) {
             for i in range { hidden[i] = true }
+        }
+        if cutAtStart {
+            var end = 0
+            while end < count && !isBlankOrQuote(bytes[end]) { end += 1 }
+            hide(0..<end)
         }
         // Addresses, each with the whole run of address characters it stands in.
         FallbackScanner.forEachAddress(bytes, from: 0, to: count, includingNoHost: true) { field in
@@ -42,11 +51,11 @@ public enum PersonalDataMask: Sendable {
                 while j < count && !endsValue(bytes[j]) { j += 1 }
                 hide(i + 1..<j)
                 i = j
-            } else if c == UInt8(ascii: "@") || isEncodedAt(bytes, i) {
+            } else if c == UInt8(ascii: "@") || c == UInt8(ascii: "\\") || isPercentEscape(bytes, i) {
                 var start = i
-                while start > 0 && !endsWord(bytes[start - 1]) { start -= 1 }
+                while start > 0 && !isBlankOrQuote(bytes[start - 1]) { start -= 1 }
                 var end = i + 1
-                while end < count && !endsWord(bytes[end]) { end += 1 }
+                while end < count && !isBlankOrQuote(bytes[end]) { end += 1 }
                 hide(start..<end)
                 i = end
             } else if isDigit(c) {
@@ -104,16 +113,20 @@ public enum PersonalDataMask: Sendable {
             || c == 0x0D
     }
 
-    private static func endsWord(_ c: UInt8) -> Bool {
-        endsValue(c) || c == UInt8(ascii: "'")
+    private static func isBlankOrQuote(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: " ") || c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") || c == 0x0A || c == 0x09
+            || c == 0x0D
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
-    /// `%40`, an `@` percent-encoded.
-    private static func isEncodedAt(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
-        i + 2 < bytes.count && bytes[i] == UInt8(ascii: "%") && bytes[i + 1] == UInt8(ascii: "4")
-            && bytes[i + 2] == UInt8(ascii: "0")
+    /// A percent escape (`%` and two hex digits) at `i`.
+    private static func isPercentEscape(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        i + 2 < bytes.count && bytes[i] == UInt8(ascii: "%") && isHex(bytes[i + 1]) && isHex(bytes[i + 2])
+    }
+
+    private static func isHex(_ c: UInt8) -> Bool {
+        isDigit(c) || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "f"))
     }
 
     private static func isNumberSeparator(_ c: UInt8) -> Bool {

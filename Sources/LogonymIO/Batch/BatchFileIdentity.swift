@@ -22,9 +22,14 @@ struct BatchFileIdentity {
         fingerprints = Fingerprints(key: key)
     }
 
-    /// The first decoded bytes of a file (up to ``headLength``); `nil` when it cannot be read.
+    /// The first decoded bytes of a file (``Fingerprints/headBytes(of:)``); `nil` when it cannot be read.
     func head(of path: String) -> [UInt8]? {
-        Fingerprints.head(of: path, count: Self.headLength)?.bytes
+        Fingerprints.headBytes(of: path)
+    }
+
+    /// Whether `head` (from ``head(of:)``) is a whole file: fewer bytes than were asked for.
+    static func isWholeFile(_ head: [UInt8]) -> Bool {
+        head.count < (head.count > headLength ? Fingerprints.headLongReadLength : headLength)
     }
 
     /// The hash of `length` bytes of the head whose first raw bytes are `head` (as ``Fingerprints/scheme``
@@ -34,13 +39,13 @@ struct BatchFileIdentity {
             ofRaw: head[...],
             length: length,
             scheme: scheme,
-            partialLine: head.count < Self.headLength
+            partialLine: Self.isWholeFile(head)
         )
     }
 
     /// The longest hash of the head whose first raw bytes are `head`, and its length (in masked bytes).
     func headHash(_ head: [UInt8]) -> (hash: [UInt8], length: Int) {
-        fingerprints.fingerprint(ofRaw: head[...], partialLine: head.count < Self.headLength)
+        fingerprints.fingerprint(ofRaw: head[...], partialLine: Self.isWholeFile(head))
     }
 
     /// The hash of the bytes before an offset (the last ``tailLength`` of `before`).

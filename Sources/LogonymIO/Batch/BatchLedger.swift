@@ -50,6 +50,8 @@ public final class BatchLedger {
         var before: [UInt8]
         var lastWindow: Int64?
         var file: FileByteSource
+        /// Whether it is compressed: then its bytes on disk are never hashed (masking cannot clean them).
+        var isGzip: Bool
     }
 
     let source: String
@@ -104,7 +106,8 @@ public final class BatchLedger {
             base: record?.offset ?? 0,
             before: found.before,
             lastWindow: record?.lastWindow,
-            file: found.file
+            file: found.file,
+            isGzip: found.source.isGzip
         )
         guard let record, record.offset > 0 else {
             return Plan(disposition: .read, startOffset: 0, source: found.source)
@@ -205,10 +208,16 @@ public final class BatchLedger {
             rawTail: [],
             path: current.path
         )
-        if finished, let tail = identity.rawTail(of: current.file, size: Int64(current.file.position)) {
+        if finished {
             record.finished = true
-            record.rawSize = Int64(current.file.position)
-            record.rawTail = tail
+            // A plain file read to its end is told unchanged by its size and the hash of its last (masked) bytes,
+            // without reading it again. A compressed one is not: its bytes on disk, and their number, are a
+            // function of its content that no mask can clean (a search over candidate lines would find the one
+            // that compresses to them); a rerun inflates it to its end to see that nothing follows.
+            if !current.isGzip, let tail = identity.rawTail(of: current.file, size: Int64(current.file.position)) {
+                record.rawSize = Int64(current.file.position)
+                record.rawTail = tail
+            }
         }
         records[current.id] = record
         unrecordedIDs.insert(current.id)

@@ -127,7 +127,12 @@ public struct Eraser {
                 if !dryRun { rewritten += try store.completeRewrites(window: window) }
                 try audit.sync()
             }
-            if result.segments > 0 { report.windows.append(result.value) }
+            if result.segments > 0 {
+                report.windows.append(result.value)
+                // The window's client sketch held the address too, and a live window key could still test it: the
+                // sketch goes (its distinct clients are no longer counted).
+                if !dryRun { try store.forgetClientSketches { $0 == target.windowStart } }
+            }
         }
         if !dryRun {
             var done = AuditEvent("erasure_done", lines: report.linesRemoved, note: plan.range)
@@ -172,7 +177,9 @@ public struct Eraser {
         let compress = segment.path.hasSuffix(".gz")
         var output: Int32 = -1
         if !dryRun {
-            output = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+            // Always a new file, never through a link planted under the name (a leftover of a crash is removed).
+            unlink(temporary)
+            output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
             guard output >= 0 else { throw LogonymIOError.system("create", path: temporary, errno: errno) }
         }
         defer { if output >= 0 { close(output) } }

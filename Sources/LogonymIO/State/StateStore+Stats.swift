@@ -38,16 +38,16 @@ extension StateStore {
         }
     }
 
-    /// Deletes the client sketches, and the geo buckets' client hashes, of the windows `expired` says are past
-    /// output retention (their counters stay).
-    public func forgetClientSketches(where expired: (Int64) -> Bool) throws {
+    /// Deletes the client sketches, and the geo buckets' client hashes, of the windows `chosen` picks (past output
+    /// retention, or rewritten by an erasure); their counters stay.
+    public func forgetClientSketches(where chosen: (Int64) -> Bool) throws {
         try pool.write { db in
             let starts = try Int64.fetchAll(
                 db,
                 sql: "SELECT window_start FROM sketches UNION SELECT window_start FROM geo_stats WHERE clients != ?",
                 arguments: [Data(BucketClients().encoded)]
             )
-            for start in starts where expired(start) {
+            for start in starts where chosen(start) {
                 try db.execute(sql: "DELETE FROM sketches WHERE window_start = ?", arguments: [start])
                 try db.execute(
                     sql: "UPDATE geo_stats SET clients = ? WHERE window_start = ?",

@@ -85,9 +85,9 @@ struct FileProbe: Equatable {
 /// give the addresses back to a search over candidates. Nor may where a hash starts or ends depend on how long a
 /// masked span was (the number of digits of an address would show): lengths are counted in masked bytes. A head is
 /// the first ``headLength`` masked bytes of a file (its whole lines only while it is shorter), and its length is
-/// stored in masked bytes; a tail is the last ``tailHashLength`` masked bytes of the ``tailLength`` raw bytes before
-/// the offset. (Only where masked spans fill nearly all of those raw bytes does the tail reach the start of them,
-/// whose place depends on the spans' lengths.)
+/// stored in masked bytes; a tail is the last ``tailHashLength`` masked bytes of the whole lines among the
+/// ``tailLength`` raw bytes before the offset (of all of them, less the word they start inside, when they are all
+/// one line).
 struct Fingerprints {
     /// How hashes are made now: scheme 2 hashes masked bytes. Scheme 1 (raw bytes: the first 1 KiB, the 256 bytes
     /// before the offset) is only read, to recognise the files recorded before; each is hashed again once found.
@@ -95,8 +95,9 @@ struct Fingerprints {
 
     /// Masked bytes of a file's head that make its fingerprint (fewer while the file is shorter).
     static let headLength = 512
-    /// Raw bytes read to make a head.
+    /// Raw bytes read to make a head; up to ``headLongReadLength`` when those hold no whole line.
     static let headReadLength = 4096
+    static let headLongReadLength = 64 * 1024
     /// Raw bytes before the committed offset kept for the tail hash.
     static let tailLength = 4096
     /// Masked bytes before the committed offset that the tail hash covers.
@@ -145,13 +146,27 @@ struct Fingerprints {
         guard scheme != 1 else {
             return HMACPseudonym.hmacSHA256(key: key, message: Array(bytes.suffix(Self.legacyTailLength)))
         }
-        let masked = bytes.withUnsafeBufferPointer { PersonalDataMask.masked($0) }
+        // Whole lines only (the first may be cut anywhere: inside a query string, a number, an escape), unless the
+        // bytes are all one line; then the word they start inside goes.
+        let lines = bytes.dropLast().firstIndex(of: 0x0A).map { bytes[($0 + 1)...] }
+        let masked =
+            lines.map { whole in whole.withUnsafeBufferPointer { PersonalDataMask.masked($0) } }
+            ?? bytes.withUnsafeBufferPointer { PersonalDataMask.masked($0, cutAtStart: true) }
         return HMACPseudonym.hmacSHA256(key: key, message: Array(masked.suffix(Self.tailHashLength)))
     }
 
-    /// The raw bytes a head of `scheme` is read from.
-    static func headReadLength(scheme: Int) -> Int {
-        scheme == 1 ? legacyHeadLength : headReadLength
+    /// The raw bytes a head is made from, `read(count)` giving the first `count` (or fewer when that is all): the
+    /// first ``headReadLength``, or more when those hold no whole line (a long first line, whose masked form could
+    /// be too short to recognise the file by).
+    static func headBytes(_ read: (Int) -> [UInt8]?) -> [UInt8]? {
+        guard let first = read(headReadLength) else { return nil }
+        guard first.count == headReadLength, !first.contains(0x0A) else { return first }
+        return read(headLongReadLength) ?? first
+    }
+
+    /// ``headBytes(_:)`` of the file at `path`.
+    static func headBytes(of path: String) -> [UInt8]? {
+        headBytes { head(of: path, count: $0)?.bytes }
     }
 
     /// The length of a complete head under `scheme` (a shorter one belongs to a file that was shorter).
@@ -162,17 +177,21 @@ struct Fingerprints {
     /// The fingerprint of `length` bytes of the head of the file at `path`: `nil` when it cannot be read, empty
     /// (matching no fingerprint) when it is shorter.
     func fingerprint(of path: String, length: Int, scheme: Int = Fingerprints.scheme) -> [UInt8]? {
-        guard let head = Self.head(of: path, count: Self.headReadLength(scheme: scheme)) else { return nil }
-        return fingerprint(ofRaw: head.bytes[...], length: length, scheme: scheme)
+        let head = scheme == 1 ? Self.head(of: path, count: Self.legacyHeadLength)?.bytes : Self.headBytes(of: path)
+        guard let head else { return nil }
+        return fingerprint(ofRaw: head[...], length: length, scheme: scheme)
     }
 
     /// The fingerprint of `length` bytes of the head of an open plain file (through its descriptor, so a rename of
     /// the path does not matter); `nil` when it is shorter or cannot be read.
     func fingerprint(ofDescriptor fd: Int32, length: Int) -> [UInt8]? {
-        var head = [UInt8](repeating: 0, count: Self.headReadLength)
-        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        guard n >= 0 else { return nil }
-        let hash = fingerprint(ofRaw: head[..<n], length: length)
+        let head = Self.headBytes { count in
+            var bytes = [UInt8](repeating: 0, count: count)
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+            return n >= 0 ? Array(bytes[..<n]) : nil
+        }
+        guard let head else { return nil }
+        let hash = fingerprint(ofRaw: head[...], length: length)
         return hash.isEmpty ? nil : hash
     }
 

@@ -88,7 +88,7 @@ final class InputTracker {
                     let upgraded = found.fingerprintScheme != Fingerprints.scheme
                     if upgraded {
                         // Recorded under an older scheme (raw bytes): hashed again as they are made now.
-                        let head = Fingerprints.head(of: path, count: Fingerprints.headReadLength)?.bytes ?? []
+                        let head = Fingerprints.headBytes(of: path) ?? []
                         (found.fingerprint, found.fingerprintLength) = fingerprints.fingerprint(ofRaw: head[...])
                         found.tail = fingerprints.tailHash((before ?? [])[...])
                         found.fingerprintScheme = Fingerprints.scheme
@@ -317,7 +317,7 @@ final class InputTracker {
             var kept = record
             if kept.fingerprintScheme != Fingerprints.scheme {
                 // Recorded under an older scheme (raw bytes): hashed again as they are made now.
-                let head = Fingerprints.head(of: path, count: Fingerprints.headReadLength)?.bytes ?? []
+                let head = Fingerprints.headBytes(of: path) ?? []
                 (kept.fingerprint, kept.fingerprintLength) = fingerprints.fingerprint(ofRaw: head[...])
                 let from = max(0, kept.offset - Int64(Fingerprints.tailLength))
                 kept.tail = fingerprints.tailHash(
@@ -437,7 +437,7 @@ final class InputTracker {
         guard let probe = FileProbe.path(path) else { return }
         var offset: Int64 = 0
         if startAtEnd { offset = Self.lastLineBoundary(path: path, size: probe.size) }
-        let head = Fingerprints.head(of: path, count: Fingerprints.headReadLength)?.bytes ?? []
+        let head = Fingerprints.headBytes(of: path) ?? []
         let fingerprint = fingerprints.fingerprint(ofRaw: head[...])
         let tail =
             offset > 0
@@ -498,9 +498,9 @@ final class InputTracker {
     /// A short file's fingerprint grows with it, up to ``Fingerprints/headLength`` bytes.
     private func refreshFingerprint(_ file: TailedFile, path: String, size: Int64) {
         guard file.record.fingerprintLength < Fingerprints.headLength, size > Int64(file.record.fingerprintLength),
-            let head = Fingerprints.head(of: path, count: Fingerprints.headReadLength)
+            let head = Fingerprints.headBytes(of: path)
         else { return }
-        let grown = fingerprints.fingerprint(ofRaw: head.bytes[...])
+        let grown = fingerprints.fingerprint(ofRaw: head[...])
         guard grown.length > file.record.fingerprintLength else { return }
         (file.record.fingerprint, file.record.fingerprintLength) = grown
         file.dirty = true
@@ -705,7 +705,7 @@ final class InputTracker {
     func takeCommit(into commit: inout StateStore.Commit) {
         for file in files where file.record.fingerprintLength < Fingerprints.headLength && !file.isGzip {
             // Through the descriptor: the file may have been renamed or deleted since it was found.
-            if let head = file.head(Fingerprints.headReadLength),
+            if let head = Fingerprints.headBytes({ file.head($0) }),
                 case let grown = fingerprints.fingerprint(ofRaw: head[...]),
                 grown.length > file.record.fingerprintLength
             {

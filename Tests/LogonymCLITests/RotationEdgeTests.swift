@@ -211,6 +211,54 @@ struct RotationEdgeTests {
         )
     }
 
+    /// Health-check traffic: every line the same but its time (JSON with seconds since the epoch, IIS W3C with a
+    /// date and an hour), from one load balancer's address. Masking must not take the times away, or the new file
+    /// after a rotation is taken for the one read before and skipped (an attack on issue 14's masks found this).
+    @Test(arguments: ["json", "w3c"])
+    func filesThatDifferOnlyByTheirTimesAreToldApart(_ format: String) throws {
+        let harness = try DaemonHarness()
+        defer { harness.cleanup() }
+        let config = try String(contentsOfFile: harness.config, encoding: .utf8)
+        try config.replacingOccurrences(of: "format = \"combined\"", with: "format = \"\(format)\"")
+            .write(toFile: harness.config, atomically: true, encoding: .utf8)
+        func lines(from start: Int, count: Int) -> [[UInt8]] {
+            (0..<count).map { i in
+                let t = start + i
+                if format == "json" {
+                    return Array(
+                        #"{"ts":\#(t),"remote_addr":"10.1.1.1","request":"GET /healthz HTTP/1.1","status":200}"#.utf8
+                    )
+                }
+                let date = Date(timeIntervalSince1970: TimeInterval(t))
+                let formatter = DateFormatter()
+                formatter.timeZone = TimeZone(identifier: "UTC")
+                formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+                return Array(
+                    "\(formatter.string(from: date)) 10.0.0.5 GET /healthz - 443 - 10.1.1.1 kube-probe/1.29 - 200 0 0 1"
+                        .utf8
+                )
+            }
+        }
+        let world = LogDirectory(live: harness.log, keepsTime: false)
+        let start = 1_795_773_600
+        let header =
+            format == "w3c"
+            ? [
+                Array(
+                    "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken"
+                        .utf8
+                )
+            ] : []
+        try world.append((header + lines(from: start, count: 60))[...])
+        #expect(try CLI.run(["run", "--config", harness.config, "--once"]).status == 0)
+        try world.rotate(.rename(compress: false, delay: false))
+        try world.append((header + lines(from: start + 3600, count: 100))[...])
+        let result = try CLI.run(["run", "--config", harness.config, "--once", "--log-level", "info"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let written = try harness.output().split(separator: 0x0A).filter { !$0.starts(with: Array("#".utf8)) }
+        #expect(written.count == 160, "\(result.stderr.suffix(1200))")
+    }
+
     /// A file whose first line is longer than the 4 KiB a fingerprint is first read from, and mostly a query string
     /// (its masked form there is a few bytes and no whole line): it is still found after it was renamed and
     /// compressed while logonym was down.

@@ -13,9 +13,9 @@
 ///   (`%XX`, `\x..`, `\u....`, `\`): what an escape hides (`81%2E2%2E69%2E7`, `jane%2540example.com`,
 ///   `\u0040`) is not looked into, the word goes whole;
 /// - with `cutAtStart`, the word the bytes start inside (the rest of a value whose start is not there);
-/// - every run of digits and the separators numbers are written with (blank, `-`, `.`, `+`, `(`, `)`) that holds at
-///   least nine digits: card, phone and national id numbers, long ids (but not seconds since the epoch with a
-///   fraction, `1764505750.123`, a time).
+/// - every run of digits and the separators numbers are written with in a word (`-`, `.`, `+`, `(`, `)`) that holds at
+///   least nine digits: card, phone and national id numbers, long ids (but not seconds, milliseconds or
+///   microseconds since the epoch, `1795773600`, `1764505750.123`: a time).
 ///
 /// What is left (times, methods, paths, statuses, sizes, user agents) is what the output shows anyway, and is
 /// enough to tell two files apart.
@@ -74,8 +74,9 @@ public enum PersonalDataMask: Sendable {
                     j += 1
                 }
                 // Seconds since the epoch with a fraction (`"ts":1764505750.123`, Caddy's time) are a time.
-                let isEpochTime = separators == [UInt8(ascii: ".")] && i + 10 < j && bytes[i + 10] == UInt8(ascii: ".")
-                if digits >= 9 && !isEpochTime { hide(i..<(last + 1)) }
+                if digits >= 9 && !isEpochTime(bytes, i, j, digits: digits, separators: separators) {
+                    hide(i..<(last + 1))
+                }
                 i = j
             } else {
                 i += 1
@@ -129,8 +130,36 @@ public enum PersonalDataMask: Sendable {
         isDigit(c) || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "f"))
     }
 
+    /// Within a word: a blank separates fields of a log line, and a URL holds no raw blank (`06+12+34`, `06%2012`).
     private static func isNumberSeparator(_ c: UInt8) -> Bool {
-        c == UInt8(ascii: " ") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "+")
-            || c == UInt8(ascii: "(") || c == UInt8(ascii: ")")
+        c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "+") || c == UInt8(ascii: "(")
+            || c == UInt8(ascii: ")")
     }
+
+    /// Seconds, milliseconds or microseconds since the epoch (`1795773600`, Apache's `%{sec}t`; with a fraction,
+    /// Caddy's `"ts":1764505750.123`): a time, which tells files apart and is nobody's number. A run of 10, 13 or 16
+    /// digits starting with `1` (2001 to 2033), alone or with one fraction, that is a field of its own: after a blank,
+    /// `[`, `,` or a JSON key's `:`, and before a blank, `,`, `]`, `}` or the line's end (a number in a path or a
+    /// query, after `/` or `=`, or in a string, is masked).
+    private static func isEpochTime(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ end: Int,
+        digits: Int,
+        separators: [UInt8]
+    ) -> Bool {
+        let before: Set<UInt8> = [0x20, 0x09, UInt8(ascii: "["), UInt8(ascii: ","), UInt8(ascii: ":")]
+        let after: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}")]
+        guard bytes[start] == UInt8(ascii: "1"), start == 0 || before.contains(bytes[start - 1]),
+            end == bytes.count || after.contains(bytes[end])
+        else { return false }
+        var whole = start
+        while whole < end && isDigit(bytes[whole]) { whole += 1 }
+        let integerDigits = whole - start
+        guard [10, 13, 16].contains(integerDigits) else { return false }
+        return separators.isEmpty || (separators == [UInt8(ascii: ".")] && digits > integerDigits)
+    }
+
+    /// A blank, a quote or a line end: where a word of a log line ends.
+    public static func isWordBoundary(_ c: UInt8) -> Bool { isBlankOrQuote(c) }
 }

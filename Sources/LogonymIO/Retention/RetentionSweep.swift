@@ -122,11 +122,19 @@ public struct RetentionSweep {
         }
         if let rawSeconds = policy.rawInputs {
             for (input, patterns) in inputs.sorted(by: { $0.key < $1.key }) {
+                let fingerprints = Fingerprints(key: store.fingerprintKey)
                 for record in try store.files(input: input) where record.state == "finished" {
+                    // The file read to its end: at its path, on its inode, and still holding what it held (an inode
+                    // number is handed out again; a fingerprint says the content is the same).
                     guard patterns.contains(where: { Self.matches($0, record.path) }),
                         let probe = FileProbe.path(record.path), probe.isRegular,
                         probe.dev == record.dev, probe.ino == record.ino,
-                        probe.mtime / 1_000_000_000 + rawSeconds <= now
+                        probe.mtime / 1_000_000_000 + rawSeconds <= now, record.fingerprintLength > 0,
+                        fingerprints.fingerprint(
+                            of: record.path,
+                            length: record.fingerprintLength,
+                            scheme: record.fingerprintScheme
+                        ) == record.fingerprint
                     else { continue }
                     plan.items.append(.init(kind: "raw_input", path: record.path, input: input, bytes: probe.size))
                 }

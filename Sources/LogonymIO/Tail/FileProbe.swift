@@ -110,13 +110,21 @@ struct Fingerprints {
 
     let key: [UInt8]
 
-    /// The bytes a fingerprint is made of, from a file's first raw bytes: their masked form up to ``headLength``
-    /// bytes, none near where the read stopped (whole lines only, unless far more was read). `partialLine` keeps an
-    /// unfinished last line of a file read whole (a batch input; a followed file's last line is still being written).
+    /// The bytes a fingerprint is made of, from a file's first raw bytes: their masked form, up to ``headLength``
+    /// bytes. Unless the bytes are a whole file (`partialLine`: a batch input read to its end), the word where the
+    /// read stopped is left out (how it is masked can change as it goes on, and where it stops depends on the
+    /// lengths of what came before), and when fewer than ``headLength`` masked bytes are sure, only whole lines
+    /// (or, in a first line that has not ended, whole words): a head is then a prefix of every later one.
     static func maskedHead(_ raw: ArraySlice<UInt8>, partialLine: Bool = false) -> [UInt8] {
-        let masked = raw.withUnsafeBufferPointer { PersonalDataMask.masked($0) }
-        if masked.count >= headLength + margin || partialLine { return Array(masked.prefix(headLength)) }
-        let lines = masked.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        if partialLine {
+            return Array(raw.withUnsafeBufferPointer { PersonalDataMask.masked($0) }.prefix(headLength))
+        }
+        let words =
+            raw.lastIndex(where: PersonalDataMask.isWordBoundary).map { raw[...$0] }
+            ?? raw[raw.startIndex..<raw.startIndex]
+        let masked = words.withUnsafeBufferPointer { PersonalDataMask.masked($0) }
+        if masked.count >= headLength + margin { return Array(masked.prefix(headLength)) }
+        let lines = masked.lastIndex(of: 0x0A).map { $0 + 1 } ?? masked.count
         return Array(masked.prefix(min(lines, headLength)))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 #if canImport(Glibc)
@@ -54,9 +55,9 @@ struct BatchKillTests {
     /// Inputs the state database says were left inside (committed part way): what the next run resumes.
     static func interrupted(_ state: String) throws -> Int {
         guard FileManager.default.fileExists(atPath: state + "/state.db") else { return 0 }
-        let query = "SELECT COUNT(*) FROM batch_files WHERE finished = 0 AND offset > 0"
-        let result = try CLI.runProgram("/bin/sh", ["-c", "sqlite3 'file:\(state)/state.db?mode=ro' '\(query)'"])
-        return Int(result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        return try DaemonHarness.query(state) {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM batch_files WHERE finished = 0 AND offset > 0") ?? 0
+        }
     }
 
     @Test func killedAtRandomMomentsAndRerunUntilDoneEqualsOneCleanRun() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import LogonymIO
 import Testing
 
@@ -169,18 +170,21 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// The reasons of the losses recorded in the state database.
     func recordedLossReasons() throws -> [String] {
-        let query = "sqlite3 '\(root)/state/state.db' 'SELECT reason FROM losses'"
-        let result = try CLI.runProgram("/bin/sh", ["-c", query])
-        return result.stdoutText.split(separator: "\n").map(String.init)
+        try Self.query(root + "/state") { try String.fetchAll($0, sql: "SELECT reason FROM losses") }
     }
 
     /// Losses recorded in the state database.
     func recordedLosses() throws -> Int {
-        let result = try CLI.runProgram(
-            "/bin/sh",
-            ["-c", "sqlite3 '\(root)/state/state.db' 'SELECT COUNT(*) FROM losses'"]
-        )
-        return Int(result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        try Self.query(root + "/state") { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM losses") ?? 0 }
+    }
+
+    /// Reads the state database of `stateDirectory` (read-only, as `logonym stats` does).
+    static func query<T>(_ stateDirectory: String, _ read: (Database) throws -> T) throws -> T {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: stateDirectory + "/state.db", configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read(read)
     }
 }
 

@@ -84,8 +84,8 @@ struct FileProbe: Equatable {
 /// in the same database, and the output shows every other byte of those lines, so a hash of the raw bytes would
 /// give the addresses back to a search over candidates. Nor may where a hash starts or ends depend on how long a
 /// masked span was (the number of digits of an address would show): lengths are counted in masked bytes. A head is
-/// the first ``headLength`` masked bytes of a file (its whole lines only while it is shorter), and its length is
-/// stored in masked bytes; a tail is the last ``tailHashLength`` masked bytes of the whole lines among the
+/// the first ``headLength`` masked bytes of a file (its whole lines while it is shorter), and its length is stored
+/// in masked bytes; a tail is the last ``tailHashLength`` masked bytes of the whole lines among the
 /// ``tailLength`` raw bytes before the offset (of all of them, less the word they start inside, when they are all
 /// one line).
 struct Fingerprints {
@@ -102,7 +102,8 @@ struct Fingerprints {
     static let tailLength = 4096
     /// Masked bytes before the committed offset that the tail hash covers.
     static let tailHashLength = 256
-    /// Masked bytes next to where a read stopped that may be masked otherwise once more is read.
+    /// Masked bytes beyond a head that must be there before the head is taken without waiting for whole lines (where
+    /// a read stopped moves with the lengths of the masked spans before it).
     static let margin = 64
     /// Scheme 1's lengths (raw bytes).
     static let legacyHeadLength = 1024
@@ -113,8 +114,10 @@ struct Fingerprints {
     /// The bytes a fingerprint is made of, from a file's first raw bytes: their masked form, up to ``headLength``
     /// bytes. Unless the bytes are a whole file (`partialLine`: a batch input read to its end), the word where the
     /// read stopped is left out (how it is masked can change as it goes on, and where it stops depends on the
-    /// lengths of what came before), and when fewer than ``headLength`` masked bytes are sure, only whole lines
-    /// (or, in a first line that has not ended, whole words): a head is then a prefix of every later one.
+    /// lengths of what came before), and when fewer than ``headLength`` masked bytes are sure, only whole lines: a
+    /// head is then a prefix of every later one. A first line that has not ended gives none (the first words of a
+    /// line, masked, are the same in every file of a server: `\0 - - [`), so such a file is recognised as an empty
+    /// one is; nothing of it was read either.
     static func maskedHead(_ raw: ArraySlice<UInt8>, partialLine: Bool = false) -> [UInt8] {
         if partialLine {
             return Array(raw.withUnsafeBufferPointer { PersonalDataMask.masked($0) }.prefix(headLength))
@@ -124,8 +127,8 @@ struct Fingerprints {
             ?? raw[raw.startIndex..<raw.startIndex]
         let masked = words.withUnsafeBufferPointer { PersonalDataMask.masked($0) }
         if masked.count >= headLength + margin { return Array(masked.prefix(headLength)) }
-        let lines = masked.lastIndex(of: 0x0A).map { $0 + 1 } ?? masked.count
-        return Array(masked.prefix(min(lines, headLength)))
+        guard let newline = masked.lastIndex(of: 0x0A) else { return [] }
+        return Array(masked.prefix(min(newline + 1, headLength)))
     }
 
     /// A head's longest fingerprint now and its length (in masked bytes; 0 for a file that has no whole line yet).

@@ -183,6 +183,70 @@ struct TOMLTests {
     }
 }
 
+/// What the configuration loader makes of TOML beyond its own keys' usual spelling.
+struct TOMLConfigTests {
+    @Test func aConfigurationWrittenWithInlineTablesDottedKeysAndMultiLineStringsIsAccepted() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let path = scratch.file("inline.toml")
+        let text = """
+            state = { dir = "state" }
+            output.dir = '''out'''
+            anonymize.json_address_keys = [
+              "client", # a comment inside an array
+              \"\"\"
+            peer\"\"\",
+            ]
+            input = [{ name = "web", paths = ["access.log"] }, { name = "api", paths = ["api.log"] }]
+
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["check-config", path])
+        #expect(result.status == 0, "\(result.stdoutText)")
+        #expect(result.stdoutText == path + ": OK (2 inputs)\n")
+    }
+
+    @Test func aValueOfAKindTheKeyDoesNotTakeIsRefusedNamingFileLineAndKey() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let path = scratch.file("kinds.toml")
+        let text = """
+            state.dir = "state"
+            output = { dir = "out", window = 1979-05-27T07:32:00Z, compress = 1 }
+            [[input]]
+            name = "web"
+            paths = ["access.log", 2024-01-01]
+
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["check-config", path])
+        #expect(result.status == 2)
+        #expect(
+            result.stdoutText == """
+                \(path):2: output.window: must be a string, not an offset date-time
+                \(path):2: output.compress: must be true or false, not an integer
+                \(path):5: input[0].paths: must hold only strings, not a local date
+                \(path):5: input[0].paths: needs at least one path
+
+                """
+        )
+    }
+
+    @Test(arguments: [
+        (Array("[state]\ndir = \"state\"\n[state]\n".utf8), "3: -: table [state] is defined twice (first on line 1)"),
+        (Array("[state]\n# caf".utf8) + [0xE9, 0x0A], "2: -: the file is not valid UTF-8"),
+    ])
+    func aTOMLErrorInTheConfigurationNamesFileAndLine(_ bytes: [UInt8], _ message: String) throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let path = scratch.file("broken.toml")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let result = try CLI.run(["check-config", path])
+        #expect(result.status == 2)
+        #expect(result.stdoutText == "\(path):\(message)\n")
+    }
+}
+
 /// The TOML project's conformance suite (`toml-test`), read from `../shared/testdata/toml-test` beside the package
 /// (never copied into it): every TOML 1.0.0 case its `files-toml-1.0.0` lists. A valid case's document must decode to
 /// the typed values of the `.json` beside it; an invalid case must be refused.

@@ -127,6 +127,15 @@ struct TOMLTests {
         #expect(inputs[1]["extra"] == nil)
     }
 
+    @Test func keysThatDifferOnlyInUnicodeNormalizationAreTwoKeys() throws {
+        let root = try Self.read("\"\\u00E9\" = 1\n\"e\\u0301\" = 2\n")
+        #expect(root.entries.map { Array($0.key.unicodeScalars) } == [["\u{E9}"], ["e", "\u{301}"]])
+        guard case .integer(2) = root["e\u{301}"]?.value else {
+            Issue.record("the second key is not found by its own code points")
+            return
+        }
+    }
+
     @Test func everyKeyKeepsTheLineItIsDefinedOnInFileOrder() throws {
         let root = try Self.read("# comment\n\na = \"\"\"\n\n\"\"\"\nb = [\n  1,\n]\n[t]\nc = 1\n")
         #expect(root.entries.map(\.key) == ["a", "b", "t"])

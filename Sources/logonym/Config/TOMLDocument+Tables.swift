@@ -20,7 +20,8 @@ extension TOMLDocument {
         var origin: Origin
         var line: Int
         private var order: [String] = []
-        private var children: [String: (child: Child, line: Int)] = [:]
+        /// By code points, as in ``Table``.
+        private var children: [[Unicode.Scalar]: (child: Child, line: Int)] = [:]
 
         init(origin: Origin, line: Int) {
             self.origin = origin
@@ -28,10 +29,10 @@ extension TOMLDocument {
         }
 
         subscript(_ key: String) -> (child: Child, line: Int)? {
-            get { children[key] }
+            get { children[Array(key.unicodeScalars)] }
             set {
-                if children[key] == nil { order.append(key) }
-                children[key] = newValue
+                if children[Array(key.unicodeScalars)] == nil { order.append(key) }
+                children[Array(key.unicodeScalars)] = newValue
             }
         }
 
@@ -39,7 +40,7 @@ extension TOMLDocument {
         func freeze() -> Table {
             var table = Table(line: line)
             for key in order {
-                let (child, line) = children[key]!
+                let (child, line) = self[key]!
                 switch child {
                 case .value(let value): table.append(key, value, line: line)
                 case .table(let node): table.append(key, .table(node.freeze()), line: line)

@@ -90,7 +90,9 @@ struct TOMLDocument {
     /// A table: its entries in file order, each with the line it was defined on.
     struct Table {
         private(set) var entries: [(key: String, value: Value, line: Int)] = []
-        private var index: [String: Int] = [:]
+        /// Keys are told apart by their code points, not by Swift's canonical equivalence (TOML keeps `"\u00E9"` and
+        /// `"e\u0301"` apart).
+        private var index: [[Unicode.Scalar]: Int] = [:]
         var line: Int
 
         init(line: Int) {
@@ -98,13 +100,13 @@ struct TOMLDocument {
         }
 
         subscript(_ key: String) -> (value: Value, line: Int)? {
-            index[key].map { (entries[$0].value, entries[$0].line) }
+            index[Array(key.unicodeScalars)].map { (entries[$0].value, entries[$0].line) }
         }
 
         /// Adds an entry; the reader has already refused a key defined twice.
         mutating func append(_ key: String, _ value: Value, line: Int) {
-            precondition(index[key] == nil, "TOML key '\(key)' appended twice")
-            index[key] = entries.count
+            precondition(index[Array(key.unicodeScalars)] == nil, "TOML key '\(key)' appended twice")
+            index[Array(key.unicodeScalars)] = entries.count
             entries.append((key, value, line))
         }
     }

@@ -104,7 +104,7 @@ struct ConfigFile {
         }
         let document: TOMLDocument
         do {
-            document = try TOMLDocument(String(decoding: data, as: UTF8.self))
+            document = try TOMLDocument(bytes: data)
         } catch {
             return .failure(
                 ConfigProblems([ConfigProblem(file: path, key: "-", line: error.line, message: error.message)])
@@ -243,8 +243,21 @@ struct ConfigFile {
             problem("input", nil, "no [[input]] is configured")
             return []
         }
-        guard case .tableArray(let tables) = value else {
-            problem("input", line, "must be an array of tables ([[input]])")
+        // [[input]], or the same written as an array of inline tables.
+        var tables: [TOMLDocument.Table] = []
+        var allTables = true
+        switch value {
+        case .tableArray(let items):
+            tables = items
+        case .array(let items):
+            for item in items {
+                if case .table(let table) = item { tables.append(table) } else { allTables = false }
+            }
+        default:
+            allTables = false
+        }
+        guard allTables, !tables.isEmpty else {
+            problem("input", line, "must be an array of tables ([[input]]), not \(value.typeName)")
             return []
         }
         var inputs: [InputSettings] = []

@@ -157,7 +157,8 @@ for script in postinst prerm postrm; do
     install -m 755 "config/debian/$script" "$root/DEBIAN/$script"
 done
 
-# Depends from what the binary links (dpkg-shlibdeps reads debian/control of the current directory).
+# Depends from what the binary links (dpkg-shlibdeps reads debian/control of the current directory), plus passwd
+# for the postinst's groupadd and procps for the unit's ExecReload=/bin/kill.
 mkdir -p "$work/src/debian"
 printf 'Source: logonym\n\nPackage: logonym\nArchitecture: amd64\n' >"$work/src/debian/control"
 depends=$(cd "$work/src" && dpkg-shlibdeps -O -e"$root/usr/bin/logonym" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
@@ -172,7 +173,7 @@ Version: $version
 Architecture: amd64
 Maintainer: ${LOGONYM_DEB_MAINTAINER:-logonym maintainers <logonym@users.noreply.github.com>}
 Installed-Size: $(du -k -s --apparent-size "$root" | cut -f1)
-Depends: $depends, passwd
+Depends: $depends, passwd, procps
 Section: admin
 Priority: optional
 Description: pseudonymize web-server access logs

@@ -38,9 +38,12 @@ run logonym check-config /etc/logonym/logonym.toml
 run logonym anonymize /usr/share/doc/logonym/examples/sample-access.log.gz -o /tmp/sample.log.gz 2>/dev/null
 [ "$(zcat /tmp/sample.log.gz | wc -l)" -eq 2000 ] || fail "the sample did not give 2000 lines"
 run man -P cat logonym-anonymize | head -n 8
-for command in $(logonym --help | sed -n '/^SUBCOMMANDS:/,/^$/p' | awk 'NR > 1 && NF { print $1 }'); do
+for command in $(logonym --help | sed -n '/^SUBCOMMANDS:/,/^$/p' | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p'); do
     man -w "logonym-$command" >/dev/null || fail "no man page for logonym $command"
+    pages=$((${pages:-0} + 1))
 done
+[ "${pages:-0}" -ge 9 ] || fail "only ${pages:-0} subcommands found in logonym --help"
+echo "a man page for each of the $pages subcommands"
 run systemd-analyze verify /lib/systemd/system/logonym.service
 getent group logonym-logs >/dev/null || fail "no group logonym-logs"
 [ "$(stat -c %a /var/lib/logonym)" = 700 ] || fail "/var/lib/logonym is not 0700"

@@ -12,9 +12,9 @@
 # the pages, are the same in both). Needs dpkg-dev (dpkg-shlibdeps) and binutils (strip); runs without root
 # (dpkg-deb --root-owner-group).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+source_root=$(realpath "$(dirname "$0")/../..")
 
-scratch=.build
+scratch=
 binary=
 manual_configuration=debug
 output=.
@@ -28,6 +28,11 @@ while (($#)); do
             "[--output DIR]" >&2; exit 2 ;;
     esac
 done
+# Paths given are taken from the current directory; the script works in the source tree.
+scratch=$(realpath -m "${scratch:-$source_root/.build}")
+output=$(realpath -m "$output")
+[[ -z $binary ]] || binary=$(realpath "$binary")
+cd "$source_root"
 
 if [[ -z $binary ]]; then
     swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product logonym

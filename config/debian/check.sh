@@ -56,13 +56,18 @@ echo "$(wc -l </tmp/files) paths installed"
 # A path that stays after removal must belong to another package (a shared directory such as /usr/share/man).
 leftovers() {
     while read -r path; do
+        [ "$path" = /. ] && continue
         [ -e "$path" ] || [ -L "$path" ] || continue
         [ "$path" = /etc/logonym ] && [ "$1" = remove ] && continue
         [ "$path" = /etc/logonym/logonym.toml ] && [ "$1" = remove ] && continue
         dpkg -S "$path" >/dev/null 2>&1 || echo "$path"
     done </tmp/files
 }
+# As an admin would after editing the configuration; dpkg -r must take the link away with the unit.
+run systemctl enable logonym.service
 run dpkg -r logonym
+wants=/etc/systemd/system/multi-user.target.wants/logonym.service
+[ ! -e "$wants" ] && [ ! -L "$wants" ] || fail "dpkg -r left the service enabled"
 left=$(leftovers remove)
 [ -z "$left" ] || fail "left after dpkg -r: $left"
 [ -f /etc/logonym/logonym.toml ] || fail "dpkg -r removed the conffile"

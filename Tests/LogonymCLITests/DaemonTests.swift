@@ -88,7 +88,11 @@ struct DaemonTests {
         }
         writer.wait()
         try await Task.sleep(for: .milliseconds(2500))  // let the last rotated file go quiet
-        #expect(harness.stop(signal: SIGTERM) == 0)
+        let stopped = harness.stop(signal: SIGTERM)
+        #expect(
+            stopped == 0,
+            "the daemon ended with \(stopped.map(String.init) ?? "?") (a signal number if it crashed):\n\(harness.daemonLogTail())"
+        )
         let final = try harness.catchUp()
         #expect(final.status == 0)
         let output = try harness.output().split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
@@ -111,7 +115,10 @@ struct DaemonTests {
                 position = found + 1
             }
         } else {
-            #expect(missing == 0, "\(missing) lines lost; the daemon said:\n\(harness.daemonLogTail())")
+            #expect(
+                missing == 0,
+                "\(missing) lines lost; the daemon said:\n\(harness.daemonLogTail())\nthe catch-up said:\n\(final.stderr.suffix(2000))"
+            )
             #expect(Array(output) == Array(expected), "every line once, in order")
         }
     }

@@ -89,7 +89,11 @@ struct NginxTests {
         try requests(filePort, (half + 1)...(2 * half))
         try requests(syslogPort, (half + 1)...(2 * half))
         try await Task.sleep(for: .milliseconds(3500))
-        #expect(harness.stop(signal: SIGTERM) == 0)
+        let stopped = harness.stop(signal: SIGTERM)
+        #expect(
+            stopped == 0,
+            "the daemon ended with \(stopped.map(String.init) ?? "?") (a signal number if it crashed):\n\(harness.daemonLogTail())"
+        )
         #expect(try harness.catchUp().status == 0)
 
         for input in ["web", "syslog"] {

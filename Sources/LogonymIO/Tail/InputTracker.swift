@@ -232,10 +232,22 @@ final class InputTracker {
     /// Adds, oldest first in rotation order, the files of a chain that changed since `cutoff` and are neither read
     /// already nor being read: files rotated (and perhaps compressed) before logonym saw them, because two
     /// rotations came faster than a scan, or because it was down and the file it was reading is gone.
+    ///
+    /// A file that is gone when it is opened was renamed or compressed in between (logrotate's `compress` removes
+    /// `access.log.1` once `access.log.1.gz` is written): the chain is listed again, up to three times, so that its
+    /// new form is found now (a later scan would not look back that far).
     private func addMissedFiles(chain: String, changedSince cutoff: Int64, includingLive: Bool) {
-        for path in unreadFiles(of: chain, includingLive: includingLive, where: { $1.mtime >= cutoff }) {
-            addFile(path: path, chain: chain, startAtEnd: false)
-            logger.notice("found \(path), rotated before it was followed", metadata: ["input": "\(settings.name)"])
+        for _ in 0..<3 {
+            var vanished = false
+            for path in unreadFiles(of: chain, includingLive: includingLive, where: { $1.mtime >= cutoff }) {
+                guard addFile(path: path, chain: chain, startAtEnd: false) else {
+                    vanished = FileProbe.path(path) == nil
+                    if vanished { break }
+                    continue
+                }
+                logger.notice("found \(path), rotated before it was followed", metadata: ["input": "\(settings.name)"])
+            }
+            if !vanished { return }
         }
     }
 
@@ -433,8 +445,10 @@ final class InputTracker {
         }
     }
 
-    private func addFile(path: String, chain: String, startAtEnd: Bool) {
-        guard let probe = FileProbe.path(path) else { return }
+    /// Whether the file could be opened and is followed now.
+    @discardableResult
+    private func addFile(path: String, chain: String, startAtEnd: Bool) -> Bool {
+        guard let probe = FileProbe.path(path) else { return false }
         var offset: Int64 = 0
         if startAtEnd { offset = Self.lastLineBoundary(path: path, size: probe.size) }
         let head = Fingerprints.headBytes(of: path) ?? []
@@ -465,8 +479,17 @@ final class InputTracker {
                 "following \(path)\(offset > 0 ? " from its end (byte \(offset))" : "")",
                 metadata: ["input": "\(settings.name)"]
             )
+            return true
         } catch {
-            logger.error("cannot open \(path): \(error.message)", metadata: ["input": "\(settings.name)"])
+            if FileProbe.path(path) == nil {
+                logger.info(
+                    "\(path) was renamed or removed before it could be opened",
+                    metadata: ["input": "\(settings.name)"]
+                )
+            } else {
+                logger.error("cannot open \(path): \(error.message)", metadata: ["input": "\(settings.name)"])
+            }
+            return false
         }
     }
 

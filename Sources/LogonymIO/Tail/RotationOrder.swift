@@ -10,6 +10,8 @@ enum RotationOrder {
         case live
         case numbered(Int)
         case dated([Int])
+        /// logrotate's `-YYYYMMDDHH.backup` (ordered by modification time).
+        case backup
         case other
     }
 
@@ -27,6 +29,15 @@ enum RotationOrder {
             break
         }
         if suffix.isEmpty { return path == chain ? .live : .other }
+        // logrotate's `create` finding the live name taken (a writer that opens the log by name recreated it between
+        // the rename and the create) renames that file `access.log-YYYYMMDDHH.backup`: lines the writer wrote, in the
+        // chain, ordered by time among the others.
+        if suffix.hasSuffix(".backup") {
+            let stamp = suffix.dropLast(".backup".count)
+            if stamp.first == "-", stamp.count == 11, stamp.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }) {
+                return .backup
+            }
+        }
         if suffix.first == ".", let number = Int(suffix.dropFirst()), suffix.count <= 7 { return .numbered(number) }
         // A date: digit groups, the first of at least 8 digits or a four-digit year (`-20261127`, `.2026-11-27`).
         let digitGroups = suffix.split(whereSeparator: { !$0.isASCII || !$0.isNumber })

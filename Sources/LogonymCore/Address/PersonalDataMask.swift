@@ -31,7 +31,7 @@ public enum PersonalDataMask: Sendable {
         }
         if cutAtStart {
             var end = 0
-            while end < count && !isBlankOrQuote(bytes[end]) { end += 1 }
+            while end < count && !isWordBoundary(bytes[end]) { end += 1 }
             hide(0..<end)
         }
         // Addresses, each with the whole run of address characters it stands in.
@@ -53,9 +53,9 @@ public enum PersonalDataMask: Sendable {
                 i = j
             } else if c == UInt8(ascii: "@") || c == UInt8(ascii: "\\") || isPercentEscape(bytes, i) {
                 var start = i
-                while start > 0 && !isBlankOrQuote(bytes[start - 1]) { start -= 1 }
+                while start > 0 && !isWordBoundary(bytes[start - 1]) { start -= 1 }
                 var end = i + 1
-                while end < count && !isBlankOrQuote(bytes[end]) { end += 1 }
+                while end < count && !isWordBoundary(bytes[end]) { end += 1 }
                 hide(start..<end)
                 i = end
             } else if isDigit(c) {
@@ -114,7 +114,8 @@ public enum PersonalDataMask: Sendable {
             || c == 0x0D
     }
 
-    private static func isBlankOrQuote(_ c: UInt8) -> Bool {
+    /// A blank, a quote or a line end: where a word of a log line ends.
+    public static func isWordBoundary(_ c: UInt8) -> Bool {
         c == UInt8(ascii: " ") || c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") || c == 0x0A || c == 0x09
             || c == 0x0D
     }
@@ -160,6 +161,4 @@ public enum PersonalDataMask: Sendable {
         return separators.isEmpty || (separators == [UInt8(ascii: ".")] && digits > integerDigits)
     }
 
-    /// A blank, a quote or a line end: where a word of a log line ends.
-    public static func isWordBoundary(_ c: UInt8) -> Bool { isBlankOrQuote(c) }
 }

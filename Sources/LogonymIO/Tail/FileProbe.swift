@@ -175,6 +175,12 @@ struct Fingerprints {
         return read(headLongReadLength) ?? first
     }
 
+    /// The (up to ``tailLength``) decoded bytes before `offset` of the file at `path`, which its tail hash is made
+    /// of; `nil` when it does not have them.
+    static func bytes(before offset: Int64, of path: String) -> [UInt8]? {
+        bytes(of: path, from: max(0, offset - Int64(tailLength)), to: offset)
+    }
+
     /// ``headBytes(_:)`` of the file at `path`.
     static func headBytes(of path: String) -> [UInt8]? {
         headBytes { head(of: path, count: $0)?.bytes }

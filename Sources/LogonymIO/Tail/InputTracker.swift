@@ -80,19 +80,8 @@ final class InputTracker {
                     found.path = path
                     found.dev = probe.dev
                     found.ino = probe.ino
-                    let before = Fingerprints.bytes(
-                        of: path,
-                        from: max(0, record.offset - Int64(Fingerprints.tailLength)),
-                        to: record.offset
-                    )
-                    let upgraded = found.fingerprintScheme != Fingerprints.scheme
-                    if upgraded {
-                        // Recorded under an older scheme (raw bytes): hashed again as they are made now.
-                        let head = Fingerprints.headBytes(of: path) ?? []
-                        (found.fingerprint, found.fingerprintLength) = fingerprints.fingerprint(ofRaw: head[...])
-                        found.tail = fingerprints.tailHash((before ?? [])[...])
-                        found.fingerprintScheme = Fingerprints.scheme
-                    }
+                    let before = Fingerprints.bytes(before: record.offset, of: path)
+                    let upgraded = rehash(&found, at: path, before: before)
                     let file = try TailedFile(
                         record: found,
                         path: path,
@@ -327,20 +316,23 @@ final class InputTracker {
                 continue
             }
             var kept = record
-            if kept.fingerprintScheme != Fingerprints.scheme {
-                // Recorded under an older scheme (raw bytes): hashed again as they are made now.
-                let head = Fingerprints.headBytes(of: path) ?? []
-                (kept.fingerprint, kept.fingerprintLength) = fingerprints.fingerprint(ofRaw: head[...])
-                let from = max(0, kept.offset - Int64(Fingerprints.tailLength))
-                kept.tail = fingerprints.tailHash(
-                    (Fingerprints.bytes(of: path, from: from, to: kept.offset) ?? [])[...]
-                )
-                kept.fingerprintScheme = Fingerprints.scheme
+            if rehash(&kept, at: path, before: Fingerprints.bytes(before: kept.offset, of: path)) {
                 released.append(kept)
             }
             remember(kept)
         }
         try store.forgetFiles(ids: gone)
+    }
+
+    /// A record made under an older ``Fingerprints/scheme`` (raw bytes), found at `path`, hashed again as hashes are
+    /// made now (`before`: the bytes before its offset); whether it was.
+    private func rehash(_ record: inout StateStore.FileRecord, at path: String, before: [UInt8]?) -> Bool {
+        guard record.fingerprintScheme != Fingerprints.scheme else { return false }
+        let head = Fingerprints.headBytes(of: path) ?? []
+        (record.fingerprint, record.fingerprintLength) = fingerprints.fingerprint(ofRaw: head[...])
+        record.tail = fingerprints.tailHash((before ?? [])[...])
+        record.fingerprintScheme = Fingerprints.scheme
+        return true
     }
 
     /// Whether the file at `path` has the fingerprint of a file already read to its end.
@@ -370,8 +362,7 @@ final class InputTracker {
                 probe.dev == record.dev && probe.ino == record.ino && !Self.isCreated(path, after: record.updated)
             if record.fingerprintLength == 0 && !sameInode { continue }
             if record.fingerprintLength > 0 && !hasFingerprint(path, of: record) { continue }
-            let from = max(0, record.offset - Int64(Fingerprints.tailLength))
-            guard let before = Fingerprints.bytes(of: path, from: from, to: record.offset),
+            guard let before = Fingerprints.bytes(before: record.offset, of: path),
                 fingerprints.tailHash(before[...], scheme: record.fingerprintScheme) == record.tail
             else { continue }
             return (path, probe)
@@ -453,9 +444,7 @@ final class InputTracker {
         if startAtEnd { offset = Self.lastLineBoundary(path: path, size: probe.size) }
         let head = Fingerprints.headBytes(of: path) ?? []
         let fingerprint = fingerprints.fingerprint(ofRaw: head[...])
-        let tail =
-            offset > 0
-            ? Fingerprints.bytes(of: path, from: max(0, offset - Int64(Fingerprints.tailLength)), to: offset) ?? [] : []
+        let tail = offset > 0 ? Fingerprints.bytes(before: offset, of: path) ?? [] : []
         let record = StateStore.FileRecord(
             id: nil,
             input: settings.name,

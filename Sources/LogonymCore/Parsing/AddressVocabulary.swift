@@ -21,7 +21,7 @@ public enum AddressVocabulary: Sendable {
     public static func role(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Role? {
         var start = range.lowerBound
         for prefix in prefixes
-        where range.count > prefix.count && Scrubber.equalsNormalized(b, start..<(start + prefix.count), prefix) {
+        where range.count > prefix.count && NormalizedName.equals(b, start..<(start + prefix.count), prefix) {
             start += prefix.count
             break
         }

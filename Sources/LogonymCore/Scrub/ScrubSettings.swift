@@ -17,8 +17,13 @@ public struct ScrubSettings: Sendable, Equatable {
     }
 
     public var mode: Mode = .denylist
-    /// Parameter names whose values are always replaced (case-insensitive, `-` and `_` alike).
+    /// Parameter names (patterns: `*token`, `utm_*`, `*email*`) whose values are always replaced; matched as
+    /// ``NameRules`` folds them (case, `-`, `_` and camelCase alike).
     public var denyNames: [String] = Self.defaultDenyNames
+    /// Names whose values are replaced when they look like a token (`state`, `nonce`).
+    public var tokenNames: [String] = Self.defaultTokenNames
+    /// Names (patterns) taken off `denyNames` and `tokenNames` (`[scrub] keep` adds to these).
+    public var keepNames: [String] = Self.defaultKeepNames
     /// With `allowlist`: the names that keep their values (`utm_*` matches a prefix).
     public var allowNames: [String] = ["utm_*", "ref", "source", "page"]
     /// What replaces a value.
@@ -35,15 +40,4 @@ public struct ScrubSettings: Sendable, Equatable {
     public var userAgent: UserAgent = .keep
 
     public init() {}
-
-    public static let defaultDenyNames = [
-        "password", "passwd", "pwd", "secret", "api_key", "apikey", "auth", "credentials", "privatekey",
-        "private_key", "token", "access_token", "refresh_token", "id_token", "code", "code_verifier",
-        "client_secret", "assertion", "SAMLRequest", "SAMLResponse", "RelayState", "ticket", "jwt", "sig",
-        "signature", "session", "sessionid", "sid", "jsessionid", "PHPSESSID", "csrf", "csrftoken", "csrf_token",
-        "_csrf", "xsrf", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "X-Goog-Signature",
-        "X-Goog-Credential", "otp", "email", "e-mail", "mail", "phone", "tel", "mobile", "msisdn", "name",
-        "first_name", "firstname", "last_name", "lastname", "address", "zip", "postcode", "dob", "birthdate", "iban",
-        "ssn", "card", "cc", "cvv",
-    ]
 }

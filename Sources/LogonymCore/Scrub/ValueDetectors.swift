@@ -1,31 +1,69 @@
 /// What the scrub stage found in a value; counted as `detector:NAME` (the raw values are the scrubber's counter
 /// ids).
 enum Detector: Int, CaseIterable {
-    case email, ip, card, iban, jwt, bearer, userinfo, longValue
+    case email, ip, card, iban, jwt, bearer, userinfo, longValue, phone, nationalID, linkToken
 
-    var name: String { self == .longValue ? "long_value" : String(describing: self) }
+    var name: String {
+        switch self {
+        case .longValue: "long_value"
+        case .nationalID: "national_id"
+        case .linkToken: "link_token"
+        default: String(describing: self)
+        }
+    }
 }
 
-/// Detectors for personal data in a decoded URL value. Each matches whole tokens (split at blanks and
+/// Detectors for personal data in a decoded URL value or path segment. Most match whole tokens (split at blanks and
 /// punctuation that cannot be inside them), so `1.2.3.4.tar.gz` is not an address and `SomeBot/1.2.3.4`'s version
-/// is not one either.
+/// is not one either; e-mail addresses and phone numbers are found anywhere in the value.
 enum ValueDetectors {
-    /// The first detector that matches `value`, if any.
-    static func detect(_ value: [UInt8]) -> Detector? {
-        if value.count >= 7, lowercasedPrefix(value, "bearer ") { return .bearer }
-        // Payment cards and IBANs are often written in groups: look at the value without blanks and dashes (an
-        // IBAN has at most 34 characters, in groups of four).
-        if value.count >= 13 && value.count <= 44 {
-            let compact = value.filter { $0 != 0x20 && $0 != UInt8(ascii: "-") }
-            if isCard(compact) { return .card }
-            if isIBAN(compact) { return .iban }
-        }
-        var tokenStart = 0
-        for i in 0...value.count {
-            if i == value.count || isSeparator(value[i]) {
-                if i > tokenStart, let found = detectToken(value[tokenStart..<i]) { return found }
-                tokenStart = i + 1
+    /// The first detector that matches `v`, if any. `versionPosition`: the value stands where versions stand
+    /// (`v=`, `ver=`, `/downloads/...`), so a dotted quad is taken for a version here; the address stage still
+    /// pseudonymizes it if it is a valid address (fail closed), it is just not replaced whole.
+    static func detect(_ v: UnsafeBufferPointer<UInt8>, versionPosition: Bool = false) -> Detector? {
+        // One pass to rule out most detectors: each needs `@`, or digits, or length.
+        var digits = 0
+        var at = false
+        var blankOrDash = false
+        for c in v {
+            if c &- 0x30 < 10 {
+                digits &+= 1
+            } else if c == UInt8(ascii: "@") {
+                at = true
+            } else if c == 0x20 || c == UInt8(ascii: "-") {
+                blankOrDash = true
             }
+        }
+        if isBearer(v) { return .bearer }
+        if at && EmailAddresses.contains(v) { return .email }
+        // Cards, IBANs and national ids are often written in groups: the value without blanks and dashes.
+        if digits >= 10 && blankOrDash && v.count <= 44 {
+            let found: Detector? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: v.count) { scratch in
+                var n = 0
+                for c in v where c != 0x20 && c != UInt8(ascii: "-") {
+                    scratch[n] = c
+                    n += 1
+                }
+                let compact = UnsafeBufferPointer(rebasing: scratch[0..<n])
+                if PaymentNumbers.isCard(compact) { return .card }
+                if PaymentNumbers.isIBAN(compact) { return .iban }
+                return nil
+            }
+            if let found { return found }
+        }
+        if digits >= 6 {
+            if NationalIdentifiers.matchesSpaced(v) { return .nationalID }
+            if PhoneNumbers.contains(v) { return .phone }
+        }
+        guard digits > 0 || v.count >= 12 else { return nil }
+        var tokenStart = 0
+        for i in 0...v.count where i == v.count || isSeparator(v[i]) {
+            if i > tokenStart,
+                let found = detectToken(UnsafeBufferPointer(rebasing: v[tokenStart..<i]), versionPosition)
+            {
+                return found
+            }
+            tokenStart = i + 1
         }
         return nil
     }
@@ -34,46 +72,58 @@ enum ValueDetectors {
         switch c {
         case 0x20, 0x09, UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"),
             UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "|"),
-            UInt8(ascii: "&"), UInt8(ascii: "="), UInt8(ascii: "/"):
-            return true
-        default: return false
+            UInt8(ascii: "&"), UInt8(ascii: "="), UInt8(ascii: "/"), UInt8(ascii: "{"), UInt8(ascii: "}"):
+            true
+        default: false
         }
     }
 
-    static func detectToken(_ token: ArraySlice<UInt8>) -> Detector? {
-        if isEmail(token) { return .email }
-        if isJWT(token) { return .jwt }
-        if isAddress(token) { return .ip }
-        if (13...19).contains(token.count) && isCard(Array(token)) { return .card }
-        if (15...34).contains(token.count) && isIBAN(Array(token)) { return .iban }
+    static func detectToken(_ t: UnsafeBufferPointer<UInt8>, _ versionPosition: Bool) -> Detector? {
+        guard t.count >= 3 else { return nil }
+        if isJWT(t) { return .jwt }
+        if isAddress(t) && !(versionPosition && isDottedQuad(t)) { return .ip }
+        if (13...19).contains(t.count) && PaymentNumbers.isCard(t) { return .card }
+        if (15...34).contains(t.count) && PaymentNumbers.isIBAN(t) { return .iban }
+        if NationalIdentifiers.matchesToken(t) { return .nationalID }
+        if t.count >= 12 && holdsEncodedEmail(t) { return .email }
         return nil
     }
 
-    static func lowercasedPrefix(_ value: [UInt8], _ prefix: String) -> Bool {
-        let p = Array(prefix.utf8)
-        guard value.count >= p.count else { return false }
-        return zip(value, p).allSatisfy { ($0 | 0x20) == $1 || $0 == $1 }
+    /// `Bearer` (any case), blanks, and a token (``isTokenShaped(_:)``): not `bearer token a` in a search.
+    static func isBearer(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard v.count >= 19 else { return false }
+        let bearer: StaticString = "bearer"
+        for k in 0..<6 where v[k] | 0x20 != bearer.utf8Start[k] { return false }
+        var i = 6
+        while i < v.count && v[i] == 0x20 { i += 1 }
+        return i > 6 && isTokenShaped(UnsafeBufferPointer(rebasing: v[i...]))
     }
 
-    /// `local@domain.tld`.
-    static func isEmail(_ token: ArraySlice<UInt8>) -> Bool {
-        guard let at = token.firstIndex(of: UInt8(ascii: "@")), at > token.startIndex else { return false }
-        let domain = token[(at + 1)...]
-        guard let dot = domain.lastIndex(of: UInt8(ascii: ".")), dot > domain.startIndex, dot < domain.endIndex - 2
-        else { return false }
-        func isLocal(_ c: UInt8) -> Bool {
-            isAlnum(c) || ".!#$%*+-=?^_`{}~".utf8.contains(c)
+    /// A secret's shape: at least 12 characters of a token's alphabet (letters, digits, `-._~+/=`) with letters and
+    /// digits, or at least 24 of them.
+    static func isTokenShaped(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard v.count >= 12 else { return false }
+        var letters = false
+        var digits = false
+        for c in v {
+            if c &- 0x30 < 10 {
+                digits = true
+            } else if (c | 0x20) &- 0x61 < 26 {
+                letters = true
+            } else if !"-._~+/=".utf8.contains(c) {
+                return false
+            }
         }
-        return token[..<at].allSatisfy(isLocal)
-            && domain.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
-            && domain[(dot + 1)...].allSatisfy { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
+        return (letters && digits) || v.count >= 24
     }
 
     /// Three base64url parts, the first a JSON header (`eyJ`).
-    static func isJWT(_ token: ArraySlice<UInt8>) -> Bool {
-        guard token.count >= 20, token.starts(with: Array("eyJ".utf8)) else { return false }
+    static func isJWT(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard t.count >= 20, t[0] == UInt8(ascii: "e"), t[1] == UInt8(ascii: "y"), t[2] == UInt8(ascii: "J") else {
+            return false
+        }
         var dots = 0
-        for c in token {
+        for c in t {
             if c == UInt8(ascii: ".") {
                 dots += 1
             } else if !(isAlnum(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")) {
@@ -84,57 +134,149 @@ enum ValueDetectors {
     }
 
     /// Exactly one IPv4 or IPv6 address (with brackets, a port or a zone, as in a log's client field).
-    static func isAddress(_ token: ArraySlice<UInt8>) -> Bool {
-        guard token.contains(UInt8(ascii: ".")) || token.contains(UInt8(ascii: ":")) else { return false }
+    static func isAddress(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard t.contains(UInt8(ascii: ".")) || t.contains(UInt8(ascii: ":")) else { return false }
         // Only what an address with brackets, port or zone can hold.
         guard
-            token.allSatisfy({
+            t.allSatisfy({
                 ($0 >= 0x30 && $0 <= 0x3A) || $0 == UInt8(ascii: ".") || (($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x66)
                     || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "%")
             })
         else { return false }
-        let bytes = Array(token)
-        return bytes.withUnsafeBufferPointer { buffer in
-            guard let field = AddressField.parse(buffer, from: 0, to: buffer.count) else { return false }
-            return field.range == 0..<buffer.count || buffer[field.range.upperBound] == UInt8(ascii: ":")
-                || buffer[field.range.upperBound] == UInt8(ascii: "]")
+        guard let field = AddressField.parse(t, from: 0, to: t.count) else { return false }
+        return field.range == 0..<t.count || t[field.range.upperBound] == UInt8(ascii: ":")
+            || t[field.range.upperBound] == UInt8(ascii: "]")
+    }
+
+    /// Four dot-separated runs of digits and nothing else (`4.9.0.85`).
+    static func isDottedQuad(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        var dots = 0
+        for c in t {
+            if c == UInt8(ascii: ".") { dots += 1 } else if c &- 0x30 >= 10 { return false }
+        }
+        return dots == 3
+    }
+
+    /// A base64, base64url or hex token (at least 12 characters) whose decoded bytes hold an e-mail address
+    /// (`am9obkBleGFtcGxlLmNvbQ==`, a JSON object in base64). Decoding stops at the first byte that is not printable
+    /// text, so a random token costs a few bytes.
+    static func holdsEncodedEmail(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard t.count >= 12 else { return false }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: t.count) { scratch in
+            if t.count % 2 == 0, let n = Hex.decodeText(t, into: scratch),
+                EmailAddresses.contains(UnsafeBufferPointer(rebasing: scratch[0..<n]))
+            {
+                return true
+            }
+            guard let n = Base64.decodeText(t, into: scratch) else { return false }
+            return EmailAddresses.contains(UnsafeBufferPointer(rebasing: scratch[0..<n]))
         }
     }
 
-    /// 13 to 19 digits passing the Luhn check.
-    static func isCard(_ digits: [UInt8]) -> Bool {
-        guard (13...19).contains(digits.count), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
-        var sum = 0
-        for (k, c) in digits.reversed().enumerated() {
-            var d = Int(c - 0x30)
-            if k % 2 == 1 {
-                d *= 2
-                if d > 9 { d -= 9 }
-            }
-            sum += d
-        }
-        return sum % 10 == 0
-    }
-
-    /// Two letters, two check digits and 11 to 30 letters or digits, passing ISO 7064 mod 97-10.
-    static func isIBAN(_ value: [UInt8]) -> Bool {
-        guard (15...34).contains(value.count), value.allSatisfy(isAlnum),
-            value[0...1].allSatisfy({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }),
-            value[2...3].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
-        else { return false }
-        var remainder = 0
-        for c in value[4...] + value[0..<4] {
-            if c >= 0x30 && c <= 0x39 {
-                remainder = (remainder * 10 + Int(c - 0x30)) % 97
-            } else {
-                let n = Int((c | 0x20) - 0x61) + 10
-                remainder = (remainder * 100 + n) % 97
-            }
-        }
-        return remainder == 1
-    }
+    /// Printable ASCII (what text decodes to; random bytes mostly are not).
+    @inline(__always)
+    static func isText(_ c: UInt8) -> Bool { c &- 0x20 < 0x5F }
 
     static func isAlnum(_ c: UInt8) -> Bool {
-        (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A)
+        c &- 0x30 < 10 || (c | 0x20) &- 0x61 < 26
+    }
+}
+
+/// E-mail addresses anywhere in a value: `local@domain.tld` where the top-level domain is a real one (``TopLevelDomains``),
+/// so `pencil@2x.jpg` is a file name; `mailto:`, `from:`, brackets or braces before it and a dot after it change
+/// nothing.
+enum EmailAddresses {
+    static func contains(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard v.count >= 6 else { return false }
+        for at in 0..<v.count where v[at] == UInt8(ascii: "@") && matches(v, at) { return true }
+        return false
+    }
+
+    private static func isLocal(_ c: UInt8) -> Bool {
+        ValueDetectors.isAlnum(c) || ".!#$%*+-=?^_`{}~".utf8.contains(c)
+    }
+
+    private static func isDomain(_ c: UInt8) -> Bool {
+        ValueDetectors.isAlnum(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "-")
+    }
+
+    private static func matches(_ v: UnsafeBufferPointer<UInt8>, _ at: Int) -> Bool {
+        guard at > 0, isLocal(v[at - 1]) else { return false }
+        var end = at + 1
+        while end < v.count && isDomain(v[end]) { end += 1 }
+        // A sentence's full stop, a dash after it.
+        while end > at + 1 && (v[end - 1] == UInt8(ascii: ".") || v[end - 1] == UInt8(ascii: "-")) { end -= 1 }
+        guard end > at + 3, ValueDetectors.isAlnum(v[at + 1]) else { return false }
+        var dot = end - 1
+        while dot > at + 1 && v[dot] != UInt8(ascii: ".") { dot -= 1 }
+        guard v[dot] == UInt8(ascii: "."), end - dot - 1 >= 2 else { return false }
+        var tld = ""
+        for k in (dot + 1)..<end {
+            let c = v[k] | 0x20
+            guard c &- 0x61 < 26 || (c &- 0x30 < 10) || c == UInt8(ascii: "-") else { return false }
+            tld.append(Character(Unicode.Scalar(c)))
+        }
+        return TopLevelDomains.names.contains(tld)
+    }
+}
+
+/// Base64 and base64url decoding for detectors (padding optional), of text only.
+enum Base64 {
+    static let values: [Int8] = (0..<256).map { c -> Int8 in
+        switch UInt8(c) {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): Int8(c - 65)
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): Int8(c - 97 + 26)
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): Int8(c - 48 + 52)
+        case UInt8(ascii: "+"), UInt8(ascii: "-"): 62
+        case UInt8(ascii: "/"), UInt8(ascii: "_"): 63
+        default: -1
+        }
+    }
+
+    /// Decodes `t` into `out` (at least `t.count` bytes); the decoded count, or nil when `t` is not base64 or
+    /// decodes to something other than printable text holding an `@`.
+    static func decodeText(_ t: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+        var end = t.count
+        while end > 0 && t[end - 1] == UInt8(ascii: "=") { end -= 1 }
+        guard t.count - end <= 2, end % 4 != 1 else { return nil }
+        var n = 0
+        var at = false
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for k in 0..<end {
+            let value = values[Int(t[k])]
+            guard value >= 0 else { return nil }
+            accumulator = accumulator << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                let byte = UInt8(truncatingIfNeeded: accumulator >> UInt32(bits))
+                guard ValueDetectors.isText(byte) else { return nil }
+                at = at || byte == UInt8(ascii: "@")
+                out[n] = byte
+                n += 1
+            }
+        }
+        return at ? n : nil
+    }
+}
+
+/// Hex decoding for detectors, of text only.
+enum Hex {
+    /// Like ``Base64/decodeText(_:into:)`` for an even number of hex digits.
+    static func decodeText(_ t: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+        var n = 0
+        var at = false
+        var k = 0
+        while k + 1 < t.count {
+            guard let high = IPAddress.hexValue(t[k]), let low = IPAddress.hexValue(t[k + 1]) else { return nil }
+            let byte = high << 4 | low
+            guard ValueDetectors.isText(byte) else { return nil }
+            at = at || byte == UInt8(ascii: "@")
+            out[n] = byte
+            n += 1
+            k += 2
+        }
+        return at ? n : nil
     }
 }

@@ -193,6 +193,7 @@ extension ConfigFile {
         }
         if let names = stringArray(table, "scrub.deny") { settings.denyNames = names }
         if let names = stringArray(table, "scrub.extra_deny") { settings.denyNames += names }
+        if let names = stringArray(table, "scrub.keep") { settings.keepNames += names }
         if let names = stringArray(table, "scrub.allow") { settings.allowNames = names }
         if let (text, line) = string(table, "scrub.marker") {
             if !ScrubSettings.isUsableMarker(text) {

@@ -76,7 +76,7 @@ struct ConfigFile {
         "retention": ["output", "raw_inputs", "keys", "audit", "sweep_interval"],
         "geo": ["database", "asn_database", "line_level", "field", "k"],
         "metrics": ["listen", "allow_remote"],
-        "scrub": ["mode", "deny", "extra_deny", "allow", "marker", "remote_user", "user_agent"],
+        "scrub": ["mode", "deny", "extra_deny", "keep", "allow", "marker", "remote_user", "user_agent"],
         "input": [
             "name", "type", "paths", "socket", "udp", "socket_mode", "format", "log_format", "start_at", "olddir",
         ],

@@ -1,0 +1,431 @@
+extension Scrubber {
+    /// True when the URL has nothing the stage could change (the common case: a path of words, numbers and file
+    /// names). A URL over 1 KiB is never plain: one of its segments may be a blob to replace.
+    @inline(__always)
+    func isPlain(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        guard range.count <= Self.longValue else { return false }
+        return switch PlainURLScreen.screen(b.baseAddress!, range.lowerBound, range.upperBound, limit: b.count) {
+        case .plain: true
+        case .special: false
+        case .numerous: Self.isPlainBySegment(b, range)
+        }
+    }
+
+    /// Appends text (a line that did not parse) with every URL-looking token scrubbed as a URL: a token that starts
+    /// with `/` or `http://`/`https://` right after the start, a blank, a quote or a bracket, up to the next blank or
+    /// quote.
+    public func writeURLTokens(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        into out: inout [UInt8]
+    ) {
+        var cursor = range.lowerBound
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let startsToken =
+                i == range.lowerBound || b[i - 1] == 0x20 || b[i - 1] == UInt8(ascii: "\"")
+                || b[i - 1] == UInt8(ascii: "'") || b[i - 1] == UInt8(ascii: "(") || b[i - 1] == UInt8(ascii: "[")
+            guard startsToken, b[i] == UInt8(ascii: "/") || Self.schemeEnd(b, i..<range.upperBound) != nil else {
+                i += 1
+                continue
+            }
+            var end = i
+            while end < range.upperBound && b[end] != 0x20 && b[end] != UInt8(ascii: "\"")
+                && b[end] != UInt8(ascii: "'")
+            {
+                end += 1
+            }
+            if !keepsURL(b, i..<end) {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<i]))
+                writeURL(b, i..<end, into: &out)
+                cursor = end
+            }
+            i = end
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.upperBound]))
+    }
+
+    /// Appends a query string without its path (`$args`; Apache's `%q` with its `?`), pair by pair. Not screened or
+    /// cached: `name=value` alone is no sign of anything, so every pair's name is looked at.
+    func writeQuery(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        into out: inout [UInt8]
+    ) {
+        replacements.removeAll(keepingCapacity: true)
+        pending.removeAll(keepingCapacity: true)
+        var start = range.lowerBound
+        if start < range.upperBound && b[start] == UInt8(ascii: "?") { start += 1 }
+        collectPairs(b, start..<range.upperBound, depth: 0)
+        writeReplaced(b, range, into: &out)
+    }
+
+    /// Appends the bytes with every range in ``replacements`` replaced by the marker, and counts ``pending``.
+    func writeReplaced(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        into out: inout [UInt8]
+    ) {
+        var cursor = range.lowerBound
+        for replaced in replacements {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<replaced.lowerBound]))
+            out.append(contentsOf: marker)
+            cursor = replaced.upperBound
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.upperBound]))
+        for id in pending { count(id) }
+    }
+
+    /// Marks a range for the marker, counted under a counter id.
+    @inline(__always)
+    private func replace(_ range: Range<Int>, counter: Int) {
+        replacements.append(range)
+        pending.append(counter)
+    }
+
+    /// How deep a value holding a URL holding a value holding a URL is walked; deeper ones go whole.
+    static let nestingLimit = 3
+
+    /// The ranges of a URL to replace, in order, into ``replacements``.
+    func collectURL(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, depth: Int = 0) {
+        var i = range.lowerBound
+        let end = range.upperBound
+        // scheme://[userinfo@]host
+        if let schemeEnd = Self.schemeEnd(b, range) {
+            let authorityStart = schemeEnd + 3
+            var authorityEnd = authorityStart
+            while authorityEnd < end, b[authorityEnd] != UInt8(ascii: "/"), b[authorityEnd] != UInt8(ascii: "?"),
+                b[authorityEnd] != UInt8(ascii: "#")
+            {
+                authorityEnd += 1
+            }
+            var at = authorityEnd
+            while at > authorityStart && b[at - 1] != UInt8(ascii: "@") { at -= 1 }
+            if at > authorityStart { replace(authorityStart..<(at - 1), counter: Detector.userinfo.rawValue) }
+            i = authorityEnd
+        }
+        // Path segments, each with its `;name=value` parameters; a plain path (the common `/search?q=...`) at once.
+        let pathStart = i
+        while i < end && b[i] != UInt8(ascii: "?") && b[i] != UInt8(ascii: "#") { i &+= 1 }
+        if !isPlain(b, pathStart..<i) {
+            var segmentStart = pathStart
+            var previous = (pathStart..<pathStart, pathStart..<pathStart)
+            for k in pathStart..<i where b[k] == UInt8(ascii: "/") {
+                collectSegment(b, segmentStart..<k, after: previous, depth: depth)
+                previous = (previous.1, segmentStart..<k)
+                segmentStart = k + 1
+            }
+            collectSegment(b, segmentStart..<i, after: previous, depth: depth)
+        }
+        // Query and fragment: name=value pairs.
+        // `/account/reset?t=<token>`: a one-time link's query tokens go whatever their names (the path is looked at
+        // only when a value is token-shaped).
+        if i < end { collectPairs(b, (i + 1)..<end, depth: depth, path: pathStart..<i) }
+    }
+
+    /// The `name=value` pairs of a query and of a fragment after it (`&` or `;` between pairs, `#` before the
+    /// fragment).
+    private func collectPairs(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        depth: Int,
+        path: Range<Int>? = nil
+    ) {
+        var pairStart = range.lowerBound
+        while true {
+            let pairEnd = PlainURLScreen.nextPairEnd(b.baseAddress!, pairStart, range.upperBound)
+            collectPair(b, pairStart..<pairEnd, depth: depth, path: path)
+            guard pairEnd < range.upperBound else { return }
+            pairStart = pairEnd + 1
+        }
+    }
+
+    /// A path segment: replaced whole when a detector matches it, or when it is a token one or two segments after
+    /// one that announces it (`/reset/<token>`, Django's `/reset/<uid>/<token>/`), or an ASP.NET cookieless session
+    /// (`(S(...))`); `;name=value` parameters like query pairs.
+    private func collectSegment(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        after previous: (Range<Int>, Range<Int>),
+        depth: Int
+    ) {
+        guard !range.isEmpty else { return }
+        var semicolon = range.lowerBound
+        while semicolon < range.upperBound && b[semicolon] != UInt8(ascii: ";") { semicolon += 1 }
+        let segment = range.lowerBound..<semicolon
+        if PathTokens.isCookielessSession(b, segment)
+            || (ValueDetectors.isTokenShaped(UnsafeBufferPointer(rebasing: b[segment]))
+                && (PathTokens.announcesToken(b, previous.1) || PathTokens.announcesToken(b, previous.0)))
+        {
+            replace(segment, counter: Detector.linkToken.rawValue)
+        } else {
+            let version = Self.isDottedQuadLike(b, segment) && PathTokens.announcesVersion(b, previous.1)
+            collectValue(b, segment, depth: depth, versionPosition: version)
+        }
+        guard semicolon < range.upperBound else { return }
+        var pairStart = semicolon + 1
+        for i in pairStart..<range.upperBound where b[i] == UInt8(ascii: ";") {
+            collectPair(b, pairStart..<i, depth: depth)
+            pairStart = i + 1
+        }
+        collectPair(b, pairStart..<range.upperBound, depth: depth)
+    }
+
+    /// `name=value`: the value replaced when the name is denied (or not allowed), when it is a token in a one-time
+    /// link's query, or what the detectors find in it.
+    private func collectPair(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        depth: Int,
+        path: Range<Int>? = nil
+    ) {
+        guard !range.isEmpty else { return }
+        var equals = range.lowerBound
+        while equals < range.upperBound && b[equals] != UInt8(ascii: "=") { equals += 1 }
+        guard equals < range.upperBound else {
+            // A bare value (`?abc@example.com`, `#token`): detectors only.
+            collectValue(b, range, depth: depth, versionPosition: false)
+            return
+        }
+        let name = range.lowerBound..<equals
+        let value = (equals + 1)..<range.upperBound
+        guard !value.isEmpty else { return }
+        switch (mode, names.verdict(b, name)) {
+        case (.denylist, .always(let counter)):
+            replace(value, counter: counter)
+        case (.denylist, .ifTokenShaped(let counter)) where isTokenShaped(b, value, depth: depth):
+            replace(value, counter: counter)
+        case (.allowlist, .none):
+            replace(value, counter: Self.notAllowedCounter)
+        case _ where isOneTimeLinkToken(b, value, path: path, depth: depth):
+            replace(value, counter: Detector.linkToken.rawValue)
+        default:
+            let version = Self.isDottedQuadLike(b, value) && PathTokens.namesVersion(b, name)
+            collectValue(b, value, depth: depth, versionPosition: version)
+        }
+    }
+
+    /// Three dots or more: worth asking whether the place is a version's.
+    @inline(__always)
+    private static func isDottedQuadLike(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        var dots = 0
+        for i in range where b[i] == UInt8(ascii: ".") { dots &+= 1 }
+        return dots >= 3
+    }
+
+    /// A token-shaped value in the query of a one-time link's path (``PathTokens/announcesOneTimeLink(_:_:)``).
+    private func isOneTimeLinkToken(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ value: Range<Int>,
+        path: Range<Int>?,
+        depth: Int
+    ) -> Bool {
+        guard let path, value.count >= 12 else { return false }
+        return isTokenShaped(b, value, depth: depth) && PathTokens.announcesOneTimeLink(b, path)
+    }
+
+    private func isTokenShaped(_ b: UnsafeBufferPointer<UInt8>, _ value: Range<Int>, depth: Int) -> Bool {
+        guard value.contains(where: { b[$0] == UInt8(ascii: "%") }) else {
+            return ValueDetectors.isTokenShaped(UnsafeBufferPointer(rebasing: b[value]))
+        }
+        decoders[depth].decode(b, value)
+        return ValueDetectors.isTokenShaped(UnsafeBufferPointer(decoders[depth].decoded))
+    }
+
+    /// A value or path segment: replaced whole when a detector matches it; a value that is itself a URL, a query
+    /// or JSON (`next=https%3A%2F%2Fshop%2Fcb%3Femail%3D...`, `variables={"phone":...}`) is walked, and only what
+    /// goes inside it is replaced (mapped back through its escapes), so the landing page stays.
+    private func collectValue(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        depth: Int,
+        versionPosition: Bool
+    ) {
+        guard range.count >= 6 else { return }
+        // Nothing a report needs is this long; opaque blobs are where tokens hide.
+        guard range.count <= Self.longValue else {
+            replace(range, counter: Detector.longValue.rawValue)
+            return
+        }
+        guard ValueScreen.mayHoldPersonalData(b, range) else { return }
+        let encoded = range.contains { b[$0] == UInt8(ascii: "%") || b[$0] == UInt8(ascii: "+") }
+        guard encoded else {
+            collectDecoded(UnsafeBufferPointer(rebasing: b[range]), depth: depth, versionPosition: versionPosition) {
+                $0.lowerBound + range.lowerBound..<$0.upperBound + range.lowerBound
+            }
+            return
+        }
+        let decoder = decoders[depth]
+        decoder.decode(b, range, plusIsBlank: true)
+        collectDecoded(UnsafeBufferPointer(decoder.decoded), depth: depth, versionPosition: versionPosition) {
+            decoder.sourceIndex($0.lowerBound)..<decoder.sourceIndex($0.upperBound)
+        }
+    }
+
+    /// ``collectValue(_:_:depth:versionPosition:)`` on the decoded bytes `v`; `origin` maps a range of `v` to the
+    /// original bytes.
+    private func collectDecoded(
+        _ v: UnsafeBufferPointer<UInt8>,
+        depth: Int,
+        versionPosition: Bool,
+        origin: (Range<Int>) -> Range<Int>
+    ) {
+        let whole = origin(0..<v.count)
+        if depth < Self.nestingLimit, let nested = NestedValue.kind(v) {
+            let mark = replacements.count
+            switch nested {
+            case .url: collectURL(v, 0..<v.count, depth: depth + 1)
+            case .query: collectPairs(v, 0..<v.count, depth: depth + 1)
+            case .json: collectJSON(v, depth: depth + 1)
+            }
+            if replacements.count > mark {
+                for k in mark..<replacements.count { replacements[k] = origin(replacements[k]) }
+                return
+            }
+            // Nothing found by walking it: the detectors on the whole (`{email:ann@example.org}`).
+        }
+        if let detector = ValueDetectors.detect(v, versionPosition: versionPosition) {
+            replace(whole, counter: detector.rawValue)
+        }
+    }
+
+    /// A JSON-looking value: each `"name": value` whose name is denied loses its value, each string value a
+    /// detector matches is replaced (quotes kept).
+    private func collectJSON(_ v: UnsafeBufferPointer<UInt8>, depth: Int) {
+        var i = 0
+        var pendingVerdict: NameRules.Verdict? = nil
+        while i < v.count {
+            let c = v[i]
+            if c == UInt8(ascii: "\"") {
+                var end = i + 1
+                while end < v.count && v[end] != UInt8(ascii: "\"") {
+                    end += v[end] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                let string = (i + 1)..<min(end, v.count)
+                var next = end + 1
+                while next < v.count && v[next] == 0x20 { next += 1 }
+                if next < v.count && v[next] == UInt8(ascii: ":") {
+                    pendingVerdict = names.verdict(v, string)
+                    i = next + 1
+                    continue
+                }
+                collectJSONValue(v, string, verdict: pendingVerdict, depth: depth)
+                pendingVerdict = nil
+                i = end + 1
+                continue
+            }
+            if pendingVerdict != nil, c != 0x20, c != UInt8(ascii: "{"), c != UInt8(ascii: "[") {
+                // A bare value: number, true, false, null.
+                var end = i
+                while end < v.count && !",}] ".utf8.contains(v[end]) { end += 1 }
+                collectJSONValue(v, i..<end, verdict: pendingVerdict, depth: depth)
+                pendingVerdict = nil
+                i = end
+                continue
+            }
+            if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { pendingVerdict = nil }
+            i += 1
+        }
+    }
+
+    private func collectJSONValue(
+        _ v: UnsafeBufferPointer<UInt8>,
+        _ value: Range<Int>,
+        verdict: NameRules.Verdict?,
+        depth: Int
+    ) {
+        guard !value.isEmpty else { return }
+        switch (mode, verdict) {
+        case (.denylist, .always(let counter)?):
+            replace(value, counter: counter)
+        case (.denylist, .ifTokenShaped(let counter)?)
+        where ValueDetectors.isTokenShaped(UnsafeBufferPointer(rebasing: v[value])):
+            replace(value, counter: counter)
+        default:
+            collectValue(v, value, depth: depth, versionPosition: false)
+        }
+    }
+
+    /// ``isPlain(_:_:)`` for URLs whose totals are too high for ``PlainURLScreen``: one pass with the counts per
+    /// path segment; false at `?#;@%`.
+    static func isPlainBySegment(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        // Per segment: digits, dots, colons and capitals in 16 bits each (packed in one word).
+        var counts: UInt64 = 0
+        var i = range.lowerBound
+        var segmentStart = i
+        let base = b.baseAddress!
+        while i < range.upperBound {
+            let c = base[i]
+            let kind = byteKinds[Int(c)]
+            if kind != 0 {
+                if kind == stop { return false }
+                if kind == slash {
+                    if suspicious(counts, length: i - segmentStart) || startsJWT(base, i + 1, range.upperBound) {
+                        return false
+                    }
+                    counts = 0
+                    segmentStart = i + 1
+                } else {
+                    counts &+= kind
+                }
+            }
+            i &+= 1
+        }
+        return !suspicious(counts, length: i - segmentStart) && !startsJWT(base, range.lowerBound, range.upperBound)
+    }
+
+    /// ``PlainURLScreen/detectorDigits`` or more, a dotted quad's dots and digits, two colons (IPv6), or a token's
+    /// shape (16 characters or more with capitals and a digit: `/magic/YLA5ggKutSU1uHMeTUNK86REeqSA6uCW`).
+    @inline(__always)
+    static func suspicious(_ counts: UInt64, length: Int) -> Bool {
+        let digits = counts & 0xFFFF
+        let dots = (counts >> 16) & 0xFFFF
+        let colons = (counts >> 32) & 0xFFFF
+        let capitals = counts >> 48
+        return digits >= PlainURLScreen.detectorDigits || (dots >= 3 && digits >= 4) || colons >= 2
+            || (length >= 16 && capitals >= 2 && digits >= 1)
+    }
+
+    @inline(__always)
+    static func startsJWT(_ base: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> Bool {
+        i + 2 < end && base[i] == UInt8(ascii: "e") && base[i + 1] == UInt8(ascii: "y")
+            && base[i + 2] == UInt8(ascii: "J")
+    }
+
+    static let stop: UInt64 = .max
+    static let slash: UInt64 = .max - 1
+    /// What each byte adds to a segment's counts (1 a digit, 1 << 16 a dot, 1 << 32 a colon, 1 << 48 a capital),
+    /// or that it ends the fast path (`?#;@%\(`) or a segment (`/`).
+    static let byteKinds: [UInt64] = (0..<256).map { c -> UInt64 in
+        switch UInt8(c) {
+        case UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: ";"), UInt8(ascii: "@"), UInt8(ascii: "%"),
+            UInt8(ascii: "\\"), UInt8(ascii: "("):
+            stop
+        case UInt8(ascii: "/"): slash
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): 1
+        case UInt8(ascii: "."): 1 << 16
+        case UInt8(ascii: ":"): 1 << 32
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): 1 << 48
+        default: 0
+        }
+    }
+
+    static func schemeEnd(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        var i = range.lowerBound
+        while i < range.upperBound, i - range.lowerBound < 16 {
+            let c = b[i]
+            if c == UInt8(ascii: ":") {
+                guard i > range.lowerBound, i + 2 < range.upperBound, b[i + 1] == UInt8(ascii: "/"),
+                    b[i + 2] == UInt8(ascii: "/")
+                else { return nil }
+                return i
+            }
+            guard
+                (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
+                    || c == UInt8(ascii: ".") || (c >= 0x30 && c <= 0x39)
+            else { return nil }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -1,12 +1,7 @@
 import Foundation
+import Glibc
 import Logging
 import LogonymCore
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 // Recovery: the committed state restored at start, and the files rotated while logonym was down.
 extension InputTracker {

@@ -1,12 +1,7 @@
 import Foundation
+import Glibc
 import Logging
 import LogonymCore
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 // Scanning: new files, rotations and truncation.
 extension InputTracker {

@@ -1,12 +1,7 @@
 import Foundation
+import Glibc
 import Logging
 import LogonymCore
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Follows the files of one input like `tail -F`, in order: a rotated file is read to its end before the file
 /// after it, through renames, compression (`.gz`), copytruncate and restarts. Every complete line goes through the

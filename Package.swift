@@ -5,7 +5,6 @@ import class Foundation.ProcessInfo
 
 let package = Package(
     name: "logonym",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "logonym", targets: ["logonym"]),
         .library(name: "LogonymCore", targets: ["LogonymCore"]),

@@ -6,11 +6,7 @@ enum CLI {
     /// The binary next to the test bundle (both live in the build products directory).
     static let binary: String = {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var directory = executable.deletingLastPathComponent()
-        if directory.lastPathComponent == "MacOS" {  // an .xctest bundle on macOS
-            directory = directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("logonym").path
+        return executable.deletingLastPathComponent().appendingPathComponent("logonym").path
     }()
 
     static let fixtures = URL(fileURLWithPath: #filePath)

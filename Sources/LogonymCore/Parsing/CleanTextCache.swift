@@ -1,10 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Field values the address scanner found nothing in, so that the next line with the same value copies it at
 /// once: a log has a few hundred user agents (every Chrome's `Chrome/120.0.0.0` looks like an address to the

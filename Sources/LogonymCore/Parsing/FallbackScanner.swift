@@ -1,10 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Finds every IPv4- or IPv6-looking token in bytes that did not parse, and replaces it with its pseudonym.
 ///

@@ -79,19 +79,7 @@ extension LineProcessor {
         func known(_ field: JSONLineFormat.KnownField) -> (range: Range<Int>, isString: Bool)? {
             jsonMatch.known[field.rawValue]
         }
-        if let (range, _) = known(.timeLocal),
-            let time = LogTimestamp.parseLocal(b, from: range.lowerBound, to: range.upperBound)
-        {
-            object.key("time", into: &out)
-            writeTime(time, into: &out)
-        } else if let (range, _) = known(.timeISO8601),
-            let time = LogTimestamp.parseISO8601(b, from: range.lowerBound, to: range.upperBound)
-        {
-            object.key("time", into: &out)
-            writeTime(time, into: &out)
-        } else if let (range, isString) = known(.epochSeconds), !isString,
-            let time = LogTimestamp.parseEpochSeconds(b, range)
-        {
+        if let time = jsonTime(b, forWindow: false) {
             object.key("time", into: &out)
             writeTime(time, into: &out)
         }
@@ -235,24 +223,16 @@ extension LineProcessor {
     ) {
         var wroteAny = false
         for list in lists {
-            var s = list.lowerBound
-            while s <= list.upperBound {
-                var e = s
-                while e < list.upperBound && b[e] != UInt8(ascii: ",") { e += 1 }
-                let next = e + 1
-                while s < e && b[s] == 0x20 { s += 1 }
-                while e > s && b[e - 1] == 0x20 { e -= 1 }
-                if !(Self.isPlaceholder(b, s, e) && (e - s) <= 1) {
-                    if wroteAny {
-                        out.append(UInt8(ascii: ","))
-                    } else {
-                        object.key("forwarded_for", into: &out)
-                        out.append(UInt8(ascii: "["))
-                        wroteAny = true
-                    }
-                    writeAnonymizedString(b, s..<e, escaping: escaping, into: &out)
+            AddressList.forEachElement(b, list.lowerBound, list.upperBound) { _, value in
+                if Self.isPlaceholder(b, value.lowerBound, value.upperBound) && value.count <= 1 { return }
+                if wroteAny {
+                    out.append(UInt8(ascii: ","))
+                } else {
+                    object.key("forwarded_for", into: &out)
+                    out.append(UInt8(ascii: "["))
+                    wroteAny = true
                 }
-                s = next
+                writeAnonymizedString(b, value, escaping: escaping, into: &out)
             }
         }
         if wroteAny { out.append(UInt8(ascii: "]")) }

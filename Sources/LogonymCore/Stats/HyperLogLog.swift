@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A HyperLogLog sketch of distinct 64-bit hashes, with linear counting for small cardinalities. Precision 16
 /// (65,536 one-byte registers, standard error 0.41%) for distinct clients per window; precision 10 (1 KiB) for

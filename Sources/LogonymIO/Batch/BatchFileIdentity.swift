@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// How a batch input file is recognised across runs: by keyed hashes of what it holds (its first decoded bytes,
 /// the decoded bytes before a committed offset, its last bytes on disk), never by its path or inode, and without

@@ -1,12 +1,7 @@
 import Foundation
 import GRDB
-public import LogonymCore
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+public import LogonymCore
 
 /// What `forget` removes: per window that has output, the pseudonym the address had there, or that the window
 /// can no longer be linked (its key was destroyed). Holds pseudonyms only, never the address, so it can be handed

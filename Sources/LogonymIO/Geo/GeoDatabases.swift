@@ -36,11 +36,14 @@ public enum GeoDatabases: Sendable {
         public var description: String
     }
 
-    /// The usual places, in order (`LOGONYM_GEO_PATH`, colon-separated directories, replaces them for tests).
+    /// The usual places, in order (in debug builds, `LOGONYM_GEO_PATH`, colon-separated directories, replaces them
+    /// for tests).
     static var searchDirectories: [String] {
+        #if DEBUG
         if let custom = ProcessInfo.processInfo.environment["LOGONYM_GEO_PATH"] {
             return custom.split(separator: ":").map(String.init)
         }
+        #endif
         return ["/usr/share/GeoIP", "/var/lib/GeoIP", "/usr/share/tor"]
     }
 

@@ -1,12 +1,7 @@
 import CMaxMindDB
 import Foundation
-public import LogonymCore
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+public import LogonymCore
 
 /// A `.mmdb` database (GeoLite2 / GeoIP2 Country or City, DB-IP lite, an ASN database) read through
 /// libmaxminddb: `country.iso_code` (else `registered_country.iso_code`), `continent.code` and

@@ -1,11 +1,6 @@
 import Foundation
-public import LogonymCore
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+public import LogonymCore
 
 /// The Tor range files of Debian's `tor-geoipdb` (`/usr/share/tor/geoip`, `geoip6`), read directly: sorted,
 /// inclusive `START,END,CC` ranges (decimal IPv4, textual IPv6). `??` means unknown, `UK` is `GB`, and `EU` and

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Opens an input by path (`-` for standard input) and recognises gzip by its magic bytes, not its name.
 public enum InputOpener: Sendable {

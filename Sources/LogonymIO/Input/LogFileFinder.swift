@@ -1,10 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Finds the log files under a directory: every regular file whose name ends in `.log` or `.log.gz`, at any depth.
 ///

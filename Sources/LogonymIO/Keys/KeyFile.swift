@@ -1,10 +1,5 @@
-public import LogonymCore
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+public import LogonymCore
 
 /// Reads a pseudonym key from a file, refusing files that group or others can read.
 public enum KeyFile: Sendable {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 extension MetricsServer {
     /// Where to listen: `unix:/run/logonym/metrics.sock`, `127.0.0.1:9464` or `[::1]:9464`.

@@ -1,13 +1,8 @@
+import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The HTTP/1.1 endpoint of the daemon: `GET /metrics` (Prometheus text exposition) and `GET /stats` (the current
 /// window as JSON), on a loopback TCP address or a Unix socket, served by SwiftNIO.

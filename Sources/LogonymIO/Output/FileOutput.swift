@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A file descriptor written with `write(2)`: standard output, or a file written under a temporary name in the
 /// same directory and renamed into place by ``finish()``.

@@ -1,10 +1,5 @@
-import LogonymCore
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import LogonymCore
 
 /// Cuts a byte stream into lines, for every source: batch files and standard input (``LinePump``), followed files,
 /// the standard input of `logonym pipe` and syslog datagrams. One contract:

@@ -1,10 +1,5 @@
-public import LogonymCore
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+public import LogonymCore
 
 /// Reads a source in chunks, cuts it into lines and runs each through a ``LineProcessor``, in bounded memory.
 ///

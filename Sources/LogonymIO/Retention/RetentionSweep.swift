@@ -1,12 +1,7 @@
 import Foundation
 import GRDB
-public import LogonymCore
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+public import LogonymCore
 
 /// What a retention sweep deletes (or, in a dry run, would delete).
 public struct RetentionPlan: Sendable, Codable {

@@ -1,11 +1,6 @@
 import Foundation
-import LogonymCore
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import LogonymCore
 
 /// The output segments of one input: one file per window (and part), plain or a series of gzip members.
 ///

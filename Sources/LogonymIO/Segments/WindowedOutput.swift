@@ -30,14 +30,18 @@ public final class WindowedOutput: OutputSink {
 
     /// Opens the source's segments, cut back to what the state database committed.
     ///
-    /// `LOGONYM_COMMIT_BYTES` in the environment lowers the pending bytes that make a commit (8 MiB), for tests
-    /// that kill a run between many commits.
+    /// In debug builds, `LOGONYM_COMMIT_BYTES` in the environment lowers the pending bytes that make a commit
+    /// (8 MiB), for tests that kill a run between many commits.
     public init(source: String, settings: EngineSettings, store: StateStore, ledger: BatchLedger? = nil) throws {
         self.store = store
         self.source = source
         self.window = settings.window
         self.ledger = ledger
+        #if DEBUG
         let configured = ProcessInfo.processInfo.environment["LOGONYM_COMMIT_BYTES"].flatMap { Int($0) }
+        #else
+        let configured: Int? = nil
+        #endif
         commitBytes = configured ?? 8 << 20
         checkLines = commitBytes >= 1 << 20 ? 4096 : 16
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)

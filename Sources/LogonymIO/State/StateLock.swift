@@ -1,10 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// An advisory lock (flock) in `STATE/locks`, held for as long as the value lives.
 ///

@@ -1,10 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// fsync of a directory, so that created, renamed and removed entries are durable.
 enum DirectorySync {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Who may read a file logonym creates: its mode and, optionally, a group it is handed to.
 ///

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Binding sockets: a Unix socket at a path (a stale one removed first, then the given mode), and bind(2) for any
 /// address structure.

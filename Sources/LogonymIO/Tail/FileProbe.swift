@@ -1,10 +1,5 @@
-import LogonymCore
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import LogonymCore
 
 /// What `stat(2)` says of a file, and how files are told apart across renames, compression and restarts.
 struct FileProbe: Equatable {

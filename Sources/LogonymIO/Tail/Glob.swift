@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Shell-style path patterns (`/var/log/nginx/*.log`), expanded with glob(3).
 enum Glob {

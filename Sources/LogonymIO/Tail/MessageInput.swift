@@ -1,12 +1,7 @@
 import Foundation
+import Glibc
 import Logging
 import LogonymCore
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// An input whose lines arrive as messages rather than as a file: syslog datagrams on a Unix socket (and UDP on
 /// loopback), or the standard input of `logonym pipe`. Lines go into the same window segments as file inputs;

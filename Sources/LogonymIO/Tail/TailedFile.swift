@@ -1,10 +1,5 @@
-import LogonymCore
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import LogonymCore
 
 /// One input file being followed: plain (read on as it grows) or gzip (a rotated file compressed before it was
 /// read to its end, read once). Only complete lines leave it; a partial last line is held until its newline

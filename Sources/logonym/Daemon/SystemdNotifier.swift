@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The systemd notify protocol (`sd_notify`), without libsystemd: datagrams such as `READY=1` sent to the Unix
 /// socket named by `$NOTIFY_SOCKET` (a path, or `@name` in the abstract namespace).

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// logonym's own messages on standard error: `logonym: <path>: <what went wrong>`, never log content.
 enum Diagnostics {

@@ -44,44 +44,49 @@ public final class PercentDecoding {
             starts = .allocate(capacity: capacity)
             spareStarts = .allocate(capacity: capacity)
         }
-        var count = Self.decodeRound(source.baseAddress!, range, from: nil, into: bytes, starts)
-        if plusIsBlank {
-            let leadingPlus = range.count > 1 && source[range.lowerBound] == UInt8(ascii: "+")
-                && source[range.lowerBound + 1] &- 0x30 < 10
-            for k in (leadingPlus ? 1 : 0)..<count where bytes[k] == UInt8(ascii: "+") && source[starts[k]] == UInt8(ascii: "+") {
-                bytes[k] = 0x20
-            }
-        }
+        var (count, again) = Self.decodeRound(
+            source.baseAddress!,
+            range,
+            from: nil,
+            into: bytes,
+            starts,
+            plusIsBlank: plusIsBlank
+        )
         starts[count] = range.upperBound
-        while true {
-            var escapes = false
-            for k in 0..<count where bytes[k] == UInt8(ascii: "%") || bytes[k] == UInt8(ascii: "\\") {
-                escapes = true
-                break
-            }
-            guard escapes else { break }
-            let next = Self.decodeRound(bytes, 0..<count, from: starts, into: spareBytes, spareStarts)
+        while again {
+            let next: Int
+            (next, again) = Self.decodeRound(bytes, 0..<count, from: starts, into: spareBytes, spareStarts)
             spareStarts[next] = range.upperBound
             swap(&bytes, &spareBytes)
             swap(&starts, &spareStarts)
-            if next == count { break }
             count = next
         }
         decoded = UnsafeMutableBufferPointer(start: bytes, count: count)
     }
 
     /// One round: `text[range]` decoded into `out`, each byte's source index into `outStarts` (`range`'s own
-    /// indices, or those `textStarts` gives); returns the decoded count.
+    /// indices, or those `textStarts` gives); returns the decoded count, and whether another round may decode more
+    /// (this one decoded something, and left a `%` or `\` that may start an escape now: `%2541`, `%%34%31`).
     private static func decodeRound(
         _ text: UnsafePointer<UInt8>,
         _ range: Range<Int>,
         from textStarts: UnsafeMutablePointer<Int>?,
         into out: UnsafeMutablePointer<UInt8>,
-        _ outStarts: UnsafeMutablePointer<Int>
-    ) -> Int {
+        _ outStarts: UnsafeMutablePointer<Int>,
+        plusIsBlank: Bool = false
+    ) -> (count: Int, again: Bool) {
         var i = range.lowerBound
         var n = 0
         let end = range.upperBound
+        var decodedAny = false
+        var escapeByte = false
+        // A `+` that starts the text before a digit is a phone number's, not a blank.
+        if plusIsBlank, end - i > 1, text[i] == UInt8(ascii: "+"), text[i + 1] &- 0x30 < 10 {
+            outStarts[0] = textStarts.map { $0[i] } ?? i
+            out[0] = UInt8(ascii: "+")
+            i += 1
+            n = 1
+        }
         while i < end {
             outStarts[n] = textStarts.map { $0[i] } ?? i
             let c = text[i]
@@ -89,11 +94,13 @@ public final class PercentDecoding {
                 let low = IPAddress.hexValue(text[i + 2])
             {
                 out[n] = high << 4 | low
+                decodedAny = true
                 i += 3
             } else if c == UInt8(ascii: "\\"), i + 3 < end, text[i + 1] | 0x20 == UInt8(ascii: "x"),
                 let high = IPAddress.hexValue(text[i + 2]), let low = IPAddress.hexValue(text[i + 3])
             {
                 out[n] = high << 4 | low
+                decodedAny = true
                 i += 4
             } else if c == UInt8(ascii: "\\"), i + 5 < end, text[i + 1] == UInt8(ascii: "u"),
                 text[i + 2] == UInt8(ascii: "0"), text[i + 3] == UInt8(ascii: "0"),
@@ -101,14 +108,16 @@ public final class PercentDecoding {
             {
                 // A JSON escape (`\u002e`) in a line that did not parse as JSON.
                 out[n] = high << 4 | low
+                decodedAny = true
                 i += 6
             } else {
-                out[n] = c
+                out[n] = plusIsBlank && c == UInt8(ascii: "+") ? 0x20 : c
                 i += 1
             }
+            escapeByte = escapeByte || out[n] == UInt8(ascii: "%") || out[n] == UInt8(ascii: "\\")
             n += 1
         }
-        return n
+        return (n, decodedAny && escapeByte)
     }
 }
 

@@ -162,10 +162,10 @@ struct NameRules {
     }
 }
 
-/// The verdicts of recently seen raw names: 1,024 slots of up to 31 name bytes, direct-mapped by hash. Longer
+/// The verdicts of recently seen raw names: 4,096 slots of up to 31 name bytes, direct-mapped by hash. Longer
 /// names are not remembered.
 private final class NameCache {
-    private static let slots = 1024
+    private static let slots = 4096
     private static let slotSize = 40
     private let storage: UnsafeMutableRawPointer
 

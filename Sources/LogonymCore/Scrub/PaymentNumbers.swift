@@ -4,7 +4,9 @@
 enum PaymentNumbers {
     /// A payment card: `digits` are 13 to 19 ASCII digits (blanks and dashes already taken out).
     static func isCard(_ digits: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard (13...19).contains(digits.count), digits.allSatisfy({ $0 &- 0x30 < 10 }) else { return false }
+        guard (13...19).contains(digits.count), digits[0] &- 0x32 < 5,  // Issuers' numbers start with 2 to 6.
+            digits.allSatisfy({ $0 &- 0x30 < 10 })
+        else { return false }
         guard issuerAccepts(digits), luhn(digits) else { return false }
         // A 13-digit Visa number is also an EAN-13 shape; a valid EAN check digit makes it a product code.
         return !(digits.count == 13 && isEAN13(digits))
@@ -74,9 +76,9 @@ enum PaymentNumbers {
 
     /// An IBAN (blanks and dashes already taken out): a country's code and its length, two check digits, mod 97.
     static func isIBAN(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard value.count >= 15, value.count <= 34, value.allSatisfy(ValueDetectors.isAlnum) else { return false }
+        guard value.count >= 15, value.count <= 34, value[2] &- 0x30 < 10, value[3] &- 0x30 < 10 else { return false }
         let country = UInt16(value[0] | 0x20) << 8 | UInt16(value[1] | 0x20)
-        guard ibanLengths[country] == value.count, value[2] &- 0x30 < 10, value[3] &- 0x30 < 10 else { return false }
+        guard ibanLengths[country] == value.count, value.allSatisfy(ValueDetectors.isAlnum) else { return false }
         var remainder = 0
         for k in 0..<value.count {
             let c = value[(k + 4) % value.count]

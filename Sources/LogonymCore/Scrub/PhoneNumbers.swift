@@ -4,19 +4,13 @@
 /// and `tel:` links. A bare run of ten digits is not one: ISBN-10s, GTINs and ids look the same.
 enum PhoneNumbers {
     static func contains(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
-        var i = 0
-        while i < v.count {
+        // A number starts at the value's start or after a byte that is neither a letter nor a digit.
+        for i in 0..<v.count where i == 0 || !ValueDetectors.isAlnum(v[i - 1]) {
             let c = v[i]
-            let startsHere = i == 0 || !ValueDetectors.isAlnum(v[i - 1])
-            if startsHere {
-                if c == UInt8(ascii: "+"), i + 1 < v.count, v[i + 1] &- 0x30 < 10, international(v, i + 1) {
-                    return true
-                }
-                if c == UInt8(ascii: "("), northAmerican(v, i) { return true }
-                if c &- 0x30 < 10, grouped(v, i) || northAmerican(v, i) { return true }
-                if (c | 0x20) == UInt8(ascii: "t"), telLink(v, i) { return true }
-            }
-            i += 1
+            if c == UInt8(ascii: "+"), i + 1 < v.count, v[i + 1] &- 0x30 < 10, international(v, i + 1) { return true }
+            if c == UInt8(ascii: "("), northAmerican(v, i) { return true }
+            if c &- 0x30 < 10, grouped(v, i) || northAmerican(v, i) { return true }
+            if (c | 0x20) == UInt8(ascii: "t"), telLink(v, i) { return true }
         }
         return false
     }

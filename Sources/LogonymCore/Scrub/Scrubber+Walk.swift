@@ -132,9 +132,10 @@ extension Scrubber {
         path: Range<Int>? = nil
     ) {
         var pairStart = range.lowerBound
+        var link = OneTimeLink(path: path)
         while true {
             let pairEnd = PlainURLScreen.nextPairEnd(b.baseAddress!, pairStart, range.upperBound)
-            collectPair(b, pairStart..<pairEnd, depth: depth, path: path)
+            collectPair(b, pairStart..<pairEnd, depth: depth, link: &link)
             guard pairEnd < range.upperBound else { return }
             pairStart = pairEnd + 1
         }
@@ -165,10 +166,12 @@ extension Scrubber {
         guard semicolon < range.upperBound else { return }
         var pairStart = semicolon + 1
         for i in pairStart..<range.upperBound where b[i] == UInt8(ascii: ";") {
-            collectPair(b, pairStart..<i, depth: depth)
+            var none = OneTimeLink(path: nil)
+            collectPair(b, pairStart..<i, depth: depth, link: &none)
             pairStart = i + 1
         }
-        collectPair(b, pairStart..<range.upperBound, depth: depth)
+        var none = OneTimeLink(path: nil)
+        collectPair(b, pairStart..<range.upperBound, depth: depth, link: &none)
     }
 
     /// `name=value`: the value replaced when the name is denied (or not allowed), when it is a token in a one-time
@@ -177,7 +180,7 @@ extension Scrubber {
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
         depth: Int,
-        path: Range<Int>? = nil
+        link: inout OneTimeLink
     ) {
         guard !range.isEmpty else { return }
         var equals = range.lowerBound
@@ -197,7 +200,7 @@ extension Scrubber {
             replace(value, counter: counter)
         case (.allowlist, .none):
             replace(value, counter: Self.notAllowedCounter)
-        case _ where isOneTimeLinkToken(b, value, path: path, depth: depth):
+        case _ where value.count >= 12 && link.holds(b) && isTokenShaped(b, value, depth: depth):
             replace(value, counter: Detector.linkToken.rawValue)
         default:
             let version = Self.isDottedQuadLike(b, value) && PathTokens.namesVersion(b, name)
@@ -211,17 +214,6 @@ extension Scrubber {
         var dots = 0
         for i in range where b[i] == UInt8(ascii: ".") { dots &+= 1 }
         return dots >= 3
-    }
-
-    /// A token-shaped value in the query of a one-time link's path (``PathTokens/announcesOneTimeLink(_:_:)``).
-    private func isOneTimeLinkToken(
-        _ b: UnsafeBufferPointer<UInt8>,
-        _ value: Range<Int>,
-        path: Range<Int>?,
-        depth: Int
-    ) -> Bool {
-        guard let path, value.count >= 12 else { return false }
-        return isTokenShaped(b, value, depth: depth) && PathTokens.announcesOneTimeLink(b, path)
     }
 
     private func isTokenShaped(_ b: UnsafeBufferPointer<UInt8>, _ value: Range<Int>, depth: Int) -> Bool {
@@ -247,31 +239,34 @@ extension Scrubber {
             replace(range, counter: Detector.longValue.rawValue)
             return
         }
-        guard ValueScreen.mayHoldPersonalData(b, range) else { return }
-        let encoded = range.contains { b[$0] == UInt8(ascii: "%") || b[$0] == UInt8(ascii: "+") }
-        guard encoded else {
-            collectDecoded(UnsafeBufferPointer(rebasing: b[range]), depth: depth, versionPosition: versionPosition) {
+        let raw = UnsafeBufferPointer(rebasing: b[range])
+        let shape = ValueShape(raw)
+        guard shape.mayHoldPersonalData else { return }
+        guard shape.has(ByteClass.escape) else {
+            collectDecoded(raw, shape, depth: depth, versionPosition: versionPosition) {
                 $0.lowerBound + range.lowerBound..<$0.upperBound + range.lowerBound
             }
             return
         }
         let decoder = decoders[depth]
         decoder.decode(b, range, plusIsBlank: true)
-        collectDecoded(UnsafeBufferPointer(decoder.decoded), depth: depth, versionPosition: versionPosition) {
+        let decoded = UnsafeBufferPointer(decoder.decoded)
+        collectDecoded(decoded, ValueShape(decoded), depth: depth, versionPosition: versionPosition) {
             decoder.sourceIndex($0.lowerBound)..<decoder.sourceIndex($0.upperBound)
         }
     }
 
-    /// ``collectValue(_:_:depth:versionPosition:)`` on the decoded bytes `v`; `origin` maps a range of `v` to the
-    /// original bytes.
+    /// ``collectValue(_:_:depth:versionPosition:)`` on the decoded bytes `v` of that shape; `origin` maps a range of
+    /// `v` to the original bytes.
     private func collectDecoded(
         _ v: UnsafeBufferPointer<UInt8>,
+        _ shape: ValueShape,
         depth: Int,
         versionPosition: Bool,
         origin: (Range<Int>) -> Range<Int>
     ) {
         let whole = origin(0..<v.count)
-        if depth < Self.nestingLimit, let nested = NestedValue.kind(v) {
+        if depth < Self.nestingLimit, let nested = NestedValue.kind(v, shape) {
             let mark = replacements.count
             switch nested {
             case .url: collectURL(v, 0..<v.count, depth: depth + 1)
@@ -284,7 +279,7 @@ extension Scrubber {
             }
             // Nothing found by walking it: the detectors on the whole (`{email:ann@example.org}`).
         }
-        if let detector = ValueDetectors.detect(v, versionPosition: versionPosition) {
+        if let detector = ValueDetectors.detect(v, shape, versionPosition: versionPosition) {
             replace(whole, counter: detector.rawValue)
         }
     }
@@ -427,5 +422,21 @@ extension Scrubber {
             i += 1
         }
         return nil
+    }
+}
+
+/// Whether the URL whose query is being walked is a one-time link (``PathTokens/announcesOneTimeLink(_:_:)``):
+/// looked at once, the first time a token-shaped value asks.
+struct OneTimeLink {
+    let path: Range<Int>?
+    private var known: Bool?
+
+    init(path: Range<Int>?) { self.path = path }
+
+    mutating func holds(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let known { return known }
+        let holds = path.map { PathTokens.announcesOneTimeLink(b, $0) } ?? false
+        known = holds
+        return holds
     }
 }

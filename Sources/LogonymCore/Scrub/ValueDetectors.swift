@@ -20,22 +20,18 @@ enum ValueDetectors {
     /// The first detector that matches `v`, if any. `versionPosition`: the value stands where versions stand
     /// (`v=`, `ver=`, `/downloads/...`), so a dotted quad is taken for a version here; the address stage still
     /// pseudonymizes it if it is a valid address (fail closed), it is just not replaced whole.
-    static func detect(_ v: UnsafeBufferPointer<UInt8>, versionPosition: Bool = false) -> Detector? {
-        // One pass to rule out most detectors: each needs `@`, or digits, or length.
-        var digits = 0
-        var at = false
-        var blankOrDash = false
-        for c in v {
-            if c &- 0x30 < 10 {
-                digits &+= 1
-            } else if c == UInt8(ascii: "@") {
-                at = true
-            } else if c == 0x20 || c == UInt8(ascii: "-") {
-                blankOrDash = true
-            }
-        }
-        if isBearer(v) { return .bearer }
-        if at && EmailAddresses.contains(v) { return .email }
+    static func detect(
+        _ v: UnsafeBufferPointer<UInt8>,
+        _ shape: ValueShape,
+        versionPosition: Bool = false
+    ) -> Detector? {
+        // The shape rules out most detectors: each needs `@`, digits, a separator or some length. A click id or
+        // token (letters, digits, `-`, `_`) is one token and needs no phone or e-mail search.
+        guard !v.isEmpty else { return nil }
+        let digits = shape.digits
+        let blankOrDash = shape.has(ByteClass.blankOrDash)
+        if (v[0] | 0x20) == UInt8(ascii: "b"), isBearer(v) { return .bearer }
+        if shape.has(ByteClass.at) && EmailAddresses.contains(v) { return .email }
         // Cards, IBANs and national ids are often written in groups: the value without blanks and dashes.
         if digits >= 10 && blankOrDash && v.count <= 44 {
             let found: Detector? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: v.count) { scratch in
@@ -51,13 +47,15 @@ enum ValueDetectors {
             }
             if let found { return found }
         }
-        if digits >= 6 {
+        if digits >= 6 && shape.has(ByteClass.punctuation | ByteClass.blankOrDash) {
             if NationalIdentifiers.matchesSpaced(v) { return .nationalID }
             if PhoneNumbers.contains(v) { return .phone }
         }
         guard digits > 0 || v.count >= 12 else { return nil }
+        guard shape.has(ByteClass.separator) else { return detectToken(v, versionPosition) }
+        let table = ByteClass.table
         var tokenStart = 0
-        for i in 0...v.count where i == v.count || isSeparator(v[i]) {
+        for i in 0...v.count where i == v.count || table[Int(v[i])] & ByteClass.separator != 0 {
             if i > tokenStart,
                 let found = detectToken(UnsafeBufferPointer(rebasing: v[tokenStart..<i]), versionPosition)
             {
@@ -68,19 +66,14 @@ enum ValueDetectors {
         return nil
     }
 
+    @inline(__always)
     static func isSeparator(_ c: UInt8) -> Bool {
-        switch c {
-        case 0x20, 0x09, UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"),
-            UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "|"),
-            UInt8(ascii: "&"), UInt8(ascii: "="), UInt8(ascii: "/"), UInt8(ascii: "{"), UInt8(ascii: "}"):
-            true
-        default: false
-        }
+        ByteClass.table[Int(c)] & ByteClass.separator != 0
     }
 
     static func detectToken(_ t: UnsafeBufferPointer<UInt8>, _ versionPosition: Bool) -> Detector? {
         guard t.count >= 3 else { return nil }
-        if isJWT(t) { return .jwt }
+        if t[0] == UInt8(ascii: "e"), isJWT(t) { return .jwt }
         if isAddress(t) && !(versionPosition && isDottedQuad(t)) { return .ip }
         if (13...19).contains(t.count) && PaymentNumbers.isCard(t) { return .card }
         if (15...34).contains(t.count) && PaymentNumbers.isIBAN(t) { return .iban }
@@ -103,18 +96,14 @@ enum ValueDetectors {
     /// digits, or at least 24 of them.
     static func isTokenShaped(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
         guard v.count >= 12 else { return false }
-        var letters = false
-        var digits = false
+        let table = ByteClass.table
+        var all: UInt16 = 0
         for c in v {
-            if c &- 0x30 < 10 {
-                digits = true
-            } else if (c | 0x20) &- 0x61 < 26 {
-                letters = true
-            } else if !"-._~+/=".utf8.contains(c) {
-                return false
-            }
+            let classes = table[Int(c)]
+            guard classes & ByteClass.tokenCharacter != 0 else { return false }
+            all |= classes
         }
-        return (letters && digits) || v.count >= 24
+        return (all & ByteClass.letter != 0 && all & ByteClass.digit != 0) || v.count >= 24
     }
 
     /// Three base64url parts, the first a JSON header (`eyJ`).
@@ -135,15 +124,18 @@ enum ValueDetectors {
 
     /// Exactly one IPv4 or IPv6 address (with brackets, a port or a zone, as in a log's client field).
     static func isAddress(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard t.contains(UInt8(ascii: ".")) || t.contains(UInt8(ascii: ":")) else { return false }
-        // Only what an address with brackets, port or zone can hold.
-        guard
-            t.allSatisfy({
-                ($0 >= 0x30 && $0 <= 0x3A) || $0 == UInt8(ascii: ".") || (($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x66)
-                    || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: "%")
-            })
-        else { return false }
-        guard let field = AddressField.parse(t, from: 0, to: t.count) else { return false }
+        // Only what an address with brackets, port or zone can hold, with a dot or a colon.
+        var separated = false
+        for c in t {
+            if c == UInt8(ascii: ".") || c == UInt8(ascii: ":") {
+                separated = true
+            } else if !(c &- 0x30 < 10 || (c | 0x20) &- 0x61 < 6 || c == UInt8(ascii: "[") || c == UInt8(ascii: "]")
+                || c == UInt8(ascii: "%"))
+            {
+                return false
+            }
+        }
+        guard separated, let field = AddressField.parse(t, from: 0, to: t.count) else { return false }
         return field.range == 0..<t.count || t[field.range.upperBound] == UInt8(ascii: ":")
             || t[field.range.upperBound] == UInt8(ascii: "]")
     }

@@ -1,34 +1,94 @@
-/// The cheap questions the URL walk asks before the detectors: can a value hold anything at all, is it a nested URL,
-/// query or JSON, does a path segment announce a token or a version.
-enum ValueScreen {
-    /// False when no detector can match the raw value: short words and numbers (`page=2`, `utm_source=google`,
-    /// `lang=en`), the common case. Errs one way only.
-    @inline(__always)
-    static func mayHoldPersonalData(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        var digits = 0
-        var uppercase = 0
-        var dots = 0
-        for i in range {
-            let c = b[i]
-            if c &- 0x30 < 10 {
-                digits &+= 1
-            } else if c &- 0x41 < 26 {
-                uppercase &+= 1
-            } else if c == UInt8(ascii: ".") {
-                dots &+= 1
-            } else if triggers[Int(c)] {
-                // `%` (anything may be encoded), `+` (a blank or a phone's plus), `@`, `:`, `=`, `?`, `{`, `[`.
-                return true
-            }
+/// What each byte is to the scrub stage's screens and detectors, one table lookup per byte.
+enum ByteClass {
+    static let digit: UInt16 = 1
+    static let capital: UInt16 = 2
+    static let dot: UInt16 = 4
+    static let letter: UInt16 = 8
+    /// `%+@:=?{[` and a blank: the value may be encoded, a phone, an e-mail, nested or JSON.
+    static let trigger: UInt16 = 16
+    /// Where a detector's token ends (``ValueDetectors/detect(_:_:versionPosition:)``).
+    static let separator: UInt16 = 32
+    /// A token's alphabet: letters, digits and `-._~+/=`.
+    static let tokenCharacter: UInt16 = 64
+    static let at: UInt16 = 128
+    /// `%` or `+`: decoding changes the value.
+    static let escape: UInt16 = 256
+    static let quote: UInt16 = 512
+    static let colon: UInt16 = 1024
+    static let equals: UInt16 = 2048
+    static let blankOrDash: UInt16 = 4096
+    /// Neither a letter, a digit, `-` nor `_`.
+    static let punctuation: UInt16 = 8192
+
+    /// The classes of each byte (raw memory: no bounds check per byte on the hot path). Written once, at first use,
+    /// then only read.
+    nonisolated(unsafe) static let table: UnsafePointer<UInt16> = {
+        let table = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
+        for c in 0..<256 {
+            let byte = UInt8(c)
+            var classes: UInt16 = 0
+            if byte &- 0x30 < 10 { classes |= digit | tokenCharacter }
+            if byte &- 0x41 < 26 { classes |= capital | letter | tokenCharacter }
+            if byte &- 0x61 < 26 { classes |= letter | tokenCharacter }
+            if classes == 0 && byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") { classes |= punctuation }
+            if byte == UInt8(ascii: ".") { classes |= dot }
+            if "%+@:=?{[ ".utf8.contains(byte) { classes |= trigger }
+            if " \t,;()<>\"'|&=/{}".utf8.contains(byte) { classes |= separator }
+            if "-._~+/=".utf8.contains(byte) { classes |= tokenCharacter }
+            if byte == UInt8(ascii: "@") { classes |= at }
+            if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") { classes |= escape }
+            if byte == UInt8(ascii: "\"") { classes |= quote }
+            if byte == UInt8(ascii: ":") { classes |= colon }
+            if byte == UInt8(ascii: "=") { classes |= equals }
+            if byte == 0x20 || byte == UInt8(ascii: "-") { classes |= blankOrDash }
+            table[c] = classes
         }
-        // Cards, phones, national ids and IBANs have six digits or more, an IPv4 address four and three dots;
-        // encoded e-mail addresses and tokens are long and mix digits or capitals in.
-        return digits >= PlainURLScreen.detectorDigits || (dots >= 3 && digits >= 4)
-            || (range.count >= 12 && (digits > 0 || uppercase >= 2)) || range.count >= 19
+        return UnsafePointer(table)
+    }()
+}
+
+/// What one pass over a value tells the URL walk and the detectors: whether anything at all can match (short words
+/// and numbers, `page=2`, `utm_source=google`, `lang=en`, are the common case), whether it may be a nested URL,
+/// query or JSON, and which detectors are worth asking. Branch-free per byte: counts, and the union of the bytes'
+/// classes.
+struct ValueShape {
+    let count: Int
+    let digits: Int
+    let capitals: Int
+    let dots: Int
+    /// Every ``ByteClass`` some byte has.
+    let seen: UInt16
+
+    init(_ v: UnsafeBufferPointer<UInt8>) {
+        let table = ByteClass.table
+        var digits = 0
+        var capitals = 0
+        var dots = 0
+        var seen: UInt16 = 0
+        for c in v {
+            let classes = table[Int(c)]
+            digits &+= Int(classes & ByteClass.digit)
+            capitals &+= Int((classes & ByteClass.capital) >> 1)
+            dots &+= Int((classes & ByteClass.dot) >> 2)
+            seen |= classes
+        }
+        count = v.count
+        self.digits = digits
+        self.capitals = capitals
+        self.dots = dots
+        self.seen = seen
     }
 
-    private static let triggers: [Bool] = (0..<256).map { c in
-        "%+@:=?{[ ".utf8.contains(UInt8(c))
+    @inline(__always)
+    func has(_ classes: UInt16) -> Bool { seen & classes != 0 }
+
+    /// False when no detector can match: cards, phones, national ids and IBANs have six digits or more, an IPv4
+    /// address four and three dots; encoded e-mail addresses and tokens are long and mix digits or capitals in; `%`
+    /// (anything may be encoded), `+` (a blank or a phone's plus), `@`, `:`, `=`, `?`, `{`, `[` and blanks may start
+    /// anything. Errs one way only.
+    var mayHoldPersonalData: Bool {
+        has(ByteClass.trigger) || digits >= PlainURLScreen.detectorDigits || (dots >= 3 && digits >= 4)
+            || (count >= 12 && (digits > 0 || capitals >= 2)) || count >= 19
     }
 }
 
@@ -36,16 +96,21 @@ enum ValueScreen {
 enum NestedValue {
     case url, query, json
 
-    static func kind(_ v: UnsafeBufferPointer<UInt8>) -> NestedValue? {
-        guard let first = v.first(where: { $0 != 0x20 }) else { return nil }
-        if first == UInt8(ascii: "{") || first == UInt8(ascii: "["), v.contains(UInt8(ascii: "\"")) { return .json }
-        if v[0] == UInt8(ascii: "/") || Scrubber.schemeEnd(v, 0..<v.count) != nil { return .url }
+    static func kind(_ v: UnsafeBufferPointer<UInt8>, _ shape: ValueShape) -> NestedValue? {
+        guard !v.isEmpty else { return nil }
+        if shape.has(ByteClass.quote), let first = v.first(where: { $0 != 0x20 }),
+            first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+        {
+            return .json
+        }
+        if v[0] == UInt8(ascii: "/") { return .url }
+        if shape.has(ByteClass.colon), Scrubber.schemeEnd(v, 0..<v.count) != nil { return .url }
+        guard shape.has(ByteClass.equals) else { return nil }
         // `name=value` somewhere; base64's trailing `=` is padding, not a pair.
         var i = 1
         while i + 1 < v.count {
             if v[i] == UInt8(ascii: "="), v[i + 1] != UInt8(ascii: "="),
-                ValueDetectors.isAlnum(v[i - 1])
-                    || v[i - 1] == UInt8(ascii: "_") || v[i - 1] == UInt8(ascii: "]")
+                ValueDetectors.isAlnum(v[i - 1]) || v[i - 1] == UInt8(ascii: "_") || v[i - 1] == UInt8(ascii: "]")
             {
                 return .query
             }
@@ -69,7 +134,8 @@ enum PathTokens {
     static func announcesOneTimeLink(_ b: UnsafeBufferPointer<UInt8>, _ path: Range<Int>) -> Bool {
         var start = path.lowerBound
         for i in path.lowerBound...path.upperBound where i == path.upperBound || b[i] == UInt8(ascii: "/") {
-            if i - start >= 3, oneTimeLinkWords.contains(foldedHash(b, start..<i)) { return true }
+            // The words have 3 to 13 letters (`resetpassword`); slugs are longer.
+            if i - start >= 3, i - start <= 16, oneTimeLinkWords.contains(foldedHash(b, start..<i)) { return true }
             start = i + 1
         }
         return false

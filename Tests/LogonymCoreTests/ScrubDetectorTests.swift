@@ -33,6 +33,8 @@ struct ScrubDetectorTests {
         // A nested landing page with nothing personal.
         "/l.php?u=https%3A%2F%2Fshop.example%2Fp%2F123%3Fcolor%3Dblue&h=AT0", "/login?next=%2Faccount%2Fsettings",
         "/g?variables=%7B%22first%22%3A10%2C%22after%22%3A%22YXJyYXk%22%7D",
+        // A slug after a word that announces tokens (Google AMP's `/amp/s/`), a wrong codice fiscale check letter.
+        "/amp/s/2024-update-recipe-best-how", "/f?cf=VRDLCU77M12H501K",
     ])
     func ordinaryTrafficStays(_ url: String) {
         #expect(Self.scrubbed([url]) == [url])
@@ -83,6 +85,15 @@ struct ScrubDetectorTests {
         ("/(S(lit3py55t21z5v55vlm25s55))/default.aspx", "/[Filtered]/default.aspx"),
         // A bearer token in an ordinary parameter.
         ("/api?h=Bearer%20mF_9.B5f-4.1JqM7token", "/api?h=[Filtered]"),
+        // Found by the attack on this work: the codice fiscale, IIS's `%u0040`, a fullwidth or HTML-entity at sign,
+        // JSON in base64 with a denied name and no e-mail, self-announcing secrets, a German `0176/...` number.
+        ("/f?cf=RSSMRA85T10A562S", "/f?cf=[Filtered]"),
+        ("/m?to=ann%u0040example.com", "/m?to=[Filtered]"),
+        ("/m?to=ann%EF%BC%A0example.com", "/m?to=[Filtered]"),
+        ("/m?to=ann%26%2364%3Bexample.com", "/m?to=[Filtered]"),
+        ("/t?p=eyJjdXN0b21lciI6IHsiZmlyc3ROYW1lIjogIkjDpWtvbiJ9fQ", "/t?p=[Filtered]"),
+        ("/c/pay/cs_live_a1B2c3D4e5F6g7H8i9J0", "/c/pay/[Filtered]"),
+        ("/sms?nr=0176%2F12345678", "/sms?nr=[Filtered]"),
     ])
     func personalDataGoes(_ url: String, _ expected: String) {
         #expect(Self.scrubbed([url]) == [expected])

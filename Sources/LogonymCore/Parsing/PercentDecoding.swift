@@ -1,4 +1,4 @@
-/// Text with `%XX`, `\xXX` and `\u00XX` decoded and, for each decoded byte, where its encoding starts in the
+/// Text with `%XX`, `%u00XX`, `\xXX` and `\u00XX` decoded and, for each decoded byte, where its encoding starts in the
 /// source. Reused buffers in raw memory (a long line decodes in one pass, without growing arrays byte by byte).
 public final class PercentDecoding {
     /// The decoded bytes.
@@ -30,7 +30,7 @@ public final class PercentDecoding {
     @inline(__always)
     public func sourceIndex(_ k: Int) -> Int { starts[k] }
 
-    /// Decodes `%XX`, `\xXX` and `\u00XX` in `range` of `source`, round after round while a round still decodes
+    /// Decodes `%XX`, `%u00XX`, `\xXX` and `\u00XX` in `range` of `source`, round after round while a round still decodes
     /// something (each round is shorter than the one before). `plusIsBlank` (a form's query value): the first round
     /// also reads `+` as a blank, except a `+` that starts the text before a digit (a phone number's,
     /// `tel=+49+170+1234567`).
@@ -96,6 +96,14 @@ public final class PercentDecoding {
                 out[n] = high << 4 | low
                 decodedAny = true
                 i += 3
+            } else if c == UInt8(ascii: "%"), i + 5 < end, text[i + 1] | 0x20 == UInt8(ascii: "u"),
+                text[i + 2] == UInt8(ascii: "0"), text[i + 3] == UInt8(ascii: "0"),
+                let high = IPAddress.hexValue(text[i + 4]), let low = IPAddress.hexValue(text[i + 5])
+            {
+                // IIS's `%u0040`.
+                out[n] = high << 4 | low
+                decodedAny = true
+                i += 6
             } else if c == UInt8(ascii: "\\"), i + 3 < end, text[i + 1] | 0x20 == UInt8(ascii: "x"),
                 let high = IPAddress.hexValue(text[i + 2]), let low = IPAddress.hexValue(text[i + 3])
             {

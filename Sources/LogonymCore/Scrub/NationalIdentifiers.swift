@@ -1,5 +1,5 @@
 /// National identifiers in the forms people type them, with their check digits where they have one: the French NIR
-/// and its key, the Spanish DNI/NIE and its letter, the Dutch BSN and its 11-test (only written with dots: nine bare
+/// and its key, the Spanish DNI/NIE and its letter, the Italian codice fiscale and its check letter, the Dutch BSN and its 11-test (only written with dots: nine bare
 /// digits are as often an order number), the US SSN with its area, group and serial rules, the UK NINO by its
 /// prefix rules.
 enum NationalIdentifiers {
@@ -12,6 +12,7 @@ enum NationalIdentifiers {
             return stripped(t, UInt8(ascii: "-")).withUnsafeBufferPointer(isDNI)
         case 11: return isSSN(t, separator: UInt8(ascii: "-")) || isDottedBSN(t)
         case 15: return isNIR(t)
+        case 16: return isCodiceFiscale(t)
         default: return false
         }
     }
@@ -117,5 +118,28 @@ enum NationalIdentifiers {
         }
         guard let key = number(t, 13..<15) else { return false }
         return key == 97 - n % 97
+    }
+
+    /// Italian codice fiscale: six letters, year, month letter, day (plus 40 for women), four characters of the
+    /// place, and a check letter from the odd and even positions' tables.
+    static func isCodiceFiscale(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard t.count == 16 else { return false }
+        func letter(_ k: Int) -> UInt8? {
+            let c = t[k] & 0xDF
+            return c &- 0x41 < 26 ? c - 0x41 : nil
+        }
+        for k in [0, 1, 2, 3, 4, 5, 8, 11, 15] where letter(k) == nil { return false }
+        for k in [6, 7, 9, 10, 12, 13, 14] where digit(t[k]) == nil { return false }
+        guard "ABCDEHLMPRST".utf8.contains(t[8] & 0xDF), let day = number(t, 9..<11),
+            (1...31).contains(day) || (41...71).contains(day)
+        else { return false }
+        let odd: [Int] = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23]
+        var sum = 0
+        for k in 0..<15 {
+            // A digit counts as the letter of the same rank (0 as A).
+            let rank = digit(t[k]) ?? Int(letter(k)!)
+            sum += k % 2 == 0 ? odd[rank] : rank
+        }
+        return Int(letter(15)!) == sum % 26
     }
 }

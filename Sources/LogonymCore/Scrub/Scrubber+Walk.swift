@@ -90,9 +90,11 @@ extension Scrubber {
     func collectURL(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, depth: Int = 0) {
         var i = range.lowerBound
         let end = range.upperBound
-        // scheme://[userinfo@]host
-        if let schemeEnd = Self.schemeEnd(b, range) {
-            let authorityStart = schemeEnd + 3
+        // scheme://[userinfo@]host, or //[userinfo@]host in a nested URL (protocol-relative; a request's `//path`
+        // is a path)
+        let protocolRelative =
+            depth > 0 && range.count > 2 && b[i] == UInt8(ascii: "/") && b[i + 1] == UInt8(ascii: "/")
+        if let authorityStart = protocolRelative ? i + 2 : Self.schemeEnd(b, range).map({ $0 + 3 }) {
             var authorityEnd = authorityStart
             while authorityEnd < end, b[authorityEnd] != UInt8(ascii: "/"), b[authorityEnd] != UInt8(ascii: "?"),
                 b[authorityEnd] != UInt8(ascii: "#")
@@ -266,7 +268,12 @@ extension Scrubber {
         origin: (Range<Int>) -> Range<Int>
     ) {
         let whole = origin(0..<v.count)
-        if depth < Self.nestingLimit, let nested = NestedValue.kind(v, shape) {
+        if let nested = NestedValue.kind(v, shape) {
+            guard depth < Self.nestingLimit else {
+                // Deeper than the walk goes: the whole value.
+                replace(whole, counter: Detector.deepNesting.rawValue)
+                return
+            }
             let mark = replacements.count
             switch nested {
             case .url: collectURL(v, 0..<v.count, depth: depth + 1)
@@ -281,6 +288,28 @@ extension Scrubber {
         }
         if let detector = ValueDetectors.detect(v, shape, versionPosition: versionPosition) {
             replace(whole, counter: detector.rawValue)
+        } else if depth < Self.nestingLimit, let counter = base64JSONCounter(v, shape, depth: depth) {
+            replace(whole, counter: counter)
+        }
+    }
+
+    /// JSON in base64 (`eyJ...`, `W3s...`: `{"` and `[{` encoded) walked like JSON in the clear: the counter of the
+    /// first thing it would replace (the whole value goes; its parts cannot be cut out of the encoding).
+    private func base64JSONCounter(_ v: UnsafeBufferPointer<UInt8>, _ shape: ValueShape, depth: Int) -> Int? {
+        guard v.count >= 16, !shape.has(ByteClass.separator),
+            (v[0] == UInt8(ascii: "e") && v[1] == UInt8(ascii: "y") && v[2] == UInt8(ascii: "J"))
+                || (v[0] == UInt8(ascii: "W") && v[1] == UInt8(ascii: "3") && v[2] == UInt8(ascii: "s"))
+        else { return nil }
+        var text = [UInt8](repeating: 0, count: v.count)
+        return text.withUnsafeMutableBufferPointer { out -> Int? in
+            guard let n = Base64.decodeText(v, into: out) else { return nil }
+            let mark = replacements.count
+            collectJSON(UnsafeBufferPointer(rebasing: out[0..<n]), depth: depth + 1)
+            guard replacements.count > mark else { return nil }
+            let counter = pending[mark]
+            replacements.removeSubrange(mark...)
+            pending.removeSubrange(mark...)
+            return counter
         }
     }
 
@@ -348,6 +377,8 @@ extension Scrubber {
         var counts: UInt64 = 0
         var i = range.lowerBound
         var segmentStart = i
+        // The two segments before this one: a token after `/reset/` (or `/reset/<uid>/`) is looked at.
+        var previous = (i..<i, i..<i)
         let base = b.baseAddress!
         while i < range.upperBound {
             let c = base[i]
@@ -355,10 +386,14 @@ extension Scrubber {
             if kind != 0 {
                 if kind == stop { return false }
                 if kind == slash {
-                    if suspicious(counts, length: i - segmentStart) || startsJWT(base, i + 1, range.upperBound) {
+                    let segment = segmentStart..<i
+                    if suspicious(counts, length: segment.count) || startsJWT(base, i + 1, range.upperBound)
+                        || announcedToken(b, counts, segment, after: previous)
+                    {
                         return false
                     }
                     counts = 0
+                    previous = (previous.1, segment)
                     segmentStart = i + 1
                 } else {
                     counts &+= kind
@@ -366,7 +401,22 @@ extension Scrubber {
             }
             i &+= 1
         }
-        return !suspicious(counts, length: i - segmentStart) && !startsJWT(base, range.lowerBound, range.upperBound)
+        let last = segmentStart..<i
+        return !suspicious(counts, length: last.count) && !startsJWT(base, range.lowerBound, range.upperBound)
+            && !announcedToken(b, counts, last, after: previous)
+    }
+
+    /// A segment of 12 bytes or more with a digit (or 24 without), one or two segments after one that announces a token
+    /// (``PathTokens/announcesToken(_:_:)``): the walk decides whether it is one.
+    @inline(__always)
+    static func announcedToken(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ counts: UInt64,
+        _ segment: Range<Int>,
+        after previous: (Range<Int>, Range<Int>)
+    ) -> Bool {
+        guard (segment.count >= 12 && counts & 0xFFFF >= 1) || segment.count >= 24 else { return false }
+        return PathTokens.announcesToken(b, previous.1) || PathTokens.announcesToken(b, previous.0)
     }
 
     /// ``PlainURLScreen/detectorDigits`` or more, a dotted quad's dots and digits, two colons (IPv6), or a token's

@@ -1,13 +1,14 @@
 /// What the scrub stage found in a value; counted as `detector:NAME` (the raw values are the scrubber's counter
 /// ids).
 enum Detector: Int, CaseIterable {
-    case email, ip, card, iban, jwt, bearer, userinfo, longValue, phone, nationalID, linkToken
+    case email, ip, card, iban, jwt, bearer, userinfo, longValue, phone, nationalID, linkToken, deepNesting, secret
 
     var name: String {
         switch self {
         case .longValue: "long_value"
         case .nationalID: "national_id"
         case .linkToken: "link_token"
+        case .deepNesting: "deep_nesting"
         default: String(describing: self)
         }
     }
@@ -47,7 +48,9 @@ enum ValueDetectors {
             }
             if let found { return found }
         }
-        if digits >= 6 && shape.has(ByteClass.punctuation | ByteClass.blankOrDash) {
+        // A phone needs separators or a `+`, `00` or `tel:` before it.
+        let doubleZero = v.count >= 12 && v[0] == UInt8(ascii: "0") && v[1] == UInt8(ascii: "0")
+        if digits >= 6 && (shape.has(ByteClass.punctuation | ByteClass.blankOrDash) || doubleZero) {
             if NationalIdentifiers.matchesSpaced(v) { return .nationalID }
             if PhoneNumbers.contains(v) { return .phone }
         }
@@ -79,6 +82,7 @@ enum ValueDetectors {
         if (15...34).contains(t.count) && PaymentNumbers.isIBAN(t) { return .iban }
         if NationalIdentifiers.matchesToken(t) { return .nationalID }
         if t.count >= 12 && holdsEncodedEmail(t) { return .email }
+        if t.count >= 16 && SecretPrefixes.matches(t) { return .secret }
         return nil
     }
 
@@ -93,7 +97,7 @@ enum ValueDetectors {
     }
 
     /// A secret's shape: at least 12 characters of a token's alphabet (letters, digits, `-._~+/=`) with letters and
-    /// digits, or at least 24 of them.
+    /// digits, or at least 24 of them; not a slug (``isSlug(_:)``).
     static func isTokenShaped(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
         guard v.count >= 12 else { return false }
         let table = ByteClass.table
@@ -103,7 +107,29 @@ enum ValueDetectors {
             guard classes & ByteClass.tokenCharacter != 0 else { return false }
             all |= classes
         }
+        guard !isSlug(v) else { return false }
         return (all & ByteClass.letter != 0 && all & ByteClass.digit != 0) || v.count >= 24
+    }
+
+    /// Words and numbers joined by `-` or `_` (`2024-update-recipe-best-how`, `thank-you`): each part all letters
+    /// or all digits. A token's parts mix them (`c6ko9k-1749c6ad9d38cb48`, a UUID).
+    static func isSlug(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
+        var joined = false
+        var letters = false
+        var digits = false
+        for c in v {
+            if c == UInt8(ascii: "-") || c == UInt8(ascii: "_") {
+                joined = true
+                letters = false
+                digits = false
+            } else if c &- 0x30 < 10 {
+                digits = true
+            } else {
+                letters = true
+            }
+            if letters && digits { return false }
+        }
+        return joined
     }
 
     /// Three base64url parts, the first a JSON header (`eyJ`).
@@ -160,47 +186,75 @@ enum ValueDetectors {
             {
                 return true
             }
-            guard let n = Base64.decodeText(t, into: scratch) else { return false }
-            return EmailAddresses.contains(UnsafeBufferPointer(rebasing: scratch[0..<n]))
+            guard let n = Base64.decodeText(t, into: scratch),
+                scratch[0..<n].contains(where: { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "\\") })
+            else { return false }
+            // JSON escapes (`ann\u0040example.com`) are undone in place.
+            let text = JSONEscapes.unescape(UnsafeMutableBufferPointer(rebasing: scratch[0..<n]))
+            return EmailAddresses.contains(UnsafeBufferPointer(rebasing: scratch[0..<text]))
         }
     }
 
-    /// Printable ASCII (what text decodes to; random bytes mostly are not).
+    /// Printable ASCII, UTF-8 bytes or a tab or line end: what text decodes to (random bytes soon are not).
     @inline(__always)
-    static func isText(_ c: UInt8) -> Bool { c &- 0x20 < 0x5F }
+    static func isText(_ c: UInt8) -> Bool { c &- 0x20 < 0x5F || c >= 0x80 || c == 0x09 || c == 0x0A || c == 0x0D }
 
     static func isAlnum(_ c: UInt8) -> Bool {
         c &- 0x30 < 10 || (c | 0x20) &- 0x61 < 26
     }
 }
 
-/// E-mail addresses anywhere in a value: `local@domain.tld` where the top-level domain is a real one (``TopLevelDomains``),
-/// so `pencil@2x.jpg` is a file name; `mailto:`, `from:`, brackets or braces before it and a dot after it change
-/// nothing.
+/// E-mail addresses anywhere in a value: `local@domain.tld` where the top-level domain is a real one
+/// (``TopLevelDomains``), so `pencil@2x.jpg` is a file name; `mailto:`, `from:`, brackets or braces before it and a
+/// dot after it change nothing, and the at sign may be fullwidth or an HTML entity.
 enum EmailAddresses {
     static func contains(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
         guard v.count >= 6 else { return false }
-        for at in 0..<v.count where v[at] == UInt8(ascii: "@") && matches(v, at) { return true }
+        for i in 0..<v.count {
+            let width = atSign(v, i)
+            if width > 0 && matches(v, localEnd: i, domainStart: i + width) { return true }
+        }
         return false
     }
+
+    /// The length of an at sign at `i`: `@`, the fullwidth `＠`, or an HTML entity for it (`&#64;`, `&#x40;`,
+    /// `&commat;`); 0 for anything else.
+    @inline(__always)
+    private static func atSign(_ v: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        switch v[i] {
+        case UInt8(ascii: "@"): return 1
+        case 0xEF: return i + 2 < v.count && v[i + 1] == 0xBC && v[i + 2] == 0xA0 ? 3 : 0
+        case UInt8(ascii: "&"):
+            for entity in entities where v.count - i >= entity.count {
+                var k = 0
+                while k < entity.count && (v[i + k] | 0x20) == entity[k] { k += 1 }
+                if k == entity.count { return k }
+            }
+            return 0
+        default: return 0
+        }
+    }
+
+    private static let entities: [[UInt8]] = ["&#64;", "&#x40;", "&commat;"].map { Array($0.utf8) }
 
     private static func isLocal(_ c: UInt8) -> Bool {
         ValueDetectors.isAlnum(c) || ".!#$%*+-=?^_`{}~".utf8.contains(c)
     }
 
+    /// Letters, digits, dots, dashes, and UTF-8 bytes (an internationalized domain: `bücher.de`).
     private static func isDomain(_ c: UInt8) -> Bool {
-        ValueDetectors.isAlnum(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "-")
+        ValueDetectors.isAlnum(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c >= 0x80
     }
 
-    private static func matches(_ v: UnsafeBufferPointer<UInt8>, _ at: Int) -> Bool {
-        guard at > 0, isLocal(v[at - 1]) else { return false }
-        var end = at + 1
+    private static func matches(_ v: UnsafeBufferPointer<UInt8>, localEnd: Int, domainStart: Int) -> Bool {
+        guard localEnd > 0, isLocal(v[localEnd - 1]), domainStart < v.count else { return false }
+        var end = domainStart
         while end < v.count && isDomain(v[end]) { end += 1 }
         // A sentence's full stop, a dash after it.
-        while end > at + 1 && (v[end - 1] == UInt8(ascii: ".") || v[end - 1] == UInt8(ascii: "-")) { end -= 1 }
-        guard end > at + 3, ValueDetectors.isAlnum(v[at + 1]) else { return false }
+        while end > domainStart && (v[end - 1] == UInt8(ascii: ".") || v[end - 1] == UInt8(ascii: "-")) { end -= 1 }
+        guard end > domainStart + 2, ValueDetectors.isAlnum(v[domainStart]) else { return false }
         var dot = end - 1
-        while dot > at + 1 && v[dot] != UInt8(ascii: ".") { dot -= 1 }
+        while dot > domainStart && v[dot] != UInt8(ascii: ".") { dot -= 1 }
         guard v[dot] == UInt8(ascii: "."), end - dot - 1 >= 2 else { return false }
         var tld = ""
         for k in (dot + 1)..<end {
@@ -226,13 +280,12 @@ enum Base64 {
     }
 
     /// Decodes `t` into `out` (at least `t.count` bytes); the decoded count, or nil when `t` is not base64 or
-    /// decodes to something other than printable text holding an `@`.
+    /// decodes to something other than text (``ValueDetectors/isText(_:)``).
     static func decodeText(_ t: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
         var end = t.count
         while end > 0 && t[end - 1] == UInt8(ascii: "=") { end -= 1 }
         guard t.count - end <= 2, end % 4 != 1 else { return nil }
         var n = 0
-        var at = false
         var accumulator: UInt32 = 0
         var bits = 0
         for k in 0..<end {
@@ -244,12 +297,11 @@ enum Base64 {
                 bits -= 8
                 let byte = UInt8(truncatingIfNeeded: accumulator >> UInt32(bits))
                 guard ValueDetectors.isText(byte) else { return nil }
-                at = at || byte == UInt8(ascii: "@")
                 out[n] = byte
                 n += 1
             }
         }
-        return at ? n : nil
+        return n
     }
 }
 
@@ -270,5 +322,55 @@ enum Hex {
             k += 2
         }
         return at ? n : nil
+    }
+}
+
+/// JSON string escapes of bytes (`\u0040`, `\x40`) undone in place, for detectors looking into decoded text.
+enum JSONEscapes {
+    /// Rewrites `text` with `\u00XX` and `\xXX` replaced by their byte; returns the new count.
+    static func unescape(_ text: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var read = 0
+        var write = 0
+        while read < text.count {
+            if text[read] == UInt8(ascii: "\\"), read + 3 < text.count {
+                if text[read + 1] | 0x20 == UInt8(ascii: "x"), let high = IPAddress.hexValue(text[read + 2]),
+                    let low = IPAddress.hexValue(text[read + 3])
+                {
+                    text[write] = high << 4 | low
+                    write += 1
+                    read += 4
+                    continue
+                }
+                if text[read + 1] == UInt8(ascii: "u"), read + 5 < text.count, text[read + 2] == UInt8(ascii: "0"),
+                    text[read + 3] == UInt8(ascii: "0"), let high = IPAddress.hexValue(text[read + 4]),
+                    let low = IPAddress.hexValue(text[read + 5])
+                {
+                    text[write] = high << 4 | low
+                    write += 1
+                    read += 6
+                    continue
+                }
+            }
+            text[write] = text[read]
+            write += 1
+            read += 1
+        }
+        return write
+    }
+}
+
+/// Secrets that announce themselves by a prefix (Stripe, Slack, GitHub, GitLab, AWS, Google API keys): in a path
+/// segment or a value, whatever the parameter's name.
+enum SecretPrefixes {
+    static let prefixes: [[UInt8]] = [
+        "sk_live_", "rk_live_", "cs_live_", "sk_test_", "rk_test_", "cs_test_", "whsec_", "xoxb-", "xoxp-", "xoxa-",
+        "xoxs-", "ghp_", "gho_", "ghu_", "ghs_", "github_pat_", "glpat-", "AKIA", "ASIA", "AIza",
+    ].map { Array($0.utf8) }
+
+    static func matches(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        for prefix in prefixes where t.count > prefix.count + 8 {
+            if t.starts(with: prefix) { return true }
+        }
+        return false
     }
 }

@@ -11,7 +11,7 @@ enum ByteClass {
     /// A token's alphabet: letters, digits and `-._~+/=`.
     static let tokenCharacter: UInt16 = 64
     static let at: UInt16 = 128
-    /// `%` or `+`: decoding changes the value.
+    /// `%`, `+` or `\`: decoding changes the value (`%40`, a blank, `\u0040`).
     static let escape: UInt16 = 256
     static let quote: UInt16 = 512
     static let colon: UInt16 = 1024
@@ -35,8 +35,11 @@ enum ByteClass {
             if "%+@:=?{[ ".utf8.contains(byte) { classes |= trigger }
             if " \t,;()<>\"'|&=/{}".utf8.contains(byte) { classes |= separator }
             if "-._~+/=".utf8.contains(byte) { classes |= tokenCharacter }
-            if byte == UInt8(ascii: "@") { classes |= at }
-            if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") { classes |= escape }
+            // An at sign, or the start of a fullwidth one or of an HTML entity for it.
+            if byte == UInt8(ascii: "@") || byte == 0xEF || byte == UInt8(ascii: "&") { classes |= at }
+            if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "\\") {
+                classes |= escape
+            }
             if byte == UInt8(ascii: "\"") { classes |= quote }
             if byte == UInt8(ascii: ":") { classes |= colon }
             if byte == UInt8(ascii: "=") { classes |= equals }
@@ -188,13 +191,14 @@ enum PathTokens {
 
     private static let tokenWords = hashes([
         "s", "session", "sessions", "sid", "reset", "resetpassword", "passwordreset", "password", "token", "tokens",
-        "magic", "magiclink", "login", "verify", "verification", "confirm", "confirmation", "activate", "activation",
-        "invite", "invitation", "unsubscribe", "optout", "auth", "signin", "recover", "recovery", "otp", "onetime",
+        "magic", "magiclink", "magiclogin", "login", "verify", "verifyemail", "verification", "confirm",
+        "confirmemail", "confirmation", "activate", "activation", "invite", "invitation", "unsubscribe", "optout",
+        "auth", "signin", "recover", "recovery", "otp", "onetime",
     ])
     private static let oneTimeLinkWords = hashes([
-        "reset", "resetpassword", "passwordreset", "magic", "magiclink", "verify", "verification", "confirm",
-        "confirmation", "activate", "activation", "invite", "invitation", "unsubscribe", "optout", "recover",
-        "recovery", "onetime", "otp",
+        "reset", "resetpassword", "passwordreset", "magic", "magiclink", "magiclogin", "verify", "verifyemail",
+        "verification", "confirm", "confirmemail", "confirmation", "activate", "activation", "invite", "invitation",
+        "unsubscribe", "optout", "recover", "recovery", "onetime", "otp",
     ])
     private static let versionWords = hashes([
         "download", "downloads", "release", "releases", "version", "versions", "v", "dist", "pub", "files",

@@ -162,10 +162,12 @@ struct NameRules {
     }
 }
 
-/// The verdicts of recently seen raw names: 4,096 slots of up to 31 name bytes, direct-mapped by hash. Longer
-/// names are not remembered.
+/// The verdicts of recently seen raw names: 4,096 slots, direct-mapped by a hash of the name padded to 32 bytes
+/// (compared as four words). Names longer than 31 bytes are not remembered.
 private final class NameCache {
     private static let slots = 4096
+    /// 32 bytes of key, then the verdict's kind (UInt16) and counter (UInt16); an empty slot's key is all zero,
+    /// which no name's key is (its last byte is the length, at least 1).
     private static let slotSize = 40
     private let storage: UnsafeMutableRawPointer
 
@@ -176,25 +178,37 @@ private final class NameCache {
 
     deinit { storage.deallocate() }
 
-    // Slot layout: [0] length + 1 (0: empty), [1] verdict kind, [2..3] counter (UInt16), [8..<39] name bytes.
+    private typealias Key = (UInt64, UInt64, UInt64, UInt64)
+
+    /// The name's bytes, zero-padded, with its length in the last byte.
     @inline(__always)
-    private func slot(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UnsafeMutableRawPointer? {
-        guard range.count <= 31 else { return nil }
-        var hash: UInt32 = 0x811C_9DC5
-        for i in range { hash = (hash ^ UInt32(b[i])) &* 0x0100_0193 }
-        return storage + Int(hash & UInt32(Self.slots - 1)) * Self.slotSize
+    private static func key(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Key? {
+        guard !range.isEmpty, range.count <= 31 else { return nil }
+        var key: Key = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &key) { k in
+            k.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[range]))
+            k[31] = UInt8(range.count)
+        }
+        return key
+    }
+
+    @inline(__always)
+    private func slot(_ key: Key) -> UnsafeMutableRawPointer {
+        let mixed =
+            (key.0 &* 0x9E37_79B9_7F4A_7C15) ^ (key.1 &* 0xC2B2_AE3D_27D4_EB4F)
+            ^ (key.2 &* 0x1656_67B1_9E37_79F9) ^ (key.3 &* 0x85EB_CA77_C2B2_AE63)
+        return storage + Int(truncatingIfNeeded: (mixed >> 40) & UInt64(Self.slots - 1)) * Self.slotSize
     }
 
     func lookup(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> NameRules.Verdict? {
-        guard let slot = slot(b, range), slot.load(as: UInt8.self) == UInt8(range.count + 1) else { return nil }
-        let bytes = slot + 8
-        var k = 0
-        for i in range {
-            guard bytes.load(fromByteOffset: k, as: UInt8.self) == b[i] else { return nil }
-            k += 1
-        }
-        let counter = Int(slot.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
-        switch slot.load(fromByteOffset: 1, as: UInt8.self) {
+        guard let key = Self.key(b, range) else { return nil }
+        let slot = slot(key)
+        guard slot.load(as: UInt64.self) == key.0, slot.load(fromByteOffset: 8, as: UInt64.self) == key.1,
+            slot.load(fromByteOffset: 16, as: UInt64.self) == key.2,
+            slot.load(fromByteOffset: 24, as: UInt64.self) == key.3
+        else { return nil }
+        let counter = Int(slot.load(fromByteOffset: 34, as: UInt16.self))
+        switch slot.load(fromByteOffset: 32, as: UInt16.self) {
         case 1: return .always(counter)
         case 2: return .ifTokenShaped(counter)
         default: return NameRules.Verdict.none
@@ -202,21 +216,20 @@ private final class NameCache {
     }
 
     func store(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ verdict: NameRules.Verdict) {
-        guard let slot = slot(b, range) else { return }
-        let (kind, counter): (UInt8, Int) =
+        guard let key = Self.key(b, range) else { return }
+        let (kind, counter): (UInt16, Int) =
             switch verdict {
             case .none: (0, 0)
             case .always(let c): (1, c)
             case .ifTokenShaped(let c): (2, c)
             }
         guard counter <= Int(UInt16.max) else { return }
-        slot.storeBytes(of: UInt8(range.count + 1), as: UInt8.self)
-        slot.storeBytes(of: kind, toByteOffset: 1, as: UInt8.self)
-        slot.storeBytes(of: UInt16(counter), toByteOffset: 2, as: UInt16.self)
-        var k = 8
-        for i in range {
-            slot.storeBytes(of: b[i], toByteOffset: k, as: UInt8.self)
-            k += 1
-        }
+        let slot = slot(key)
+        slot.storeBytes(of: key.0, as: UInt64.self)
+        slot.storeBytes(of: key.1, toByteOffset: 8, as: UInt64.self)
+        slot.storeBytes(of: key.2, toByteOffset: 16, as: UInt64.self)
+        slot.storeBytes(of: key.3, toByteOffset: 24, as: UInt64.self)
+        slot.storeBytes(of: kind, toByteOffset: 32, as: UInt16.self)
+        slot.storeBytes(of: UInt16(counter), toByteOffset: 34, as: UInt16.self)
     }
 }

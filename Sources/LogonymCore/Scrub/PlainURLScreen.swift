@@ -97,6 +97,22 @@ enum PlainURLScreen {
         return end
     }
 
+    /// The index of the first `?` or `#` in `start..<end` (where a URL's path ends), or `end`; 16 bytes a step.
+    @inline(__always)
+    static func pathEnd(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var i = start
+        while i &+ 16 <= end {
+            let v = UnsafeRawPointer(base + i).loadUnaligned(as: Chunk.self)
+            let hit = (v .== Chunk(repeating: UInt8(ascii: "?"))) .| (v .== Chunk(repeating: UInt8(ascii: "#")))
+            let words = unsafeBitCast(hit, to: SIMD2<UInt64>.self)
+            if words[0] != 0 { return i &+ words[0].trailingZeroBitCount >> 3 }
+            if words[1] != 0 { return i &+ 8 &+ words[1].trailingZeroBitCount >> 3 }
+            i &+= 16
+        }
+        while i < end && base[i] != UInt8(ascii: "?") && base[i] != UInt8(ascii: "#") { i &+= 1 }
+        return i
+    }
+
     /// The sum of the 16 lanes (each at most 255).
     @inline(__always)
     private static func sum(_ lanes: Chunk) -> Int {

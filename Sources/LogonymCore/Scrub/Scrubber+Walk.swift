@@ -108,7 +108,7 @@ extension Scrubber {
         }
         // Path segments, each with its `;name=value` parameters; a plain path (the common `/search?q=...`) at once.
         let pathStart = i
-        while i < end && b[i] != UInt8(ascii: "?") && b[i] != UInt8(ascii: "#") { i &+= 1 }
+        i = PlainURLScreen.pathEnd(b.baseAddress!, i, end)
         if !isPlain(b, pathStart..<i) {
             var segmentStart = pathStart
             var previous = (pathStart..<pathStart, pathStart..<pathStart)
@@ -162,8 +162,7 @@ extension Scrubber {
         {
             replace(segment, counter: Detector.linkToken.rawValue)
         } else {
-            let version = Self.isDottedQuadLike(b, segment) && PathTokens.announcesVersion(b, previous.1)
-            collectValue(b, segment, depth: depth, versionPosition: version)
+            collectValue(b, segment, depth: depth, place: .afterSegment(previous.1))
         }
         guard semicolon < range.upperBound else { return }
         var pairStart = semicolon + 1
@@ -189,7 +188,7 @@ extension Scrubber {
         while equals < range.upperBound && b[equals] != UInt8(ascii: "=") { equals += 1 }
         guard equals < range.upperBound else {
             // A bare value (`?abc@example.com`, `#token`): detectors only.
-            collectValue(b, range, depth: depth, versionPosition: false)
+            collectValue(b, range, depth: depth, place: .none)
             return
         }
         let name = range.lowerBound..<equals
@@ -205,17 +204,8 @@ extension Scrubber {
         case _ where value.count >= 12 && link.holds(b) && isTokenShaped(b, value, depth: depth):
             replace(value, counter: Detector.linkToken.rawValue)
         default:
-            let version = Self.isDottedQuadLike(b, value) && PathTokens.namesVersion(b, name)
-            collectValue(b, value, depth: depth, versionPosition: version)
+            collectValue(b, value, depth: depth, place: .named(name))
         }
-    }
-
-    /// Three dots or more: worth asking whether the place is a version's.
-    @inline(__always)
-    private static func isDottedQuadLike(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        var dots = 0
-        for i in range where b[i] == UInt8(ascii: ".") { dots &+= 1 }
-        return dots >= 3
     }
 
     private func isTokenShaped(_ b: UnsafeBufferPointer<UInt8>, _ value: Range<Int>, depth: Int) -> Bool {
@@ -233,7 +223,7 @@ extension Scrubber {
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
         depth: Int,
-        versionPosition: Bool
+        place: ValuePlace
     ) {
         guard range.count >= 6 else { return }
         // Nothing a report needs is this long; opaque blobs are where tokens hide.
@@ -244,6 +234,8 @@ extension Scrubber {
         let raw = UnsafeBufferPointer(rebasing: b[range])
         let shape = ValueShape(raw)
         guard shape.mayHoldPersonalData else { return }
+        // A dotted quad where versions stand is a version (asked only of values with three dots).
+        let versionPosition = shape.dots >= 3 && place.holdsVersions(b)
         guard shape.has(ByteClass.escape) else {
             collectDecoded(raw, shape, depth: depth, versionPosition: versionPosition) {
                 $0.lowerBound + range.lowerBound..<$0.upperBound + range.lowerBound
@@ -258,7 +250,7 @@ extension Scrubber {
         }
     }
 
-    /// ``collectValue(_:_:depth:versionPosition:)`` on the decoded bytes `v` of that shape; `origin` maps a range of
+    /// ``collectValue(_:_:depth:place:)`` on the decoded bytes `v` of that shape; `origin` maps a range of
     /// `v` to the original bytes.
     private func collectDecoded(
         _ v: UnsafeBufferPointer<UInt8>,
@@ -366,7 +358,7 @@ extension Scrubber {
         where ValueDetectors.isTokenShaped(UnsafeBufferPointer(rebasing: v[value])):
             replace(value, counter: counter)
         default:
-            collectValue(v, value, depth: depth, versionPosition: false)
+            collectValue(v, value, depth: depth, place: .none)
         }
     }
 
@@ -488,5 +480,22 @@ struct OneTimeLink {
         let holds = path.map { PathTokens.announcesOneTimeLink(b, $0) } ?? false
         known = holds
         return holds
+    }
+}
+
+/// Where a value stands, for ``PathTokens``: after a path segment (`/downloads/1.7.14.95`), or in a named parameter
+/// (`v=4.9.0.85`).
+enum ValuePlace {
+    case none
+    case afterSegment(Range<Int>)
+    case named(Range<Int>)
+
+    /// Whether versions stand here (the ranges are in `b`, the buffer the value is in).
+    func holdsVersions(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch self {
+        case .none: false
+        case .afterSegment(let segment): PathTokens.announcesVersion(b, segment)
+        case .named(let name): PathTokens.namesVersion(b, name)
+        }
     }
 }

@@ -48,9 +48,11 @@ enum ValueDetectors {
             }
             if let found { return found }
         }
-        // A phone needs separators or a `+`, `00` or `tel:` before it.
+        // A phone needs separators or a `+`, `00` or `tel:` before it; a token of letters, digits and dashes has
+        // none of those (`06-12345678` has no letter).
         let doubleZero = v.count >= 12 && v[0] == UInt8(ascii: "0") && v[1] == UInt8(ascii: "0")
-        if digits >= 6 && (shape.has(ByteClass.punctuation | ByteClass.blankOrDash) || doubleZero) {
+        let token = shape.has(ByteClass.letter) && !shape.has(ByteClass.punctuation)
+        if digits >= 6 && !token && (shape.has(ByteClass.punctuation | ByteClass.blankOrDash) || doubleZero) {
             if NationalIdentifiers.matchesSpaced(v) { return .nationalID }
             if PhoneNumbers.contains(v) { return .phone }
         }
@@ -296,7 +298,8 @@ enum Base64 {
             if bits >= 8 {
                 bits -= 8
                 let byte = UInt8(truncatingIfNeeded: accumulator >> UInt32(bits))
-                guard ValueDetectors.isText(byte) else { return nil }
+                // Text starts with ASCII (an address, JSON): a random token fails within a byte or two.
+                guard n < 4 ? byte &- 0x20 < 0x5F : ValueDetectors.isText(byte) else { return nil }
                 out[n] = byte
                 n += 1
             }
@@ -368,7 +371,14 @@ enum SecretPrefixes {
     ].map { Array($0.utf8) }
 
     static func matches(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
-        for prefix in prefixes where t.count > prefix.count + 8 {
+        // Every prefix starts with one of these letters.
+        switch t[0] {
+        case UInt8(ascii: "s"), UInt8(ascii: "r"), UInt8(ascii: "c"), UInt8(ascii: "w"), UInt8(ascii: "x"),
+            UInt8(ascii: "g"), UInt8(ascii: "A"):
+            break
+        default: return false
+        }
+        for prefix in prefixes where t.count > prefix.count + 8 && t[0] == prefix[0] {
             if t.starts(with: prefix) { return true }
         }
         return false

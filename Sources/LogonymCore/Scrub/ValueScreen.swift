@@ -1,3 +1,5 @@
+import Glibc
+
 /// What each byte is to the scrub stage's screens and detectors, one table lookup per byte.
 enum ByteClass {
     static let digit: UInt16 = 1
@@ -48,6 +50,21 @@ enum ByteClass {
         }
         return UnsafePointer(table)
     }()
+
+    /// ``table`` with counts beside the classes, for ``ValueShape``: 1 in bits 0-15 for a digit, 16-31 for a
+    /// capital, 32-47 for a dot, and the classes in bits 48-63 (one add and one or per byte).
+    nonisolated(unsafe) static let counting: UnsafePointer<UInt64> = {
+        let counting = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        for c in 0..<256 {
+            let classes = table[c]
+            var entry = UInt64(classes) << 48
+            if classes & digit != 0 { entry |= 1 }
+            if classes & capital != 0 { entry |= 1 << 16 }
+            if classes & dot != 0 { entry |= 1 << 32 }
+            counting[c] = entry
+        }
+        return UnsafePointer(counting)
+    }()
 }
 
 /// What one pass over a value tells the URL walk and the detectors: whether anything at all can match (short words
@@ -63,18 +80,48 @@ struct ValueShape {
     let seen: UInt16
 
     init(_ v: UnsafeBufferPointer<UInt8>) {
-        let table = ByteClass.table
+        typealias Chunk = SIMD16<UInt8>
         var digits = 0
         var capitals = 0
         var dots = 0
         var seen: UInt16 = 0
-        for c in v {
-            let classes = table[Int(c)]
-            digits &+= Int(classes & ByteClass.digit)
-            capitals &+= Int((classes & ByteClass.capital) >> 1)
-            dots &+= Int((classes & ByteClass.dot) >> 2)
-            seen |= classes
+        var i = 0
+        if let base = UnsafeRawPointer(v.baseAddress) {
+            // 16 bytes at a time while they are letters, digits, `-` and `_` (click ids and tokens, the long
+            // values): counted with compares; a chunk with anything else goes byte by byte below.
+            while i &+ 16 <= v.count {
+                let x = base.loadUnaligned(fromByteOffset: i, as: Chunk.self)
+                let digit = (x &- Chunk(repeating: 0x30)) .< Chunk(repeating: 10)
+                let capital = (x &- Chunk(repeating: 0x41)) .< Chunk(repeating: 26)
+                let lower = (x &- Chunk(repeating: 0x61)) .< Chunk(repeating: 26)
+                let dash = x .== Chunk(repeating: UInt8(ascii: "-"))
+                let plain = digit .| capital .| lower .| dash .| (x .== Chunk(repeating: UInt8(ascii: "_")))
+                guard all(plain) else { break }
+                let digitCount = Self.lanes(digit)
+                let capitalCount = Self.lanes(capital)
+                digits &+= digitCount
+                capitals &+= capitalCount
+                seen |= ByteClass.tokenCharacter
+                if digitCount > 0 { seen |= ByteClass.digit }
+                if capitalCount > 0 { seen |= ByteClass.capital | ByteClass.letter }
+                if any(lower) { seen |= ByteClass.letter }
+                if any(dash) { seen |= ByteClass.blankOrDash }
+                i &+= 16
+            }
         }
+        let counting = ByteClass.counting
+        var counts: UInt64 = 0
+        var classes: UInt64 = 0
+        while i < v.count {
+            let entry = counting[Int(v[i])]
+            counts &+= entry & 0x0000_FFFF_FFFF_FFFF
+            classes |= entry
+            i &+= 1
+        }
+        digits &+= Int(counts & 0xFFFF)
+        capitals &+= Int((counts >> 16) & 0xFFFF)
+        dots &+= Int((counts >> 32) & 0xFFFF)
+        seen |= UInt16(classes >> 48)
         count = v.count
         self.digits = digits
         self.capitals = capitals
@@ -84,6 +131,13 @@ struct ValueShape {
 
     @inline(__always)
     func has(_ classes: UInt16) -> Bool { seen & classes != 0 }
+
+    /// How many lanes of a compare are true.
+    @inline(__always)
+    private static func lanes(_ mask: SIMDMask<SIMD16<Int8>>) -> Int {
+        let words = unsafeBitCast(mask, to: SIMD2<UInt64>.self)
+        return (words[0].nonzeroBitCount &+ words[1].nonzeroBitCount) >> 3
+    }
 
     /// False when no detector can match: cards, phones, national ids and IBANs have six digits or more, an IPv4
     /// address four and three dots; encoded e-mail addresses and tokens are long and mix digits or capitals in; `%`
@@ -135,11 +189,20 @@ enum PathTokens {
     /// Whether a path has a segment of a one-time link (`/reset/`, `/magic/`, `/verify/`, `/unsubscribe/`, ...):
     /// its query's token-shaped values are the link's secret, whatever their names.
     static func announcesOneTimeLink(_ b: UnsafeBufferPointer<UInt8>, _ path: Range<Int>) -> Bool {
+        guard !path.isEmpty else { return false }
+        let base = UnsafeRawPointer(b.baseAddress!)
         var start = path.lowerBound
-        for i in path.lowerBound...path.upperBound where i == path.upperBound || b[i] == UInt8(ascii: "/") {
-            // The words have 3 to 13 letters (`resetpassword`); slugs are longer.
-            if i - start >= 3, i - start <= 16, oneTimeLinkWords.contains(foldedHash(b, start..<i)) { return true }
-            start = i + 1
+        while start < path.upperBound {
+            let slash = memchr(base + start, 0x2F, path.upperBound - start)
+            let end = slash.map { base.distance(to: UnsafeRawPointer($0)) } ?? path.upperBound
+            // The words have 3 to 13 letters (`resetpassword`); slugs are longer. They start with one of
+            // `acimoprsuv`.
+            if end - start >= 3, end - start <= 16, oneTimeLinkInitials[Int(b[start] | 0x20) & 0x7F],
+                oneTimeLinkWords.contains(foldedHash(b, start..<end))
+            {
+                return true
+            }
+            start = end + 1
         }
         return false
     }
@@ -185,8 +248,8 @@ enum PathTokens {
         return beforeDigits ?? hash
     }
 
-    private static func hashes(_ words: [String]) -> Set<UInt64> {
-        Set(words.map { word in Array(word.utf8).withUnsafeBufferPointer { foldedHash($0, 0..<$0.count) } })
+    private static func hashes(_ words: [String]) -> WordHashes {
+        WordHashes(words.map { word in Array(word.utf8).withUnsafeBufferPointer { foldedHash($0, 0..<$0.count) } })
     }
 
     private static let tokenWords = hashes([
@@ -200,8 +263,25 @@ enum PathTokens {
         "verification", "confirm", "confirmemail", "confirmation", "activate", "activation", "invite", "invitation",
         "unsubscribe", "optout", "recover", "recovery", "onetime", "otp",
     ])
+    private static let oneTimeLinkInitials: [Bool] = (0..<128).map { "acimoprsuv".utf8.contains(UInt8($0)) }
     private static let versionWords = hashes([
         "download", "downloads", "release", "releases", "version", "versions", "v", "dist", "pub", "files",
     ])
     private static let versionNames = hashes(["v", "ver", "version", "rev", "build", "appversion", "release"])
+}
+
+/// A few dozen word hashes, looked up without hashing again: a 64-bit filter by the low bits, then a scan.
+struct WordHashes: Sendable {
+    private let filter: UInt64
+    private let hashes: [UInt64]
+
+    init(_ hashes: [UInt64]) {
+        self.hashes = hashes
+        filter = hashes.reduce(0) { $0 | 1 << ($1 & 63) }
+    }
+
+    @inline(__always)
+    func contains(_ hash: UInt64) -> Bool {
+        filter & 1 << (hash & 63) != 0 && hashes.contains(hash)
+    }
 }

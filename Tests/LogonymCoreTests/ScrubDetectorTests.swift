@@ -94,6 +94,8 @@ struct ScrubDetectorTests {
         ("/t?p=eyJjdXN0b21lciI6IHsiZmlyc3ROYW1lIjogIkjDpWtvbiJ9fQ", "/t?p=[Filtered]"),
         ("/c/pay/cs_live_a1B2c3D4e5F6g7H8i9J0", "/c/pay/[Filtered]"),
         ("/sms?nr=0176%2F12345678", "/sms?nr=[Filtered]"),
+        ("/t?ml=ann&#64;example.com&c=1", "/t?ml=[Filtered]&c=1"),
+        ("/t?u=c8O4cmVuQGV4YW1wbGUub3Jn", "/t?u=[Filtered]"),
     ])
     func personalDataGoes(_ url: String, _ expected: String) {
         #expect(Self.scrubbed([url]) == [expected])

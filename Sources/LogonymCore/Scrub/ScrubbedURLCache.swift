@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A direct-mapped cache of values the scrub stage had to take apart, with what it made of them: the same referrer
 /// arrives with every asset of a page, the same search or API call many times an hour, the same few hundred user

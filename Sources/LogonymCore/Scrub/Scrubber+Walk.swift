@@ -78,9 +78,21 @@ extension Scrubber {
 
     /// Marks a range for the marker, counted under a counter id.
     @inline(__always)
-    private func replace(_ range: Range<Int>, counter: Int) {
+    func replace(_ range: Range<Int>, counter: Int) {
         replacements.append(range)
         pending.append(counter)
+    }
+
+    /// Where an HTML character reference that starts at `i` ends (`&#64;`, `&#x40;`), or nil.
+    static func htmlEntityEnd(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int? {
+        guard b[i] == UInt8(ascii: "&"), i + 3 < end, b[i + 1] == UInt8(ascii: "#") else { return nil }
+        var k = i + 2
+        let hex = b[k] | 0x20 == UInt8(ascii: "x")
+        if hex { k += 1 }
+        let digitsStart = k
+        while k < end, k - digitsStart < 6, hex ? IPAddress.hexValue(b[k]) != nil : b[k] &- 0x30 < 10 { k += 1 }
+        guard k > digitsStart, k < end, b[k] == UInt8(ascii: ";") else { return nil }
+        return k + 1
     }
 
     /// How deep a value holding a URL holding a value holding a URL is walked; deeper ones go whole.
@@ -136,7 +148,11 @@ extension Scrubber {
         var pairStart = range.lowerBound
         var link = OneTimeLink(path: path)
         while true {
-            let pairEnd = PlainURLScreen.nextPairEnd(b.baseAddress!, pairStart, range.upperBound)
+            var pairEnd = PlainURLScreen.nextPairEnd(b.baseAddress!, pairStart, range.upperBound)
+            // An HTML entity (`ann&#64;example.com`) is part of the value, not a pair's end and a fragment.
+            while pairEnd < range.upperBound, let entityEnd = Self.htmlEntityEnd(b, pairEnd, range.upperBound) {
+                pairEnd = PlainURLScreen.nextPairEnd(b.baseAddress!, entityEnd, range.upperBound)
+            }
             collectPair(b, pairStart..<pairEnd, depth: depth, link: &link)
             guard pairEnd < range.upperBound else { return }
             pairStart = pairEnd + 1
@@ -219,7 +235,7 @@ extension Scrubber {
     /// A value or path segment: replaced whole when a detector matches it; a value that is itself a URL, a query
     /// or JSON (`next=https%3A%2F%2Fshop%2Fcb%3Femail%3D...`, `variables={"phone":...}`) is walked, and only what
     /// goes inside it is replaced (mapped back through its escapes), so the landing page stays.
-    private func collectValue(
+    func collectValue(
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
         depth: Int,
@@ -302,63 +318,6 @@ extension Scrubber {
             replacements.removeSubrange(mark...)
             pending.removeSubrange(mark...)
             return counter
-        }
-    }
-
-    /// A JSON-looking value: each `"name": value` whose name is denied loses its value, each string value a
-    /// detector matches is replaced (quotes kept).
-    private func collectJSON(_ v: UnsafeBufferPointer<UInt8>, depth: Int) {
-        var i = 0
-        var pendingVerdict: NameRules.Verdict? = nil
-        while i < v.count {
-            let c = v[i]
-            if c == UInt8(ascii: "\"") {
-                var end = i + 1
-                while end < v.count && v[end] != UInt8(ascii: "\"") {
-                    end += v[end] == UInt8(ascii: "\\") ? 2 : 1
-                }
-                let string = (i + 1)..<min(end, v.count)
-                var next = end + 1
-                while next < v.count && v[next] == 0x20 { next += 1 }
-                if next < v.count && v[next] == UInt8(ascii: ":") {
-                    pendingVerdict = names.verdict(v, string)
-                    i = next + 1
-                    continue
-                }
-                collectJSONValue(v, string, verdict: pendingVerdict, depth: depth)
-                pendingVerdict = nil
-                i = end + 1
-                continue
-            }
-            if pendingVerdict != nil, c != 0x20, c != UInt8(ascii: "{"), c != UInt8(ascii: "[") {
-                // A bare value: number, true, false, null.
-                var end = i
-                while end < v.count && !",}] ".utf8.contains(v[end]) { end += 1 }
-                collectJSONValue(v, i..<end, verdict: pendingVerdict, depth: depth)
-                pendingVerdict = nil
-                i = end
-                continue
-            }
-            if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { pendingVerdict = nil }
-            i += 1
-        }
-    }
-
-    private func collectJSONValue(
-        _ v: UnsafeBufferPointer<UInt8>,
-        _ value: Range<Int>,
-        verdict: NameRules.Verdict?,
-        depth: Int
-    ) {
-        guard !value.isEmpty else { return }
-        switch (mode, verdict) {
-        case (.denylist, .always(let counter)?):
-            replace(value, counter: counter)
-        case (.denylist, .ifTokenShaped(let counter)?)
-        where ValueDetectors.isTokenShaped(UnsafeBufferPointer(rebasing: v[value])):
-            replace(value, counter: counter)
-        default:
-            collectValue(v, value, depth: depth, place: .none)
         }
     }
 

@@ -298,8 +298,8 @@ enum Base64 {
             if bits >= 8 {
                 bits -= 8
                 let byte = UInt8(truncatingIfNeeded: accumulator >> UInt32(bits))
-                // Text starts with ASCII (an address, JSON): a random token fails within a byte or two.
-                guard n < 4 ? byte &- 0x20 < 0x5F : ValueDetectors.isText(byte) else { return nil }
+                // Text starts with ASCII (an address, JSON): a random token fails within a few bytes.
+                guard n == 0 ? byte &- 0x20 < 0x5F : ValueDetectors.isText(byte) else { return nil }
                 out[n] = byte
                 n += 1
             }

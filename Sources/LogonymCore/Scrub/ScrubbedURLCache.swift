@@ -22,6 +22,10 @@ struct ScrubbedURLCache {
     /// - Parameters:
     ///   - bits: 2^bits slots.
     ///   - slotSize: bytes per slot; a value is kept when its key and output fit (with 12 bytes of header).
+    /// Whether a key of this length fits a slot at all (longer URLs are neither hashed nor looked up).
+    @inline(__always)
+    func fits(_ length: Int) -> Bool { Self.headerSize + length <= stride }
+
     init(slotsPowerOfTwo bits: Int, slotSize: Int) {
         let count = 1 << bits
         stride = slotSize

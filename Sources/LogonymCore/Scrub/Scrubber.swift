@@ -209,6 +209,8 @@ public final class Scrubber {
     private func urlVerdict(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, probe index: Int) -> URLVerdict {
         // `-` and `/` (a fifth of referrers, many request targets): nothing in two bytes can be replaced.
         if range.count <= 2 || isPlain(b, range) { return .plain }
+        // Too long for the cache: taken apart every time.
+        guard urlCache.fits(range.count) else { return .changes }
         let base = b.baseAddress!
         let hash = ScrubbedURLCache.hash(base, range.lowerBound, range.upperBound)
         let slot = urlCache.find(base, range.lowerBound, range.upperBound, hash: hash)
@@ -255,6 +257,13 @@ public final class Scrubber {
         into out: inout [UInt8]
     ) {
         let base = b.baseAddress!
+        guard urlCache.fits(range.count) else {
+            replacements.removeAll(keepingCapacity: true)
+            pending.removeAll(keepingCapacity: true)
+            collectURL(b, range)
+            writeReplaced(b, range, into: &out)
+            return
+        }
         let hash: UInt64
         let slot: UnsafeMutableRawPointer?
         // A probe's slot is looked at again (it may hold the line's other URL by now, written since the verdict).

@@ -54,7 +54,8 @@ enum ValueDetectors {
         let token = shape.has(ByteClass.letter) && !shape.has(ByteClass.punctuation)
         if digits >= 6 && !token && (shape.has(ByteClass.punctuation | ByteClass.blankOrDash) || doubleZero) {
             if NationalIdentifiers.matchesSpaced(v) { return .nationalID }
-            if PhoneNumbers.contains(v) { return .phone }
+            // Phones have 8 digits or more; a `tel:` link 6.
+            if (digits >= 8 || shape.has(ByteClass.colon)) && PhoneNumbers.contains(v) { return .phone }
         }
         guard digits > 0 || v.count >= 12 else { return nil }
         guard shape.has(ByteClass.separator) else { return detectToken(v, versionPosition) }

@@ -64,6 +64,36 @@ public final class PercentDecoding {
         decoded = UnsafeMutableBufferPointer(start: bytes, count: count)
     }
 
+    /// The byte an escape at `i` stands for and the escape's length: `%XX`, IIS's `%u00XX`, `\xXX`, or a JSON escape
+    /// `\u00XX` (in a line that did not parse as JSON); nil when none starts there.
+    @inline(__always)
+    private static func escape(_ text: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> (UInt8, Int)? {
+        if text[i] == UInt8(ascii: "%") {
+            if i + 2 < end, let high = IPAddress.hexValue(text[i + 1]), let low = IPAddress.hexValue(text[i + 2]) {
+                return (high << 4 | low, 3)
+            }
+            if i + 5 < end, text[i + 1] | 0x20 == UInt8(ascii: "u"), text[i + 2] == UInt8(ascii: "0"),
+                text[i + 3] == UInt8(ascii: "0"), let high = IPAddress.hexValue(text[i + 4]),
+                let low = IPAddress.hexValue(text[i + 5])
+            {
+                return (high << 4 | low, 6)
+            }
+            return nil
+        }
+        if i + 3 < end, text[i + 1] | 0x20 == UInt8(ascii: "x"), let high = IPAddress.hexValue(text[i + 2]),
+            let low = IPAddress.hexValue(text[i + 3])
+        {
+            return (high << 4 | low, 4)
+        }
+        if i + 5 < end, text[i + 1] == UInt8(ascii: "u"), text[i + 2] == UInt8(ascii: "0"),
+            text[i + 3] == UInt8(ascii: "0"), let high = IPAddress.hexValue(text[i + 4]),
+            let low = IPAddress.hexValue(text[i + 5])
+        {
+            return (high << 4 | low, 6)
+        }
+        return nil
+    }
+
     /// One round: `text[range]` decoded into `out`, each byte's source index into `outStarts` (`range`'s own
     /// indices, or those `textStarts` gives); returns the decoded count, and whether another round may decode more
     /// (this one decoded something, and left a `%` or `\` that may start an escape now: `%2541`, `%%34%31`).
@@ -90,39 +120,24 @@ public final class PercentDecoding {
         while i < end {
             outStarts[n] = textStarts.map { $0[i] } ?? i
             let c = text[i]
-            if c == UInt8(ascii: "%"), i + 2 < end, let high = IPAddress.hexValue(text[i + 1]),
-                let low = IPAddress.hexValue(text[i + 2])
-            {
-                out[n] = high << 4 | low
-                decodedAny = true
-                i += 3
-            } else if c == UInt8(ascii: "%"), i + 5 < end, text[i + 1] | 0x20 == UInt8(ascii: "u"),
-                text[i + 2] == UInt8(ascii: "0"), text[i + 3] == UInt8(ascii: "0"),
-                let high = IPAddress.hexValue(text[i + 4]), let low = IPAddress.hexValue(text[i + 5])
-            {
-                // IIS's `%u0040`.
-                out[n] = high << 4 | low
-                decodedAny = true
-                i += 6
-            } else if c == UInt8(ascii: "\\"), i + 3 < end, text[i + 1] | 0x20 == UInt8(ascii: "x"),
-                let high = IPAddress.hexValue(text[i + 2]), let low = IPAddress.hexValue(text[i + 3])
-            {
-                out[n] = high << 4 | low
-                decodedAny = true
-                i += 4
-            } else if c == UInt8(ascii: "\\"), i + 5 < end, text[i + 1] == UInt8(ascii: "u"),
-                text[i + 2] == UInt8(ascii: "0"), text[i + 3] == UInt8(ascii: "0"),
-                let high = IPAddress.hexValue(text[i + 4]), let low = IPAddress.hexValue(text[i + 5])
-            {
-                // A JSON escape (`\u002e`) in a line that did not parse as JSON.
-                out[n] = high << 4 | low
-                decodedAny = true
-                i += 6
-            } else {
+            // Most bytes are neither `%` nor `\`: one compare each, then copied (a `+` as a blank in a form value).
+            guard c == UInt8(ascii: "%") || c == UInt8(ascii: "\\") else {
                 out[n] = plusIsBlank && c == UInt8(ascii: "+") ? 0x20 : c
                 i += 1
+                n += 1
+                continue
             }
-            escapeByte = escapeByte || out[n] == UInt8(ascii: "%") || out[n] == UInt8(ascii: "\\")
+            if let (byte, length) = escape(text, i, end) {
+                out[n] = byte
+                decodedAny = true
+                escapeByte = escapeByte || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "\\")
+                i += length
+            } else {
+                // A `%` or `\` that escapes nothing (yet: `%%34%31` is `%41` after one round).
+                out[n] = c
+                escapeByte = true
+                i += 1
+            }
             n += 1
         }
         return (n, decodedAny && escapeByte)

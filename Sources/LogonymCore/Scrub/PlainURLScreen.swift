@@ -4,14 +4,15 @@
 /// escaped bytes, or ASP.NET cookieless session),
 /// no `eyJ` (a JWT's start), and its digits, dots and colons, counted over the whole URL, are too few for any
 /// detector: fewer than ``detectorDigits`` (phones, national ids, cards and IBANs need more, and so do hex session
-/// ids), not three dots with four digits (IPv4), fewer than two colons (IPv6), and shorter than 16 bytes, or 24
-/// without a digit (a token after `/reset/` may be looked at). The counts are over the whole URL, so this errs one way only: a URL it calls plain has no
+/// ids), not three dots with four digits (IPv4), fewer than two colons (IPv6), not two capitals and a digit in 16
+/// bytes or more (a base64 token's mix). The counts are over the whole URL, so this errs one way only: a URL it calls plain has no
 /// segment a detector could match, and no address either; one it does not is looked at segment by segment.
 enum PlainURLScreen {
     typealias Chunk = SIMD16<UInt8>
 
     /// The fewest digits a detector's match holds in a path: a UK NINO's six (`AB123456C`); phone numbers, national
-    /// ids, cards and IBANs have more, and so do hex session ids (a 40-hex id holds 25 on average).
+    /// ids, cards and IBANs have more, and so do hex session ids (a 40-hex id holds 25 on average); a path token with
+    /// fewer must mix capitals in to be one (``Scrubber/isPathToken(_:_:)``), so that this screen and the walk agree.
     static let detectorDigits = 6
 
     /// What the screen found.
@@ -32,6 +33,7 @@ enum PlainURLScreen {
         var digits = Chunk()
         var dots = Chunk()
         var colons = Chunk()
+        var capitals = Chunk()
         let lanes = Chunk(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         var i = start
         while i < end {
@@ -62,13 +64,14 @@ enum PlainURLScreen {
             digits &-= unsafeBitCast((v &- Chunk(repeating: 0x30)) .< Chunk(repeating: 10), to: Chunk.self)
             dots &-= unsafeBitCast(v .== Chunk(repeating: UInt8(ascii: ".")), to: Chunk.self)
             colons &-= unsafeBitCast(v .== Chunk(repeating: UInt8(ascii: ":")), to: Chunk.self)
+            capitals &-= unsafeBitCast((v &- Chunk(repeating: 0x41)) .< Chunk(repeating: 26), to: Chunk.self)
             i &+= 16
         }
         let digitCount = sum(digits)
         let dotCount = sum(dots)
-        // A token in a path (`/magic/YLA5ggKutSU1uHMeTUNK86REeqSA6uCW`, `/reset/qwertyuiopasdfgh1`) has a digit: the
-        // segments are looked at one by one.
-        let tokenLike = (end &- start >= 16 && digitCount >= 1) || end &- start >= 24
+        // A token in a path (`/magic/YLA5ggKutSU1uHMeTUNK86REeqSA6uCW`) mixes capitals and digits, or has six
+        // digits (`/s/5a41e7f68997b19ba1a83c3343354192d1a0c168/`).
+        let tokenLike = end &- start >= 16 && digitCount >= 1 && sum(capitals) >= 2
         let numerous =
             digitCount >= detectorDigits || (dotCount >= 3 && digitCount >= 4) || sum(colons) >= 2 || tokenLike
         return numerous ? .numerous : .plain

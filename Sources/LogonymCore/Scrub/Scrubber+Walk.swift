@@ -173,7 +173,7 @@ extension Scrubber {
         while semicolon < range.upperBound && b[semicolon] != UInt8(ascii: ";") { semicolon += 1 }
         let segment = range.lowerBound..<semicolon
         if PathTokens.isCookielessSession(b, segment)
-            || (ValueDetectors.isTokenShaped(UnsafeBufferPointer(rebasing: b[segment]))
+            || (ValueDetectors.isTokenShaped(UnsafeBufferPointer(rebasing: b[segment])) && Self.isPathToken(b, segment)
                 && (PathTokens.announcesToken(b, previous.1) || PathTokens.announcesToken(b, previous.0)))
         {
             replace(segment, counter: Detector.linkToken.rawValue)
@@ -328,8 +328,6 @@ extension Scrubber {
         var counts: UInt64 = 0
         var i = range.lowerBound
         var segmentStart = i
-        // The two segments before this one: a token after `/reset/` (or `/reset/<uid>/`) is looked at.
-        var previous = (i..<i, i..<i)
         let base = b.baseAddress!
         while i < range.upperBound {
             let c = base[i]
@@ -337,14 +335,10 @@ extension Scrubber {
             if kind != 0 {
                 if kind == stop { return false }
                 if kind == slash {
-                    let segment = segmentStart..<i
-                    if suspicious(counts, length: segment.count) || startsJWT(base, i + 1, range.upperBound)
-                        || announcedToken(b, counts, segment, after: previous)
-                    {
+                    if suspicious(counts, length: i - segmentStart) || startsJWT(base, i + 1, range.upperBound) {
                         return false
                     }
                     counts = 0
-                    previous = (previous.1, segment)
                     segmentStart = i + 1
                 } else {
                     counts &+= kind
@@ -352,22 +346,20 @@ extension Scrubber {
             }
             i &+= 1
         }
-        let last = segmentStart..<i
-        return !suspicious(counts, length: last.count) && !startsJWT(base, range.lowerBound, range.upperBound)
-            && !announcedToken(b, counts, last, after: previous)
+        return !suspicious(counts, length: i - segmentStart) && !startsJWT(base, range.lowerBound, range.upperBound)
     }
 
-    /// A segment of 12 bytes or more with a digit (or 24 without), one or two segments after one that announces a token
-    /// (``PathTokens/announcesToken(_:_:)``): the walk decides whether it is one.
-    @inline(__always)
-    static func announcedToken(
-        _ b: UnsafeBufferPointer<UInt8>,
-        _ counts: UInt64,
-        _ segment: Range<Int>,
-        after previous: (Range<Int>, Range<Int>)
-    ) -> Bool {
-        guard (segment.count >= 12 && counts & 0xFFFF >= 1) || segment.count >= 24 else { return false }
-        return PathTokens.announcesToken(b, previous.1) || PathTokens.announcesToken(b, previous.0)
+    /// A token in a path, as the screen sees it: six digits, or capitals and a digit in 16 bytes or more (the walk
+    /// asks the same, so a token goes whatever the other segments hold).
+    static func isPathToken(_ b: UnsafeBufferPointer<UInt8>, _ segment: Range<Int>) -> Bool {
+        var counts: UInt64 = 0
+        for i in segment {
+            let kind = byteKinds[Int(b[i])]
+            if kind != stop && kind != slash { counts &+= kind }
+        }
+        let digits = counts & 0xFFFF
+        return digits >= UInt64(PlainURLScreen.detectorDigits)
+            || (segment.count >= 16 && counts >> 48 >= 2 && digits >= 1)
     }
 
     /// ``PlainURLScreen/detectorDigits`` or more, a dotted quad's dots and digits, two colons (IPv6), or a token's

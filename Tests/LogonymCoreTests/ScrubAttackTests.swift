@@ -175,8 +175,10 @@ struct ScrubAttackRegressionTests {
     /// a UTF-8 name anywhere in the object (`{"name":"Amélie","email":"ann@example.com"}`), or the newline `echo |
     /// base64` adds, hides the address.
     @Test(arguments: [
-        "/x?u=eyJuYW1lIjoiQW3DqWxpZSIsImVtYWlsIjoiYW5uQGV4YW1wbGUuY29tIn0",  // {"name":"Amélie","email":"ann@example.com"}
-        "/x?u=eyJlbWFpbCI6ImFubkBleGFtcGxlLmNvbSIsIm5hbWUiOiJBbcOpbGllIn0",  // {"email":"ann@example.com","name":"Amélie"}
+        // {"name":"Amélie","email":"ann@example.com"}
+        "/x?u=eyJuYW1lIjoiQW3DqWxpZSIsImVtYWlsIjoiYW5uQGV4YW1wbGUuY29tIn0",
+        // {"email":"ann@example.com","name":"Amélie"}
+        "/x?u=eyJlbWFpbCI6ImFubkBleGFtcGxlLmNvbSIsIm5hbWUiOiJBbcOpbGllIn0",
         "/x?u=YW5uQGV4YW1wbGUuY29tCg",  // "ann@example.com\n"
         "/x?u=eyJ1c2VyIjp7Im1haWwiOiJhbm5cdTAwNDBleGFtcGxlLmNvbSJ9fQ",  // {"user":{"mail":"ann\u0040example.com"}}
     ])

@@ -379,24 +379,20 @@ struct ConfigFile {
         }
     }
 
+    /// A key's value, read with its line, checked by its rule; `nil` when the key is absent or refused.
+    mutating func checked<Raw, T>(_ key: String, _ entry: (Raw, Int)?, _ rule: (Raw) throws -> T) -> T? {
+        guard let (value, line) = entry else { return nil }
+        return checked(key, line) { try rule(value) }
+    }
+
     /// A string key checked by its rule (a ``SettingRule``).
-    mutating func string<T>(
-        _ table: TOMLDocument.Table?,
-        _ key: String,
-        _ rule: (String) throws -> T
-    ) -> T? {
-        guard let (text, line) = string(table, key) else { return nil }
-        return checked(key, line) { try rule(text) }
+    mutating func string<T>(_ table: TOMLDocument.Table?, _ key: String, _ rule: (String) throws -> T) -> T? {
+        checked(key, string(table, key), rule)
     }
 
     /// An integer key checked by its rule (a ``SettingRule``).
-    mutating func integer<T>(
-        _ table: TOMLDocument.Table?,
-        _ key: String,
-        _ rule: (Int) throws -> T
-    ) -> T? {
-        guard let (value, line) = integer(table, key) else { return nil }
-        return checked(key, line) { try rule(value) }
+    mutating func integer<T>(_ table: TOMLDocument.Table?, _ key: String, _ rule: (Int) throws -> T) -> T? {
+        checked(key, integer(table, key), rule)
     }
 
     /// A directory that exists and is writable, or can be created (its parent exists and is writable).

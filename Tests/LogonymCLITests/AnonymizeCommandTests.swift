@@ -76,15 +76,15 @@ struct AnonymizeCommandTests {
 
     @Test(arguments: [
         (["--method", "hmac"], "--method hmac needs --key-file"),
-        (["--ipv4-prefix", "33"], "--ipv4-prefix 33: must be 0 to 31"),
-        (["--ipv6-prefix", "200"], "--ipv6-prefix 200: must be 0 to 127"),
-        (["--ipv4-prefix", "32"], "--ipv4-prefix 32: must be 0 to 31, not 32: a /32 keeps the whole address"),
-        (["--ipv6-prefix", "128"], "--ipv6-prefix 128: must be 0 to 127, not 128: a /128 keeps the whole address"),
-        (["--format", "apache"], "--format 'apache': must be one of"),
-        (["--method", "rot13"], "--method 'rot13': must be one of truncate, hmac, cryptopan"),
-        (["--preset", "lax"], "--preset 'lax'"),
+        (["--ipv4-prefix", "33"], "--ipv4-prefix: must be 0 to 31, not 33"),
+        (["--ipv6-prefix", "200"], "--ipv6-prefix: must be 0 to 127, not 200"),
+        (["--ipv4-prefix", "32"], "--ipv4-prefix: must be 0 to 31, not 32: a /32 keeps the whole address"),
+        (["--ipv6-prefix", "128"], "--ipv6-prefix: must be 0 to 127, not 128: a /128 keeps the whole address"),
+        (["--format", "apache"], "--format: 'apache' is not a format; use one of"),
+        (["--method", "rot13"], "--method: 'rot13' is not a method; use one of truncate, hmac, cryptopan"),
+        (["--preset", "lax"], "--preset: 'lax' is not a preset"),
         (["--log-format", "$remote_addr$status"], "--log-format:"),
-        (["--on-unparsable", "keep"], "--on-unparsable 'keep'"),
+        (["--on-unparsable", "keep"], "--on-unparsable: 'keep' is not"),
         (["--no-such-flag"], "Unknown option"),
     ])
     func badOptionsExitTwoAndWriteNothing(_ arguments: [String], _ message: String) throws {

@@ -81,9 +81,9 @@ struct ScrubCommandTests {
     @Test func badFlagsAndKeysAreNamed() throws {
         let input = Data((Self.line("/", "-") + "\n").utf8)
         for (flags, message) in [
-            (["--scrub", "maybe"], "--scrub 'maybe': must be on or off"),
+            (["--scrub", "maybe"], "--scrub: 'maybe' is not a scrub switch; use on or off"),
             (["--scrub-mode", "greylist"], "--scrub-mode"),
-            (["--remote-user", "hash"], "--remote-user hash needs a keyed method"),
+            (["--remote-user", "hash"], "--remote-user: 'hash' needs a keyed method"),
             (["--user-agent", "short"], "--user-agent"),
             (["--scrub-marker", "a b"], "--scrub-marker"),
         ] {

@@ -172,10 +172,10 @@ struct VerifyCommandTests {
 
     @Test(arguments: [
         ([], "give the files or directories to check, or --config"),
-        (["--method", "rot13", "x.log"], "--method 'rot13': must be one of truncate, hmac, cryptopan"),
-        (["--ipv4-prefix", "33", "x.log"], "--ipv4-prefix 33: must be 0 to 31"),
-        (["--ipv6-prefix", "128", "x.log"], "--ipv6-prefix 128: must be 0 to 127"),
-        (["--preset", "lax", "x.log"], "--preset 'lax'"),
+        (["--method", "rot13", "x.log"], "--method: 'rot13' is not a method; use one of truncate, hmac, cryptopan"),
+        (["--ipv4-prefix", "33", "x.log"], "--ipv4-prefix: must be 0 to 31, not 33"),
+        (["--ipv6-prefix", "128", "x.log"], "--ipv6-prefix: must be 0 to 127, not 128"),
+        (["--preset", "lax", "x.log"], "--preset: 'lax' is not a preset"),
         (["--config", "/nonexistent/logonym.toml"], "/nonexistent/logonym.toml: -: cannot read the file"),
         (["--config", "c.toml", "--method", "hmac"], "come from --config c.toml; give one or the other"),
     ])

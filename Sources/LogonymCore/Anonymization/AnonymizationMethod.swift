@@ -34,6 +34,9 @@ public struct TruncationPrefixes: Sendable, Equatable {
     /// The named presets, by the name the CLI and config use.
     public static let presets: [String: TruncationPrefixes] = ["strict": .strict, "ga": .ga, "anonip": .anonip]
 
+    /// The names of ``presets``, strictest first, as messages list them.
+    public static let presetNames = presets.sorted { $0.value.ipv4 < $1.value.ipv4 }.map(\.key)
+
     /// The bits `truncate` may keep of an IPv4 address: a /32 would keep all of it, which is no anonymization.
     public static let ipv4Allowed = 0...31
     /// The bits `truncate` may keep of an IPv6 address: a /128 would keep all of it.

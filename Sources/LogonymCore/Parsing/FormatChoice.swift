@@ -8,11 +8,22 @@ public struct FormatChoice: Sendable, Equatable {
     /// The formats to detect among; empty for any.
     public let candidates: [InputFormat]
 
-    /// Every name, as help and error messages list them.
-    public static let names = [
-        "auto", "combined", "common", "vhost_combined", "nginx-main", "json", "caddy", "traefik", "traefik-clf",
-        "haproxy", "w3c",
+    /// What a name stands for: any format, the JSON reader under that name, or the built-in text formats of that
+    /// name (``LogFormat/named(_:)``).
+    private enum Kind {
+        case any, json, text
+    }
+
+    /// Every name with what it stands for, in the order help and error messages list them: the one place the
+    /// names are spelled.
+    private static let known: [(name: String, kind: Kind)] = [
+        ("auto", .any), ("combined", .text), ("common", .text), ("vhost_combined", .text), ("nginx-main", .text),
+        ("json", .json), ("caddy", .json), ("traefik", .json), ("traefik-clf", .text), ("haproxy", .text),
+        ("w3c", .text),
     ]
+
+    /// Every name, as help and error messages list them.
+    public static let names = known.map(\.name)
 
     /// Any format: detected per input.
     public static let auto = FormatChoice(name: "auto", candidates: [])
@@ -26,14 +37,18 @@ public struct FormatChoice: Sendable, Equatable {
     ///
     /// - Parameter json: the JSON format (with its `--json-address-key`s) that `json`, `caddy` and `traefik` use.
     public static func named(_ name: String, json: JSONLineFormat) -> FormatChoice? {
-        switch name {
-        case "auto": return .auto
-        case "json", "caddy", "traefik": return .fixed(.json(json.named(name)))
-        default:
-            let formats = LogFormat.named(name)
-            guard !formats.isEmpty else { return nil }
-            return FormatChoice(name: name, candidates: formats.map { .text($0) })
+        guard let kind = known.first(where: { $0.name == name })?.kind else { return nil }
+        switch kind {
+        case .any: return .auto
+        case .json: return .fixed(.json(json.named(name)))
+        case .text: return FormatChoice(name: name, candidates: LogFormat.named(name).map { .text($0) })
         }
+    }
+
+    /// A custom format, in nginx `log_format` syntax (`$remote_addr ...`) or Apache `LogFormat` syntax (`%h ...`).
+    public static func custom(_ format: String) throws(LogFormatError) -> FormatChoice {
+        let nginx = format.contains("$") ? format : try LogFormat.nginxSyntax(fromApache: format)
+        return .fixed(.text(try LogFormat(nginx: nginx, name: "custom")))
     }
 
     /// The one format chosen, when no detection is needed.

@@ -47,19 +47,14 @@ struct AnonymizeSettings {
         output = options.output == "-" ? nil : options.output
         json = JSONLineFormat(extraAddressKeys: options.jsonAddressKeys)
         if let custom = options.logFormat {
-            do {
-                let nginx = custom.contains("$") ? custom : try LogFormat.nginxSyntax(fromApache: custom)
-                format = .fixed(.text(try LogFormat(nginx: nginx, name: "custom")))
-            } catch {
-                throw CommandFailure.usage("--log-format: \(error)")
+            format = try SettingRule.flag("--log-format") {
+                try SettingRule.logFormat(custom)
             }
         } else {
-            guard let choice = FormatChoice.named(options.format, json: json) else {
-                throw CommandFailure.usage(
-                    "--format '\(options.format)': must be one of \(FormatChoice.names.joined(separator: ", "))"
-                )
+            let json = json
+            format = try SettingRule.flag("--format") {
+                try SettingRule.format(options.format, json: json)
             }
-            format = choice
         }
         method = try options.addressing.resolvedMethod()
         prefixes = try options.addressing.resolvedPrefixes()
@@ -79,39 +74,34 @@ struct AnonymizeSettings {
         } else {
             key = nil
         }
-        outputFormat = try Self.choice(options.outputFormat, "--output-format")
-        unparsablePolicy = try Self.choice(options.onUnparsable, "--on-unparsable")
-        guard options.maxLineBytes >= 256 && options.maxLineBytes <= 64 << 20 else {
-            throw CommandFailure.usage("--max-line-bytes \(options.maxLineBytes): must be 256 to 67108864")
+        outputFormat = try SettingRule.flag("--output-format") {
+            try SettingRule.outputFormat(options.outputFormat)
         }
-        maxLineBytes = options.maxLineBytes
-        guard (1...9).contains(options.compressionLevel) else {
-            throw CommandFailure.usage("--compression-level \(options.compressionLevel): must be 1 to 9")
+        unparsablePolicy = try SettingRule.flag("--on-unparsable") {
+            try SettingRule.unparsablePolicy(options.onUnparsable)
         }
-        compressionLevel = Int32(options.compressionLevel)
-        let cpus = ProcessInfo.processInfo.activeProcessorCount
-        threads = options.threads ?? cpus
-        guard (1...256).contains(threads) else { throw CommandFailure.usage("--threads \(threads): must be 1 to 256") }
-        summary = try Self.choice(options.summary, "--summary")
+        maxLineBytes = try SettingRule.flag("--max-line-bytes") {
+            try SettingRule.maxLineBytes(options.maxLineBytes)
+        }
+        compressionLevel = try SettingRule.flag("--compression-level") {
+            try SettingRule.compressionLevel(options.compressionLevel)
+        }
+        let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        self.threads = try SettingRule.flag("--threads") {
+            try SettingRule.within(threads, 1...256)
+        }
+        summary = try SettingRule.flag("--summary") {
+            try SettingRule.choice(options.summary, "a summary kind")
+        }
         showProgress = !options.noProgress && Diagnostics.stderrIsTerminal
         geo = try Self.geo(options)
         metricsTextfile = options.metricsTextfile
         switch options.scrub {
-        case "on":
-            var scrub = ScrubSettings()
-            scrub.mode = try Self.choice(options.scrubMode, "--scrub-mode")
-            scrub.marker = options.scrubMarker
-            scrub.remoteUser = try Self.choice(options.remoteUser, "--remote-user")
-            scrub.userAgent = try Self.choice(options.userAgent, "--user-agent")
-            guard ScrubSettings.isUsableMarker(scrub.marker) else {
-                throw CommandFailure.usage("--scrub-marker: \(ScrubSettings.markerRule)")
-            }
-            if scrub.remoteUser == .hash && method == .truncate {
-                throw CommandFailure.usage("--remote-user hash needs a keyed method (--method hmac or cryptopan)")
-            }
-            self.scrub = scrub
+        case "on": scrub = try Self.scrub(options, method: method)
         case "off": scrub = nil
-        default: throw CommandFailure.usage("--scrub '\(options.scrub)': must be on or off")
+        default:
+            let problem = SettingRule.notOneOf(options.scrub, "a scrub switch", ["on", "off"])
+            throw CommandFailure.usage("--scrub: \(problem)")
         }
         if windowed == nil && (options.outputDirectory != nil || options.stateDirectory != nil) {
             throw CommandFailure.usage("--output-dir and --state-dir go with --window")
@@ -127,48 +117,49 @@ struct AnonymizeSettings {
 }
 
 extension AnonymizeSettings {
-    /// A named choice such as `--method`, checked against every allowed value.
-    static func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ flag: String) throws -> T
-    where T.RawValue == String {
-        guard let parsed = T(rawValue: value) else {
-            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-            throw CommandFailure.usage("\(flag) '\(value)': must be one of \(allowed)")
-        }
-        return parsed
-    }
-
     /// The bits `truncate` keeps, from `--preset` (default `ga`) and then `--ipv4-prefix` and `--ipv6-prefix`
     /// (shared by `anonymize` and `verify`).
     static func prefixes(preset: String?, ipv4: Int?, ipv6: Int?) throws -> TruncationPrefixes {
         var prefixes = TruncationPrefixes.ga
         if let preset {
-            guard let named = TruncationPrefixes.presets[preset] else {
-                throw CommandFailure.usage("--preset '\(preset)': must be one of strict, ga, anonip")
-            }
-            prefixes = named
+            prefixes = try SettingRule.flag("--preset") { try SettingRule.preset(preset) }
         }
         if let bits = ipv4 {
-            if let message = TruncationPrefixes.problem(keeping: bits, ipv6: false) {
-                throw CommandFailure.usage("--ipv4-prefix \(bits): \(message)")
+            prefixes.ipv4 = try SettingRule.flag("--ipv4-prefix") {
+                try SettingRule.prefix(bits, ipv6: false)
             }
-            prefixes.ipv4 = bits
         }
         if let bits = ipv6 {
-            if let message = TruncationPrefixes.problem(keeping: bits, ipv6: true) {
-                throw CommandFailure.usage("--ipv6-prefix \(bits): \(message)")
+            prefixes.ipv6 = try SettingRule.flag("--ipv6-prefix") {
+                try SettingRule.prefix(bits, ipv6: true)
             }
-            prefixes.ipv6 = bits
         }
         return prefixes
+    }
+
+    /// The scrub stage's flags (with `--scrub on`).
+    static func scrub(_ options: Anonymize, method: AnonymizationMethod) throws -> ScrubSettings {
+        var scrub = ScrubSettings()
+        scrub.mode = try SettingRule.flag("--scrub-mode") {
+            try SettingRule.scrubMode(options.scrubMode, offAllowed: false) ?? .denylist
+        }
+        scrub.marker = try SettingRule.flag("--scrub-marker") {
+            try SettingRule.marker(options.scrubMarker)
+        }
+        scrub.remoteUser = try SettingRule.flag("--remote-user") {
+            try SettingRule.remoteUser(options.remoteUser, method: method)
+        }
+        scrub.userAgent = try SettingRule.flag("--user-agent") {
+            try SettingRule.userAgent(options.userAgent)
+        }
+        return scrub
     }
 }
 
 extension AnonymizeSettings {
     /// `--window` with its directories and key mode.
     static func windowed(_ options: Anonymize, _ text: String, method: AnonymizationMethod) throws -> Windowed {
-        guard let window = WindowLength(rawValue: text) else {
-            throw CommandFailure.usage("--window '\(text)': must be 1h or 1d")
-        }
+        let window = try SettingRule.flag("--window") { try SettingRule.window(text) }
         guard options.output == nil else {
             throw CommandFailure.usage("--window writes segments under --output-dir; -o/--output goes without it")
         }
@@ -180,21 +171,21 @@ extension AnonymizeSettings {
                 "--window needs --state-dir (segment lengths, and the ephemeral keys of hmac and cryptopan)"
             )
         }
-        let source = options.source
-        guard !source.isEmpty, !source.contains("/"), !source.hasPrefix(".") else {
-            throw CommandFailure.usage("--source '\(source)': cannot name a folder")
+        let source = try SettingRule.flag("--source") {
+            try SettingRule.folderName(options.source)
         }
         var keyMode = KeyMode.none
         if method.needsKey {
-            switch options.keyMode ?? (options.keyFile == nil ? "ephemeral" : "derived") {
-            case "ephemeral":
+            let name = options.keyMode ?? (options.keyFile == nil ? "ephemeral" : "derived")
+            switch try SettingRule.flag("--key-mode", { try SettingRule.keyMode(name) }) {
+            case .ephemeral:
                 if options.keyFile != nil {
                     throw CommandFailure.usage(
                         "--key-file is the master secret of --key-mode derived; ephemeral keys are made per window"
                     )
                 }
                 keyMode = .ephemeral
-            case "derived":
+            case .derived:
                 guard let keyFile = options.keyFile else {
                     throw CommandFailure.usage("--key-mode derived needs --key-file (the master secret, mode 0600)")
                 }
@@ -203,8 +194,6 @@ extension AnonymizeSettings {
                 } catch {
                     throw CommandFailure.usage(error.description)
                 }
-            case let other:
-                throw CommandFailure.usage("--key-mode '\(other)': must be ephemeral or derived")
             }
         }
         return Windowed(
@@ -224,19 +213,16 @@ extension AnonymizeSettings {
             if options.geoASN != nil { throw CommandFailure.usage("--geo-asn goes with --geo") }
             return nil
         }
-        guard let level = GeoLevel(rawValue: options.geoLevel) else {
-            throw CommandFailure.usage("--geo-level '\(options.geoLevel)': must be continent, country or country+asn")
-        }
-        guard options.geoField == "append" || options.geoField == "none" else {
-            throw CommandFailure.usage("--geo-field '\(options.geoField)': must be append or none")
-        }
-        guard options.geoK >= 1 else { throw CommandFailure.usage("--geo-k \(options.geoK): must be at least 1") }
         return GeoSettings(
             database: database,
             asnDatabase: options.geoASN,
-            level: level,
-            appendField: options.geoField == "append",
-            k: options.geoK
+            level: try SettingRule.flag("--geo-level") {
+                try SettingRule.geoLevel(options.geoLevel)
+            },
+            appendField: try SettingRule.flag("--geo-field") {
+                try SettingRule.geoFieldAppends(options.geoField)
+            },
+            k: try SettingRule.flag("--geo-k") { try SettingRule.geoK(options.geoK) }
         )
     }
 }

@@ -29,7 +29,7 @@ struct MethodOptions: ParsableArguments {
 
     /// The method chosen (`truncate` when none was).
     func resolvedMethod() throws -> AnonymizationMethod {
-        try AnonymizeSettings.choice(method ?? "truncate", "--method")
+        try SettingRule.flag("--method") { try SettingRule.method(method ?? "truncate") }
     }
 
     /// The prefixes chosen.

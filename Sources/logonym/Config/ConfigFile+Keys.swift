@@ -7,14 +7,11 @@ extension ConfigFile {
     mutating func resolveKeyMode(_ anonymize: TOMLDocument.Table?, method: AnonymizationMethod) -> KeyMode {
         let modeEntry = string(anonymize, "anonymize.key_mode")
         let keyFile = string(anonymize, "anonymize.key_file")
-        let derived: Bool
-        switch modeEntry?.0 ?? "ephemeral" {
-        case "ephemeral": derived = false
-        case "derived": derived = true
-        default:
-            problem("anonymize.key_mode", modeEntry?.1, "'\(modeEntry!.0)' must be \"ephemeral\" or \"derived\"")
-            return .none
+        let mode = checked("anonymize.key_mode", modeEntry?.1) {
+            try SettingRule.keyMode(modeEntry?.0 ?? "ephemeral")
         }
+        guard let mode else { return .none }
+        let derived = mode == .derived
         guard method.needsKey else { return .none }
         guard derived else {
             if let (_, line) = keyFile {
@@ -129,17 +126,9 @@ extension ConfigFile {
         if let (text, _) = string(table, "geo.asn_database") {
             settings.asnDatabase = text == "auto" ? text : resolvePath(text)
         }
-        settings.level = choice(table, "geo.line_level") ?? .country
-        if let (text, line) = string(table, "geo.field") {
-            switch text {
-            case "append": settings.appendField = true
-            case "none": settings.appendField = false
-            default: problem("geo.field", line, "'\(text)' must be \"append\" or \"none\"")
-            }
-        }
-        if let (value, line) = integer(table, "geo.k") {
-            if value >= 1 { settings.k = value } else { problem("geo.k", line, "must be at least 1, not \(value)") }
-        }
+        settings.level = string(table, "geo.line_level", SettingRule.geoLevel) ?? .country
+        settings.appendField = string(table, "geo.field", SettingRule.geoFieldAppends) ?? settings.appendField
+        settings.k = integer(table, "geo.k", SettingRule.geoK) ?? settings.k
         do {
             _ = try GeoDatabases.open(settings)
         } catch {
@@ -183,34 +172,19 @@ extension ConfigFile {
     mutating func resolveScrub(_ table: TOMLDocument.Table?, method: AnonymizationMethod) -> ScrubSettings? {
         var settings = ScrubSettings()
         guard let table else { return settings }
-        if let (text, line) = string(table, "scrub.mode") {
-            switch text {
-            case "off": return nil
-            case "denylist": settings.mode = .denylist
-            case "allowlist": settings.mode = .allowlist
-            default: problem("scrub.mode", line, "'\(text)' must be \"denylist\", \"allowlist\" or \"off\"")
-            }
+        switch string(table, "scrub.mode", { try SettingRule.scrubMode($0, offAllowed: true) }) {
+        case .some(nil): return nil
+        case .some(let mode?): settings.mode = mode
+        case nil: break
         }
         if let names = stringArray(table, "scrub.deny") { settings.denyNames = names }
         if let names = stringArray(table, "scrub.extra_deny") { settings.denyNames += names }
         if let names = stringArray(table, "scrub.keep") { settings.keepNames += names }
         if let names = stringArray(table, "scrub.allow") { settings.allowNames = names }
-        if let (text, line) = string(table, "scrub.marker") {
-            if !ScrubSettings.isUsableMarker(text) {
-                problem("scrub.marker", line, ScrubSettings.markerRule)
-            } else {
-                settings.marker = text
-            }
-        }
-        settings.remoteUser = choice(table, "scrub.remote_user") ?? .keep
-        if settings.remoteUser == .hash, method == .truncate, let (_, line) = string(table, "scrub.remote_user") {
-            problem(
-                "scrub.remote_user",
-                line,
-                "\"hash\" needs a keyed method (anonymize.method = \"hmac\" or \"cryptopan\")"
-            )
-        }
-        settings.userAgent = choice(table, "scrub.user_agent") ?? .keep
+        settings.marker = string(table, "scrub.marker", SettingRule.marker) ?? settings.marker
+        settings.remoteUser =
+            string(table, "scrub.remote_user") { text in try SettingRule.remoteUser(text, method: method) } ?? .keep
+        settings.userAgent = string(table, "scrub.user_agent", SettingRule.userAgent) ?? .keep
         return settings
     }
 

@@ -132,57 +132,21 @@ struct ConfigFile {
         let outputDirectory = directory(output, "output.dir", required: true)
         let stateGroup = group(state, "state.group")
         let outputGroup = group(output, "output.group")
-        var window = WindowLength.hour
-        if let (text, line) = string(output, "output.window") {
-            if let parsed = WindowLength(rawValue: text) {
-                window = parsed
-            } else {
-                problem("output.window", line, "'\(text)' is not a window; use \"1h\" or \"1d\"")
-            }
-        }
+        let window = string(output, "output.window", SettingRule.window) ?? .hour
         let compress = bool(output, "output.compress") ?? true
-        var level: Int32 = 6
-        if let (value, line) = integer(output, "output.compression_level") {
-            if (1...9).contains(value) {
-                level = Int32(value)
-            } else {
-                problem("output.compression_level", line, "must be 1 to 9, not \(value)")
-            }
-        }
-        let outputFormat: OutputFormat = choice(output, "output.format") ?? .same
-        let method: AnonymizationMethod = choice(anonymize, "anonymize.method") ?? .truncate
-        var prefixes = TruncationPrefixes.ga
-        if let (name, line) = string(anonymize, "anonymize.preset") {
-            if let preset = TruncationPrefixes.presets[name] {
-                prefixes = preset
-            } else {
-                problem("anonymize.preset", line, "'\(name)' is not a preset; use strict, ga or anonip")
-            }
-        }
-        if let (bits, line) = integer(anonymize, "anonymize.ipv4_prefix") {
-            if let message = TruncationPrefixes.problem(keeping: bits, ipv6: false) {
-                problem("anonymize.ipv4_prefix", line, message)
-            } else {
-                prefixes.ipv4 = bits
-            }
-        }
-        if let (bits, line) = integer(anonymize, "anonymize.ipv6_prefix") {
-            if let message = TruncationPrefixes.problem(keeping: bits, ipv6: true) {
-                problem("anonymize.ipv6_prefix", line, message)
-            } else {
-                prefixes.ipv6 = bits
-            }
-        }
+        let level = integer(output, "output.compression_level", SettingRule.compressionLevel) ?? 6
+        let outputFormat = string(output, "output.format", SettingRule.outputFormat) ?? .same
+        let method = string(anonymize, "anonymize.method", SettingRule.method) ?? .truncate
+        var prefixes = string(anonymize, "anonymize.preset", SettingRule.preset) ?? .ga
+        prefixes.ipv4 =
+            integer(anonymize, "anonymize.ipv4_prefix") { try SettingRule.prefix($0, ipv6: false) }
+            ?? prefixes.ipv4
+        prefixes.ipv6 =
+            integer(anonymize, "anonymize.ipv6_prefix") { try SettingRule.prefix($0, ipv6: true) }
+            ?? prefixes.ipv6
         let keyMode = resolveKeyMode(anonymize, method: method)
-        let policy: UnparsablePolicy = choice(anonymize, "anonymize.on_unparsable") ?? .scrub
-        var maxLine = 64 * 1024
-        if let (value, line) = integer(anonymize, "anonymize.max_line_bytes") {
-            if (256...(64 << 20)).contains(value) {
-                maxLine = value
-            } else {
-                problem("anonymize.max_line_bytes", line, "must be 256 to 67108864, not \(value)")
-            }
-        }
+        let policy = string(anonymize, "anonymize.on_unparsable", SettingRule.unparsablePolicy) ?? .scrub
+        let maxLine = integer(anonymize, "anonymize.max_line_bytes", SettingRule.maxLineBytes) ?? 64 * 1024
         let jsonKeys = stringArray(anonymize, "anonymize.json_address_keys") ?? []
         let json = JSONLineFormat(extraAddressKeys: jsonKeys)
         var poll = Duration.milliseconds(250)
@@ -267,12 +231,12 @@ struct ConfigFile {
             checkUnknown(table, section: "input", prefix: prefix)
             var name = "input\(index)"
             if let (text, line) = string(table, prefix + "name") {
-                if text.isEmpty || text.contains("/") || text.hasPrefix(".") {
-                    problem(prefix + "name", line, "'\(text)' cannot name a folder")
-                } else if !names.insert(text).inserted {
-                    problem(prefix + "name", line, "'\(text)' is used by another input")
-                } else {
-                    name = text
+                if let folder = checked(prefix + "name", line, { try SettingRule.folderName(text) }) {
+                    if names.insert(folder).inserted {
+                        name = folder
+                    } else {
+                        problem(prefix + "name", line, "'\(text)' is used by another input")
+                    }
                 }
             } else {
                 problem(prefix + "name", table.line, "missing; every input needs a name")
@@ -312,23 +276,10 @@ struct ConfigFile {
                 problem(prefix + "paths", table["paths"]?.line ?? table.line, "needs at least one path")
             }
             var format = FormatChoice.auto
-            if let (custom, line) = string(table, prefix + "log_format") {
-                do {
-                    let nginx = custom.contains("$") ? custom : try LogFormat.nginxSyntax(fromApache: custom)
-                    format = .fixed(.text(try LogFormat(nginx: nginx, name: "custom")))
-                } catch {
-                    problem(prefix + "log_format", line, error.description)
-                }
-            } else if let (text, line) = string(table, prefix + "format") {
-                if let choice = FormatChoice.named(text, json: json) {
-                    format = choice
-                } else {
-                    problem(
-                        prefix + "format",
-                        line,
-                        "'\(text)' is not a format; use one of \(FormatChoice.names.joined(separator: ", "))"
-                    )
-                }
+            if table["log_format"] != nil {
+                format = string(table, prefix + "log_format", SettingRule.logFormat) ?? format
+            } else {
+                format = string(table, prefix + "format") { name in try SettingRule.format(name, json: json) } ?? format
             }
             var startAtEnd = false
             if let (text, line) = string(table, prefix + "start_at") {
@@ -418,14 +369,30 @@ struct ConfigFile {
         return strings
     }
 
-    mutating func choice<T: RawRepresentable & CaseIterable>(_ table: TOMLDocument.Table?, _ key: String) -> T?
-    where T.RawValue == String {
-        guard let (text, line) = string(table, key) else { return nil }
-        guard let value = T(rawValue: text) else {
-            problem(key, line, "'\(text)' must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+    /// A key's value checked by its rule; a refusal is a problem naming the file, the line and the key.
+    mutating func checked<T>(_ key: String, _ line: Int?, _ check: () throws -> T) -> T? {
+        do {
+            return try check()
+        } catch {
+            problem(key, line, (error as? SettingProblem)?.message ?? "\(error)")
             return nil
         }
-        return value
+    }
+
+    /// A key's value, read with its line, checked by its rule; `nil` when the key is absent or refused.
+    mutating func checked<Raw, T>(_ key: String, _ entry: (Raw, Int)?, _ rule: (Raw) throws -> T) -> T? {
+        guard let (value, line) = entry else { return nil }
+        return checked(key, line) { try rule(value) }
+    }
+
+    /// A string key checked by its rule (a ``SettingRule``).
+    mutating func string<T>(_ table: TOMLDocument.Table?, _ key: String, _ rule: (String) throws -> T) -> T? {
+        checked(key, string(table, key), rule)
+    }
+
+    /// An integer key checked by its rule (a ``SettingRule``).
+    mutating func integer<T>(_ table: TOMLDocument.Table?, _ key: String, _ rule: (Int) throws -> T) -> T? {
+        checked(key, integer(table, key), rule)
     }
 
     /// A directory that exists and is writable, or can be created (its parent exists and is writable).

@@ -119,8 +119,8 @@ struct BatchRunner {
         var sink: any OutputSink
         var windows: KeyRing?
         var processors: ProcessorFactory
-        /// Held for the run: the source's lock (`--window`).
-        var lock: StateLock?
+        /// Held for the run: the state directory with the source's lock (`--window`).
+        var state: StateDirectory?
         /// What earlier runs read of the inputs, and what this one reads (`--window`).
         var ledger: BatchLedger?
     }
@@ -171,32 +171,17 @@ struct BatchRunner {
         )
         engine.retention = .keepAll
         do {
-            try StateStore.createDirectory(windowed.stateDirectory)
-            guard
-                let lock = try StateLock.attempt(
-                    StateLock.inputLockName(windowed.source),
-                    stateDirectory: windowed.stateDirectory
-                )
-            else {
-                throw CommandFailure.usage(
-                    "\(windowed.stateDirectory): another logonym process writes source '\(windowed.source)'"
-                )
-            }
-            let store = try StateStore(directory: windowed.stateDirectory)
-            try store.completeRewrites(window: windowed.window)
-            let maintenance = try Maintenance(settings: engine, store: store)
-            let ring = maintenance.ring
-            let ledger = try BatchLedger(store: store, source: windowed.source, force: settings.force)
-            let sink = try WindowedOutput(source: windowed.source, settings: engine, store: store, ledger: ledger)
+            let state = try StateDirectory(settings: engine, role: .batch)
+            let ring = state.maintenance.ring
+            let ledger = try BatchLedger(store: state.store, source: windowed.source, force: settings.force)
+            let sink = try WindowedOutput(source: windowed.source, settings: engine, store: state.store, ledger: ledger)
             return Output(
                 sink: sink,
                 windows: ring,
                 processors: processors(.windows(ring)),
-                lock: lock,
+                state: state,
                 ledger: ledger
             )
-        } catch let failure as CommandFailure {
-            throw failure
         } catch {
             throw CommandFailure.usage("\(error)")
         }

@@ -6,9 +6,8 @@ import LogonymIO
 /// daemon runs; otherwise by a request the daemon serves within a second or two.
 struct MaintenanceAccess {
     let configPath: String
-    let maintenance: Maintenance
-    /// The `maintainer` lock when this process does the work itself; `nil` when a daemon holds it.
-    let lock: StateLock?
+    let state: StateDirectory
+    var maintenance: Maintenance { state.maintenance }
 
     /// Loads the configuration (exit 2 on problems) and opens its state directory.
     static func open(configPath: String) throws -> MaintenanceAccess {
@@ -19,20 +18,15 @@ struct MaintenanceAccess {
             for problem in problems.problems { Diagnostics.error(problem.description) }
             throw CommandFailure(message: "\(configPath): invalid configuration", exitCode: 2)
         }
-        let settings = config.engine
-        try StateStore.createDirectory(settings.stateDirectory, group: settings.stateGroup)
-        let lock = try StateLock.attempt("maintainer", stateDirectory: settings.stateDirectory)
-        let store = try StateStore(directory: settings.stateDirectory, group: settings.stateGroup)
-        if lock != nil { try store.completeRewrites(window: settings.window) }
-        let maintenance = try Maintenance(settings: settings, store: store, readOnly: lock == nil)
-        return MaintenanceAccess(configPath: configPath, maintenance: maintenance, lock: lock)
+        let state = try StateDirectory(settings: config.engine, role: .maintenance)
+        return MaintenanceAccess(configPath: configPath, state: state)
     }
 
     /// Runs a request here, or hands it to the daemon and waits for its outcome (and runs it here after all if the
     /// daemon stops before it took it).
     func perform(_ request: Maintenance.Request, timeout: Duration = .seconds(120)) throws -> Maintenance.Outcome {
         let settings = maintenance.settings
-        if lock != nil {
+        if state.isMaintainer {
             let locks = InputLocks(stateDirectory: settings.stateDirectory)
             return maintenance.serve(request, mayWrite: locks.mayWrite).0
         }

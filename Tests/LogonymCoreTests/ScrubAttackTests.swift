@@ -43,7 +43,7 @@ struct ScrubAttackTests {
                 if c == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hex(bytes[i + 1]), let l = hex(bytes[i + 2]) {
                     out.append(h << 4 | l)
                     i += 3
-                } else if (c == UInt8(ascii: "%") || c == UInt8(ascii: "\\")), i + 5 < bytes.count,
+                } else if c == UInt8(ascii: "%") || c == UInt8(ascii: "\\"), i + 5 < bytes.count,
                     bytes[i + 1] | 0x20 == UInt8(ascii: "u"), let v = hex4(i + 2), let scalar = Unicode.Scalar(v)
                 {
                     out.append(contentsOf: Array(String(Character(scalar)).utf8))
@@ -52,7 +52,8 @@ struct ScrubAttackTests {
                     let semi = bytes[(i + 2)...].prefix(8).firstIndex(of: UInt8(ascii: ";"))
                 {
                     let body = String(decoding: bytes[(i + 2)..<semi], as: UTF8.self)
-                    let value = body.hasPrefix("x") || body.hasPrefix("X")
+                    let value =
+                        body.hasPrefix("x") || body.hasPrefix("X")
                         ? UInt32(body.dropFirst(), radix: 16) : UInt32(body, radix: 10)
                     if let value, let scalar = Unicode.Scalar(value) {
                         out.append(contentsOf: Array(String(Character(scalar)).utf8))
@@ -83,7 +84,9 @@ struct ScrubAttackTests {
 
     static func rows(_ name: String) throws -> [[String]] {
         try String(contentsOfFile: Fixtures.path(name), encoding: .utf8).split(separator: "\n")
-            .filter { !$0.hasPrefix("#") }.map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+            .filter { !$0.hasPrefix("#") }.map {
+                $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            }
     }
 
     // MARK: Corpora (reported, no thresholds)
@@ -111,7 +114,9 @@ struct ScrubAttackTests {
             byCategory[category] = entry
         }
         var report = "planted: \(kept)/\(planted.count) URLs keep personal data; in reach: \(keptInReach)/\(inReach)\n"
-        for (category, e) in byCategory.sorted(by: { $0.value.kept * 1000 / $0.value.total > $1.value.kept * 1000 / $1.value.total }) {
+        for (category, e) in byCategory.sorted(by: {
+            $0.value.kept * 1000 / $0.value.total > $1.value.kept * 1000 / $1.value.total
+        }) {
             report += "  \(category): \(e.kept)/\(e.total)\n"
             for example in e.examples { report += "      \(example)\n" }
         }
@@ -131,7 +136,9 @@ struct ScrubAttackTests {
             changedByCategory[row[1]] = e
         }
         report += "control: \(changed)/\(control.count) URLs changed\n"
-        for (category, e) in changedByCategory.sorted(by: { $0.key < $1.key }) { report += "  \(category): \(e.0)/\(e.1)\n" }
+        for (category, e) in changedByCategory.sorted(by: { $0.key < $1.key }) {
+            report += "  \(category): \(e.0)/\(e.1)\n"
+        }
         for example in changedExamples { report += "      \(example)\n" }
         print(report)
         try? report.write(toFile: NSTemporaryDirectory() + "scrub-attack-rates.txt", atomically: true, encoding: .utf8)
@@ -158,7 +165,8 @@ struct ScrubAttackRegressionTests {
     /// "deeper ones go whole" (`nestingLimit`): a denied pair in a URL nested one level deeper than the walk goes is
     /// kept instead (`password=hunter2` four URLs down a redirector chain).
     @Test func pairBelowTheNestingLimitGoesWhole() {
-        let url = "/r?u=https%3A%2F%2Fa.example%2Fr%3Fu%3Dhttps%253A%252F%252Fb.example%252Fr%253Fu%253Dhttps%25253A%25252F%25252Fc.example%25252Fr%25253Fu%25253Dhttps%2525253A%2525252F%2525252Fd.example%2525252F%2525253Fpassword%2525253Dhunter2"
+        let url =
+            "/r?u=https%3A%2F%2Fa.example%2Fr%3Fu%3Dhttps%253A%252F%252Fb.example%252Fr%253Fu%253Dhttps%25253A%25252F%25252Fc.example%25252Fr%25253Fu%25253Dhttps%2525253A%2525252F%2525252Fd.example%2525252F%2525253Fpassword%2525253Dhunter2"
         let out = Self.scrub(url)
         #expect(!out.contains("hunter2"), "\(out)")
     }
@@ -167,8 +175,10 @@ struct ScrubAttackRegressionTests {
     /// a UTF-8 name anywhere in the object (`{"name":"Amélie","email":"ann@example.com"}`), or the newline `echo |
     /// base64` adds, hides the address.
     @Test(arguments: [
-        "/x?u=eyJuYW1lIjoiQW3DqWxpZSIsImVtYWlsIjoiYW5uQGV4YW1wbGUuY29tIn0",  // {"name":"Amélie","email":"ann@example.com"}
-        "/x?u=eyJlbWFpbCI6ImFubkBleGFtcGxlLmNvbSIsIm5hbWUiOiJBbcOpbGllIn0",  // {"email":"ann@example.com","name":"Amélie"}
+        // {"name":"Amélie","email":"ann@example.com"}
+        "/x?u=eyJuYW1lIjoiQW3DqWxpZSIsImVtYWlsIjoiYW5uQGV4YW1wbGUuY29tIn0",
+        // {"email":"ann@example.com","name":"Amélie"}
+        "/x?u=eyJlbWFpbCI6ImFubkBleGFtcGxlLmNvbSIsIm5hbWUiOiJBbcOpbGllIn0",
         "/x?u=YW5uQGV4YW1wbGUuY29tCg",  // "ann@example.com\n"
         "/x?u=eyJ1c2VyIjp7Im1haWwiOiJhbm5cdTAwNDBleGFtcGxlLmNvbSJ9fQ",  // {"user":{"mail":"ann\u0040example.com"}}
     ])
@@ -187,7 +197,9 @@ struct ScrubAttackRegressionTests {
     /// (`/reset/[Filtered]/step/1234567`), but the plain screen, which "errs one way only", waves the same path
     /// through untouched when no other segment has six digits, so whether the token goes depends on an unrelated
     /// segment.
-    @Test(arguments: ["/reset/qwertyuiopasdfgh1", "/account/reset/kqzvbnmwertyuioplkjhgfdsaxc", "/s/kq7vbnmwertyuiopasd/dashboard"])
+    @Test(arguments: [
+        "/reset/qwertyuiopasdfgh1", "/account/reset/kqzvbnmwertyuioplkjhgfdsaxc", "/s/kq7vbnmwertyuiopasd/dashboard",
+    ])
     func plainScreenLetsLinkTokensThrough(_ url: String) {
         let token = url.split(separator: "/").first { $0.count >= 12 }.map(String.init) ?? ""
         let walked = Self.scrub(url + "/step/1234567")

@@ -8,7 +8,7 @@ public struct LogonymIOError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
             case notFound, permissionDenied, isDirectory, readFailed, corruptGzip, truncatedGzip, trailingGarbage,
-                writeFailed, openFailed, invalidDatabase, newerState
+                writeFailed, openFailed, invalidDatabase, newerState, locked, unanswered
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -35,6 +35,10 @@ public struct LogonymIOError: Error, Sendable, CustomStringConvertible {
         public static let invalidDatabase = Code(.invalidDatabase)
         /// The state database was written by a newer logonym (a migration this one does not know).
         public static let newerState = Code(.newerState)
+        /// Another logonym process holds a lock of the state directory that this one needs.
+        public static let locked = Code(.locked)
+        /// The daemon holds the `maintainer` lock but did not serve a request in time.
+        public static let unanswered = Code(.unanswered)
 
         public var description: String { String(describing: value) }
     }

@@ -70,48 +70,6 @@ public final class Maintenance {
         )
         return try eraser.run(plan, dryRun: dryRun, mayRewrite: mayRewrite)
     }
-
-    /// A request handed over through the state database.
-    public enum Request: Codable, Sendable {
-        case forget(ErasurePlan)
-        case retention(now: Int64)
-
-        public var kind: String {
-            switch self {
-            case .forget: "forget"
-            case .retention: "retention"
-            }
-        }
-    }
-
-    /// A request's outcome.
-    public struct Outcome: Codable, Sendable {
-        public var erasure: ErasureReport?
-        public var retention: RetentionPlan?
-        public var error: String?
-
-        public init(erasure: ErasureReport? = nil, retention: RetentionPlan? = nil, error: String? = nil) {
-            self.erasure = erasure
-            self.retention = retention
-            self.error = error
-        }
-    }
-
-    /// Serves one request; returns its outcome and the segments an erasure rewrote. `mayWrite` says whether
-    /// this process may rewrite or close an open segment of an input.
-    public func serve(_ request: Request, mayWrite: (String) -> Bool) -> (Outcome, [StateStore.SegmentRecord]) {
-        do {
-            switch request {
-            case .forget(let plan):
-                let (report, rewritten) = try erase(plan, dryRun: false, mayRewrite: mayWrite)
-                return (Outcome(erasure: report), rewritten)
-            case .retention(let now):
-                return (Outcome(retention: try sweep(now: now, mayClose: mayWrite)), [])
-            }
-        } catch {
-            return (Outcome(error: "\(error)"), [])
-        }
-    }
 }
 
 @available(*, unavailable)

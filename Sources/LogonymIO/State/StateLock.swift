@@ -43,7 +43,7 @@ public final class StateLock {
             if let lock = try attempt(name, stateDirectory: stateDirectory) { return lock }
             guard ContinuousClock.now < deadline else {
                 throw LogonymIOError(
-                    code: .openFailed,
+                    code: .locked,
                     path: stateDirectory + "/locks/" + name + ".lock",
                     message: "held by another logonym process (a running daemon, pipe or maintenance command)"
                 )

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 public import LogonymCore
 
@@ -110,7 +110,7 @@ extension StateStore {
 
 extension StateStore {
     /// Asks the daemon to do something (`forget`, `retention`): returns the request's id.
-    public func enqueueRequest(kind: String, arguments: Data) throws -> Int64 {
+    func enqueueRequest(kind: String, arguments: Data) throws -> Int64 {
         try pool.write { db in
             try db.execute(
                 sql: "INSERT INTO requests (kind, arguments, state, created) VALUES (?, ?, 'pending', ?)",
@@ -139,7 +139,7 @@ extension StateStore {
     }
 
     /// A request's result once it was served (the row is removed then); `nil` while it is pending.
-    public func takeRequestResult(_ id: Int64) throws -> Data? {
+    func takeRequestResult(_ id: Int64) throws -> Data? {
         try pool.write { db in
             guard
                 let result = try String.fetchOne(
@@ -154,7 +154,7 @@ extension StateStore {
     }
 
     /// Withdraws a request nobody served.
-    public func withdrawRequest(_ id: Int64) throws {
+    func withdrawRequest(_ id: Int64) throws {
         try pool.write { db in try db.execute(sql: "DELETE FROM requests WHERE id = ?", arguments: [id]) }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import LogonymCore
 
 /// One input as the engine drives it: files, syslog datagrams or a stream.
@@ -40,66 +39,3 @@ extension LineProcessor {
         }
     }
 }
-
-/// Builds each input's processor: its configured format, or the one detected from a sample of its first lines
-/// (and says which), with the engine's window keys and geo databases.
-final class ProcessorFactory {
-    let engine: EngineSettings
-    let windows: any WindowAnonymizers
-    let logger: Logger
-    let geo: GeoDatabases.Opened?
-
-    /// Opens the geo databases (a bad one fails here, at start, naming the file).
-    init(
-        engine: EngineSettings,
-        windows: any WindowAnonymizers,
-        logger: Logger
-    ) throws(LogonymIOError) {
-        self.engine = engine
-        self.windows = windows
-        self.logger = logger
-        if let settings = engine.geo {
-            geo = try GeoDatabases.open(settings)
-            if let geo {
-                logger.notice("geo: \(geo.description), level \(settings.level.rawValue)")
-            } else {
-                logger.notice("geo: no database found in the usual places; geo is off")
-            }
-        } else {
-            geo = nil
-        }
-    }
-
-    func make(for settings: InputSettings, sample: [UInt8]) -> LineProcessor {
-        let format: InputFormat
-        if let fixed = settings.format.fixed {
-            format = fixed
-        } else {
-            let detected = sample.withUnsafeBufferPointer { settings.format.detect($0, json: engine.json) }
-            format = detected.format
-            logger.notice(
-                "format \(format.name) (detected: \(detected.matched) of the first \(detected.sampled) lines match)",
-                metadata: ["input": "\(settings.name)"]
-            )
-        }
-        let processor = LineProcessor(
-            format: format,
-            windows: windows,
-            outputFormat: engine.outputFormat,
-            unparsablePolicy: engine.unparsablePolicy,
-            countsClients: true
-        )
-        processor.setScrubber(engine.scrub.map { Scrubber(settings: $0) })
-        if let geo, let geoSettings = engine.geo {
-            processor.geo = GeoTagger(
-                level: geoSettings.level,
-                appendsField: geoSettings.appendField,
-                databases: geo.databases
-            )
-        }
-        return processor
-    }
-}
-
-@available(*, unavailable)
-extension ProcessorFactory: Sendable {}

@@ -176,7 +176,7 @@ final class InputTracker {
             guard let head = Fingerprints.head(of: path, count: 64 * 1024), !head.bytes.isEmpty else { return nil }
             sample = head.bytes
         }
-        return processors.make(for: settings, sample: sample)
+        return processors.make(for: settings, sample: sample, json: engine.json, logger: logger)
     }
 
     // MARK: Committing

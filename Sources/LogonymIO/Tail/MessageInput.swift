@@ -170,7 +170,7 @@ final class MessageInput: EngineInput {
 
     private func processorFor(_ sample: [UInt8]) -> LineProcessor {
         if let processor { return processor }
-        let created = processors.make(for: settings, sample: sample)
+        let created = processors.make(for: settings, sample: sample, json: engine.json, logger: logger)
         processor = created
         return created
     }

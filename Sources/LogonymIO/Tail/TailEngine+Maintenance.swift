@@ -9,29 +9,15 @@ extension TailEngine {
         let now = ContinuousClock.now
         if now - lastRequestCheck >= .seconds(1) {
             lastRequestCheck = now
-            let requests = try store.pendingRequests()
-            if !requests.isEmpty { try commit() }
-            for (id, _, arguments) in requests {
-                let outcome: Maintenance.Outcome
-                if let request = try? JSONDecoder().decode(Maintenance.Request.self, from: arguments) {
+            try maintenance.servePendingRequests(
+                owned: Set(trackers.map(\.name)),
+                logger: logger,
+                beforeServing: { try commit() },
+                prepare: { request in
                     if case .retention(let at) = request { closeStaleWindows(now: at) }
-                    let locks = InputLocks(
-                        stateDirectory: settings.stateDirectory,
-                        owned: Set(trackers.map(\.name))
-                    )
-                    let (served, rewritten) = maintenance.serve(request, mayWrite: locks.mayWrite)
-                    apply(rewritten)
-                    outcome = served
-                } else {
-                    outcome = Maintenance.Outcome(error: "the request could not be read")
-                }
-                try store.finishRequest(id, result: try JSONEncoder().encode(outcome))
-                if let error = outcome.error {
-                    logger.error("maintenance request \(id) failed: \(error)")
-                } else {
-                    logger.notice("maintenance request \(id) done")
-                }
-            }
+                },
+                rewritten: { apply($0) }
+            )
         }
         if now - lastSweep >= settings.sweepInterval {
             lastSweep = now

@@ -6,17 +6,17 @@ public import LogonymCore
 /// commit (write, fsync, one SQLite transaction) at least once a second.
 public final class TailEngine {
     public let settings: EngineSettings
-    public let store: StateStore
+    /// The state directory, with the locks of this engine's inputs (and `maintainer` when it serves sweeps and
+    /// requests).
+    public let state: StateDirectory
+    public var store: StateStore { state.store }
     /// Keys, audit log, retention and erasure of the state directory.
-    public let maintenance: Maintenance
+    public var maintenance: Maintenance { state.maintenance }
     let logger: Logger
     let trackers: [any EngineInput]
     private let scratch: UnsafeMutableRawBufferPointer
     private var lastCommit = ContinuousClock.now
     private var lastScan = ContinuousClock.now - .seconds(10)
-    /// The `maintainer` lock when this engine serves sweeps and requests (the daemon), and its inputs' locks.
-    private var locks: [StateLock]
-    private let maintainer: Bool
     var lastRequestCheck = ContinuousClock.now
     /// Called with what each periodic retention sweep deleted (for the metrics).
     public var onSweep: ((RetentionPlan) -> Void)?
@@ -30,24 +30,10 @@ public final class TailEngine {
     public init(settings: EngineSettings, logger: Logger, maintainer: Bool = false) throws {
         self.settings = settings
         self.logger = logger
-        self.maintainer = maintainer
-        try StateStore.createDirectory(settings.stateDirectory, group: settings.stateGroup)
+        state = try StateDirectory(settings: settings, role: .engine(maintainer: maintainer))
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
-        var locks: [StateLock] = []
-        let names = (maintainer ? ["maintainer"] : []) + settings.inputs.map { StateLock.inputLockName($0.name) }
-        for name in names {
-            locks.append(try StateLock.acquire(name, stateDirectory: settings.stateDirectory, timeout: .seconds(30)))
-        }
-        self.locks = locks
-        store = try StateStore(directory: settings.stateDirectory, group: settings.stateGroup)
-        try store.completeRewrites(window: settings.window)
-        maintenance = try Maintenance(settings: settings, store: store)
-        let processors = try ProcessorFactory(
-            engine: settings,
-            windows: maintenance.ring,
-            logger: logger
-        )
-        let store = self.store
+        let processors = try ProcessorFactory(engine: settings, windows: state.maintenance.ring, logger: logger)
+        let store = state.store
         trackers = try settings.inputs.map { input -> any EngineInput in
             if input.source == .files {
                 return InputTracker(
@@ -103,7 +89,7 @@ public final class TailEngine {
         if ContinuousClock.now - lastCommit >= .seconds(1) || pending > 8 << 20 {
             try commit()
         }
-        if maintainer { try maintain() }
+        if state.isMaintainer { try maintain() }
         return read
     }
 
@@ -146,7 +132,7 @@ public final class TailEngine {
     public func shutdown() throws {
         try commit()
         for tracker in trackers { tracker.segments.closeFiles() }
-        locks.removeAll()
+        state.release()
     }
 
     /// What each input reports to the metrics endpoint.

@@ -13,7 +13,7 @@ struct BatchRunner {
         let started = clock.now
         FileOutput.removeTemporaryFileOnSignals()
         let geo = try openGeo()
-        let output = try makeOutput()
+        let output = try makeOutput(geo: geo)
         let sink = output.sink
         let pump = LinePump(maxLineBytes: settings.maxLineBytes)
         var report = RunReport(settings: settings)
@@ -61,9 +61,7 @@ struct BatchRunner {
                                 head.withUnsafeBufferPointer { chooseFormat(path: path, first: $0, progress: progress) }
                             } ?? chooseFormat(path: path, first: first, progress: progress)
                         detected = format.name
-                        let processor = output.processor(format)
-                        processor.geo = geo
-                        processor.setScrubber(settings.scrub.map { Scrubber(settings: $0) })
+                        let processor = output.processors.make(format)
                         if let window = plan?.lastWindow { processor.continueAfterLine(inWindow: window) }
                         current = processor
                         return processor
@@ -120,16 +118,26 @@ struct BatchRunner {
     struct Output {
         var sink: any OutputSink
         var windows: KeyRing?
-        var processor: (InputFormat) -> LineProcessor
-        /// Held for the run: the source's lock (`--window`).
-        var lock: StateLock?
+        var processors: ProcessorFactory
+        /// Held for the run: the state directory with the source's lock (`--window`).
+        var state: StateDirectory?
         /// What earlier runs read of the inputs, and what this one reads (`--window`).
         var ledger: BatchLedger?
     }
 
-    private func makeOutput() throws -> Output {
+    /// - Parameter geo: the run's geo tagger, shared by every input's processor (one count for the summary).
+    private func makeOutput(geo: GeoTagger?) throws -> Output {
         let outputFormat = settings.outputFormat
         let policy = settings.unparsablePolicy
+        func processors(_ keys: ProcessorFactory.Keys) -> ProcessorFactory {
+            ProcessorFactory(
+                keys: keys,
+                outputFormat: outputFormat,
+                unparsablePolicy: policy,
+                scrub: settings.scrub,
+                geo: { geo }
+            )
+        }
         guard let windowed = settings.windowed else {
             let file: FileOutput
             do {
@@ -144,18 +152,7 @@ struct BatchRunner {
                 ? ParallelGzipSink(file: file, level: settings.compressionLevel, threads: settings.threads)
                 : PlainSink(file: file)
             let anonymizer = Anonymizer(method: settings.method, prefixes: settings.prefixes, key: settings.key)
-            return Output(
-                sink: sink,
-                windows: nil,
-                processor: { format in
-                    LineProcessor(
-                        format: format,
-                        anonymizer: anonymizer,
-                        outputFormat: outputFormat,
-                        unparsablePolicy: policy
-                    )
-                }
-            )
+            return Output(sink: sink, windows: nil, processors: processors(.one(anonymizer)))
         }
         var engine = EngineSettings(
             stateDirectory: windowed.stateDirectory,
@@ -174,40 +171,17 @@ struct BatchRunner {
         )
         engine.retention = .keepAll
         do {
-            try StateStore.createDirectory(windowed.stateDirectory)
-            guard
-                let lock = try StateLock.attempt(
-                    StateLock.inputLockName(windowed.source),
-                    stateDirectory: windowed.stateDirectory
-                )
-            else {
-                throw CommandFailure.usage(
-                    "\(windowed.stateDirectory): another logonym process writes source '\(windowed.source)'"
-                )
-            }
-            let store = try StateStore(directory: windowed.stateDirectory)
-            try store.completeRewrites(window: windowed.window)
-            let maintenance = try Maintenance(settings: engine, store: store)
-            let ring = maintenance.ring
-            let ledger = try BatchLedger(store: store, source: windowed.source, force: settings.force)
-            let sink = try WindowedOutput(source: windowed.source, settings: engine, store: store, ledger: ledger)
+            let state = try StateDirectory(settings: engine, role: .batch)
+            let ring = state.maintenance.ring
+            let ledger = try BatchLedger(store: state.store, source: windowed.source, force: settings.force)
+            let sink = try WindowedOutput(source: windowed.source, settings: engine, store: state.store, ledger: ledger)
             return Output(
                 sink: sink,
                 windows: ring,
-                processor: { format in
-                    LineProcessor(
-                        format: format,
-                        windows: ring,
-                        outputFormat: outputFormat,
-                        unparsablePolicy: policy,
-                        countsClients: true
-                    )
-                },
-                lock: lock,
+                processors: processors(.windows(ring)),
+                state: state,
                 ledger: ledger
             )
-        } catch let failure as CommandFailure {
-            throw failure
         } catch {
             throw CommandFailure.usage("\(error)")
         }

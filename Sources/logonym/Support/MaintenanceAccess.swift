@@ -1,14 +1,11 @@
-import Foundation
-import LogonymCore
 import LogonymIO
 
-/// How `retention` and `forget` reach the state directory: directly, holding the `maintainer` lock, when no
-/// daemon runs; otherwise by a request the daemon serves within a second or two.
+/// How `retention` and `forget` reach the state directory of a configuration: directly, holding the `maintainer`
+/// lock, when no daemon runs; otherwise by a request the daemon serves within a second or two
+/// (``StateDirectory/perform(_:timeout:)``).
 struct MaintenanceAccess {
-    let configPath: String
-    let maintenance: Maintenance
-    /// The `maintainer` lock when this process does the work itself; `nil` when a daemon holds it.
-    let lock: StateLock?
+    let state: StateDirectory
+    var maintenance: Maintenance { state.maintenance }
 
     /// Loads the configuration (exit 2 on problems) and opens its state directory.
     static func open(configPath: String) throws -> MaintenanceAccess {
@@ -19,44 +16,15 @@ struct MaintenanceAccess {
             for problem in problems.problems { Diagnostics.error(problem.description) }
             throw CommandFailure(message: "\(configPath): invalid configuration", exitCode: 2)
         }
-        let settings = config.engine
-        try StateStore.createDirectory(settings.stateDirectory, group: settings.stateGroup)
-        let lock = try StateLock.attempt("maintainer", stateDirectory: settings.stateDirectory)
-        let store = try StateStore(directory: settings.stateDirectory, group: settings.stateGroup)
-        if lock != nil { try store.completeRewrites(window: settings.window) }
-        let maintenance = try Maintenance(settings: settings, store: store, readOnly: lock == nil)
-        return MaintenanceAccess(configPath: configPath, maintenance: maintenance, lock: lock)
+        return MaintenanceAccess(state: try StateDirectory(settings: config.engine, role: .maintenance))
     }
 
-    /// Runs a request here, or hands it to the daemon and waits for its outcome (and runs it here after all if the
-    /// daemon stops before it took it).
-    func perform(_ request: Maintenance.Request, timeout: Duration = .seconds(120)) throws -> Maintenance.Outcome {
-        let settings = maintenance.settings
-        if lock != nil {
-            let locks = InputLocks(stateDirectory: settings.stateDirectory)
-            return maintenance.serve(request, mayWrite: locks.mayWrite).0
+    /// Runs a request here or by the daemon; a daemon that does not answer is exit 1.
+    func perform(_ request: Maintenance.Request) throws -> Maintenance.Outcome {
+        do {
+            return try state.perform(request)
+        } catch let error as LogonymIOError where error.code == .unanswered {
+            throw CommandFailure(message: error.description, exitCode: 1)
         }
-        let store = maintenance.store
-        let id = try store.enqueueRequest(kind: request.kind, arguments: try JSONEncoder().encode(request))
-        let deadline = ContinuousClock.now + timeout
-        func result() throws -> Maintenance.Outcome? {
-            try store.takeRequestResult(id).map { try JSONDecoder().decode(Maintenance.Outcome.self, from: $0) }
-        }
-        while ContinuousClock.now < deadline {
-            if let outcome = try result() { return outcome }
-            if try StateLock.attempt("maintainer", stateDirectory: settings.stateDirectory) != nil {
-                // The daemon stopped: it served the request just before, or nobody will, so do it here.
-                if let outcome = try result() { return outcome }
-                try store.withdrawRequest(id)
-                return try MaintenanceAccess.open(configPath: configPath).perform(request, timeout: timeout)
-            }
-            usleep(100_000)
-        }
-        try store.withdrawRequest(id)
-        throw CommandFailure(
-            message:
-                "\(settings.stateDirectory): the daemon holds the maintainer lock but did not answer within \(timeout); is it stuck?",
-            exitCode: 1
-        )
     }
 }

@@ -5,10 +5,7 @@ extension TOMLParser {
         advance()
         var result = ""
         while true {
-            try checkLength(from: start)
-            guard let c = peek, c != "\n", c != "\r" else {
-                throw SyntaxError(line: start.line, message: "a string is not closed on its line")
-            }
+            let c = try oneLineCharacter(from: start)
             if c == "\"" {
                 advance()
                 return result
@@ -29,10 +26,7 @@ extension TOMLParser {
         advance()
         var result = ""
         while true {
-            try checkLength(from: start)
-            guard let c = peek, c != "\n", c != "\r" else {
-                throw SyntaxError(line: start.line, message: "a string is not closed on its line")
-            }
+            let c = try oneLineCharacter(from: start)
             advance()
             if c == "'" { return result }
             try checkNotControl(c, in: "a string")
@@ -145,6 +139,15 @@ extension TOMLParser {
         if Self.isControl(c) {
             throw SyntaxError(line: line, message: "\(Self.describe(c)) is not allowed in \(what); use an escape")
         }
+    }
+
+    /// The next character of a one-line string opened at `start`, not yet taken; an error at the line's end.
+    private func oneLineCharacter(from start: (line: Int, position: Int)) throws(SyntaxError) -> Unicode.Scalar {
+        try checkLength(from: start)
+        guard let c = peek, c != "\n", c != "\r" else {
+            throw SyntaxError(line: start.line, message: "a string is not closed on its line")
+        }
+        return c
     }
 
     private func checkLength(from start: (line: Int, position: Int)) throws(SyntaxError) {

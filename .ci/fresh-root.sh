@@ -17,9 +17,10 @@ mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 swift=${SWIFT_ROOT:-/opt/swift}
 packages=/opt/swift-packages # the local copies that /etc/gitconfig's insteadOf gives for https://github.com/...
 
-# Swift's own dependencies on Debian 12 (what the toolchain's install instructions list, git among them): the
-# machine "with Swift" that the README starts from. Nothing of logonym's.
-swift_depends=binutils-gold,ca-certificates,git,gnupg2,libc6-dev,libcurl4-openssl-dev,libedit2,libgcc-12-dev
+# Swift's own dependencies on Debian 12 (what the toolchain's install instructions list, git among them; their
+# binutils-gold is part of binutils on bookworm): the machine "with Swift" that the README starts from. Nothing of
+# logonym's.
+swift_depends=binutils,ca-certificates,git,gnupg2,libc6-dev,libcurl4-openssl-dev,libedit2,libgcc-12-dev
 swift_depends+=,libpython3-dev,libsqlite3-0,libstdc++-12-dev,libxml2-dev,libncurses-dev,libz3-dev,pkg-config
 swift_depends+=,tzdata,unzip,zip,zlib1g-dev,gcc
 

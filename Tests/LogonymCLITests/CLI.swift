@@ -88,6 +88,12 @@ enum CLI {
         try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
+    /// Says on standard output that part of a test did not run, and what it needs (a whole test says it with
+    /// `.enabled(if:_:)`).
+    static func skipped(_ part: String, needs program: String) {
+        print("skipped: \(part): needs \(program)")
+    }
+
     /// Looks a program up on PATH.
     static func which(_ name: String) -> String? {
         let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")

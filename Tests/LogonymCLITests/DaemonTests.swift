@@ -7,7 +7,13 @@ import Glibc
 
 /// The daemon against crashes and real logrotate. Each test writes lines steadily and checks that the output holds
 /// each line exactly once, in order.
-@Suite(.serialized, .enabled(if: CLI.which("logrotate") != nil || ProcessInfo.processInfo.environment["CI"] != nil))
+@Suite(
+    .serialized,
+    .enabled(
+        if: CLI.which("logrotate") != nil || ProcessInfo.processInfo.environment["CI"] != nil,
+        "needs logrotate (the README's first command installs it)"
+    )
+)
 struct DaemonTests {
     @Test func fiftyKillsAtRandomMomentsLoseAndDoubleNothing() async throws {
         let harness = try DaemonHarness()

@@ -47,7 +47,12 @@ struct GeoCommandTests {
         for client in clients { #expect(!result.stdoutText.contains(client)) }
     }
 
-    @Test(.enabled(if: CLI.which("goaccess") != nil || ProcessInfo.processInfo.environment["CI"] != nil))
+    @Test(
+        .enabled(
+            if: CLI.which("goaccess") != nil || ProcessInfo.processInfo.environment["CI"] != nil,
+            "needs goaccess (.ci/run installs it)"
+        )
+    )
     func theAppendedFieldKeepsLinesParseableByGoAccessWithTheREADMEFormat() throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }

@@ -28,7 +28,12 @@ struct HardeningTests {
 
     /// The daemon, run as an ordinary user, is not dumpable: no core file, no ptrace or `/proc/PID/mem` for other
     /// processes of that user. A dumpable program run the same way (`sleep`) shows that the check can fail.
-    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    @Test(
+        .enabled(
+            if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+            "needs root and /usr/bin/setpriv"
+        )
+    )
     func theDaemonIsNotDumpable() throws {
         let harness = try DaemonHarness()
         defer { harness.cleanup() }

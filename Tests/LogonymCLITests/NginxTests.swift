@@ -7,7 +7,13 @@ import Glibc
 
 /// A real nginx on 127.0.0.1: one server logging to a file that logrotate rotates mid-run, one logging through
 /// syslog to logonym's socket. Every request must come out exactly once, anonymized.
-@Suite(.serialized, .enabled(if: CLI.which("nginx") != nil || ProcessInfo.processInfo.environment["CI"] != nil))
+@Suite(
+    .serialized,
+    .enabled(
+        if: CLI.which("nginx") != nil || ProcessInfo.processInfo.environment["CI"] != nil,
+        "needs nginx and curl (.ci/run installs them)"
+    )
+)
 struct NginxTests {
     @Test func everyRequestAppearsExactlyOnceThroughARotation() async throws {
         let nginx = try #require(

@@ -55,7 +55,12 @@ struct ScrubCommandTests {
         #expect(try CLI.summary(off)["scrubbed"] == nil)
     }
 
-    @Test(.enabled(if: CLI.which("goaccess") != nil || ProcessInfo.processInfo.environment["CI"] != nil))
+    @Test(
+        .enabled(
+            if: CLI.which("goaccess") != nil || ProcessInfo.processInfo.environment["CI"] != nil,
+            "needs goaccess (.ci/run installs it)"
+        )
+    )
     func goAccessParsesTheScrubbedOutput() throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }

@@ -1,18 +1,18 @@
 /// The scrub stage's fast path: decides, 16 bytes at a time, that a URL holds nothing the stage could change.
 ///
 /// A URL is plain when it has no `?`, `#`, `;`, `@`, `%`, `\` or `(` (no parameters, fragment, userinfo, encoded or
-/// escaped bytes, or ASP.NET cookieless session),
-/// no `eyJ` (a JWT's start), and its digits, dots and colons, counted over the whole URL, are too few for any
-/// detector: fewer than ``detectorDigits`` (phones, national ids, cards and IBANs need more, and so do hex session
-/// ids), not three dots with four digits (IPv4), fewer than two colons (IPv6), not two capitals and a digit in 16
-/// bytes or more (a base64 token's mix). The counts are over the whole URL, so this errs one way only: a URL it calls plain has no
-/// segment a detector could match, and no address either; one it does not is looked at segment by segment.
+/// escaped bytes, or ASP.NET cookieless session), no `eyJ` (a JWT's start), and its digits, dots, colons and capitals,
+/// counted over the whole URL, are too few for any detector: fewer than eight digits (fewer than six with a colon), not three dots with four digits (IPv4), fewer than two colons (IPv6), not two
+/// capitals and a digit in 16 bytes or more (a base64 token's mix). The counts are over the whole URL, so this errs one
+/// way only: a URL it calls plain has no segment a detector could match (``SegmentCounts`` asks the same of each
+/// segment), and no address either; one it does not is looked at segment by segment.
 enum PlainURLScreen {
     typealias Chunk = SIMD16<UInt8>
 
-    /// The fewest digits a detector's match holds in a path: a UK NINO's six (`AB123456C`); phone numbers, national
-    /// ids, cards and IBANs have more, and so do hex session ids (a 40-hex id holds 25 on average); a path token with
-    /// fewer must mix capitals in to be one (``Scrubber/isPathToken(_:_:)``), so that this screen and the walk agree.
+    /// The fewest digits of a `tel:` link; other detectors' matches in a path hold eight or more (a DNI; phone
+    /// numbers, national ids, cards and IBANs; hex session ids: a 40-hex id holds 25 on average). A UK NINO (six) in
+    /// a path of fewer than eight digits is let through (a known limit); a path token with fewer must mix capitals in
+    /// to be one (``Scrubber/isPathToken(_:_:)``), so that this screen and the walk agree.
     static let detectorDigits = 6
 
     /// What the screen found.
@@ -72,8 +72,11 @@ enum PlainURLScreen {
         // A token in a path (`/magic/YLA5ggKutSU1uHMeTUNK86REeqSA6uCW`) mixes capitals and digits, or has six
         // digits (`/s/5a41e7f68997b19ba1a83c3343354192d1a0c168/`).
         let tokenLike = end &- start >= 16 && digitCount >= 1 && sum(capitals) >= 2
-        let numerous =
-            digitCount >= detectorDigits || (dotCount >= 3 && digitCount >= 4) || sum(colons) >= 2 || tokenLike
+        // Eight digits (a DNI, phones in groups, SSNs, cards...), or six with a colon (`tel:`); an asset's fingerprint
+        // (`app.75801e99.css`) has fewer.
+        let colonCount = sum(colons)
+        let manyDigits = digitCount >= 8 || (digitCount >= detectorDigits && colonCount >= 1)
+        let numerous = manyDigits || (dotCount >= 3 && digitCount >= 4) || colonCount >= 2 || tokenLike
         return numerous ? .numerous : .plain
     }
 

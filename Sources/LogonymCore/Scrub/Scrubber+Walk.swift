@@ -324,57 +324,44 @@ extension Scrubber {
     /// ``isPlain(_:_:)`` for URLs whose totals are too high for ``PlainURLScreen``: one pass with the counts per
     /// path segment; false at `?#;@%`.
     static func isPlainBySegment(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        // Per segment: digits, dots, colons and capitals in 16 bits each (packed in one word), and the longest run
-        // of digits.
+        // Per segment: digits, dots, colons and capitals in 16 bits each (packed in one word).
         var counts: UInt64 = 0
-        var run = 0
-        var longestRun = 0
         var i = range.lowerBound
         var segmentStart = i
         let base = b.baseAddress!
         while i < range.upperBound {
             let c = base[i]
             let kind = byteKinds[Int(c)]
-            if kind == 1 {
-                run &+= 1
-                longestRun = max(longestRun, run)
-                counts &+= 1
-            } else {
-                run = 0
-                if kind != 0 {
-                    if kind == stop { return false }
-                    if kind == slash {
-                        let segment = SegmentCounts(counts: counts, length: i - segmentStart, longestRun: longestRun)
-                        if segment.isSuspicious || startsJWT(base, i + 1, range.upperBound) { return false }
-                        counts = 0
-                        longestRun = 0
-                        segmentStart = i + 1
-                    } else {
-                        counts &+= kind
+            if kind != 0 {
+                if kind == stop { return false }
+                if kind == slash {
+                    if SegmentCounts(counts: counts, length: i - segmentStart).isSuspicious
+                        || startsJWT(base, i + 1, range.upperBound)
+                    {
+                        return false
                     }
+                    counts = 0
+                    segmentStart = i + 1
+                } else {
+                    counts &+= kind
                 }
             }
             i &+= 1
         }
-        let last = SegmentCounts(counts: counts, length: i - segmentStart, longestRun: longestRun)
-        return !last.isSuspicious && !startsJWT(base, range.lowerBound, range.upperBound)
+        return !SegmentCounts(counts: counts, length: i - segmentStart).isSuspicious
+            && !startsJWT(base, range.lowerBound, range.upperBound)
     }
 
-    /// A token in a path, as the screen sees it (``SegmentCounts``): a run of six digits or eight in all, or capitals
-    /// and a digit in 16 bytes or more. The walk asks the same, so a token goes whatever the other segments hold.
+    /// A token in a path, as the screen sees it (``SegmentCounts``): eight digits, or capitals and a digit in 16 bytes
+    /// or more. The walk asks the same, so a token goes whatever the other segments hold.
     static func isPathToken(_ b: UnsafeBufferPointer<UInt8>, _ segment: Range<Int>) -> Bool {
         var counts: UInt64 = 0
-        var run = 0
-        var longestRun = 0
         for i in segment {
             let kind = byteKinds[Int(b[i])]
-            run = kind == 1 ? run + 1 : 0
-            longestRun = max(longestRun, run)
             if kind != stop && kind != slash { counts &+= kind }
         }
         let digits = counts & 0xFFFF
-        return longestRun >= PlainURLScreen.detectorDigits || digits >= 8
-            || (segment.count >= 16 && counts >> 48 >= 2 && digits >= 1)
+        return digits >= 8 || (segment.count >= 16 && counts >> 48 >= 2 && digits >= 1)
     }
 
     @inline(__always)
@@ -459,19 +446,18 @@ struct SegmentCounts {
     /// Digits, dots, colons and capitals in 16 bits each.
     var counts: UInt64
     var length: Int
-    var longestRun: Int
 
-    /// Whether a detector could match the segment: a run of six digits (a UK NINO, a DNI) or eight digits in all
-    /// (phones in groups, SSNs, BSNs, NIRs, cards, IBANs), six with a colon (`tel:`), a dotted quad's dots and digits,
-    /// two colons (IPv6), or a token's shape (16 characters or more with capitals and a digit:
-    /// `/magic/YLA5ggKutSU1uHMeTUNK86REeqSA6uCW`). An asset's fingerprint (`app.75801e99.css`) is none of these.
+    /// Whether a detector could match the segment: eight digits (a DNI, phones in groups, SSNs, BSNs, NIRs, cards,
+    /// IBANs), six with a colon (`tel:`), a dotted quad's dots and digits, two colons (IPv6), or a token's shape (16
+    /// characters or more with capitals and a digit: `/magic/YLA5ggKutSU1uHMeTUNK86REeqSA6uCW`). An asset's
+    /// fingerprint (`app.75801e99.css`) is none of these.
     @inline(__always)
     var isSuspicious: Bool {
         let digits = counts & 0xFFFF
         let dots = (counts >> 16) & 0xFFFF
         let colons = (counts >> 32) & 0xFFFF
         let capitals = counts >> 48
-        return longestRun >= PlainURLScreen.detectorDigits || digits >= 8 || (digits >= 6 && colons >= 1)
+        return digits >= 8 || (digits >= UInt64(PlainURLScreen.detectorDigits) && colons >= 1)
             || (dots >= 3 && digits >= 4) || colons >= 2 || (length >= 16 && capitals >= 2 && digits >= 1)
     }
 }

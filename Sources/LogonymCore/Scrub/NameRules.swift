@@ -8,7 +8,7 @@
 /// per raw name in a small table, since a log repeats a few hundred names.
 struct NameRules {
     /// What a name's value gets.
-    enum Verdict: Equatable {
+    enum Verdict: Equatable, Sendable {
         case none
         /// Replaced, counted under the counter id.
         case always(Int)
@@ -17,57 +17,18 @@ struct NameRules {
         case ifTokenShaped(Int)
     }
 
-    private struct Pattern {
-        var folded: [UInt8]
-        var verdict: Verdict
-    }
-
-    private var exact: [[UInt8]: Verdict] = [:]
-    private var prefixes: [Pattern] = []
-    private var suffixes: [Pattern] = []
-    private var anywhere: [Pattern] = []
-    private var keepExact: Set<[UInt8]> = []
-    private var keepPatterns: [(folded: [UInt8], kind: Kind)] = []
+    let tables: Tables
     private let cache = NameCache()
     private let decoder = PercentDecoding()
 
-    private enum Kind { case exact, prefix, suffix, anywhere }
-
     /// `patterns` with their verdicts; `keep`: patterns that take a name off (they win over `patterns`).
     init(_ patterns: [(pattern: String, verdict: Verdict)], keep: [String]) {
-        for (pattern, verdict) in patterns {
-            let (folded, kind) = Self.parse(pattern)
-            guard !folded.isEmpty else { continue }
-            switch kind {
-            case .exact: if exact[folded] == nil { exact[folded] = verdict }
-            case .prefix: prefixes.append(Pattern(folded: folded, verdict: verdict))
-            case .suffix: suffixes.append(Pattern(folded: folded, verdict: verdict))
-            case .anywhere: anywhere.append(Pattern(folded: folded, verdict: verdict))
-            }
-        }
-        for pattern in keep {
-            let (folded, kind) = Self.parse(pattern)
-            guard !folded.isEmpty else { continue }
-            if kind == .exact { keepExact.insert(folded) } else { keepPatterns.append((folded, kind)) }
-        }
+        self.init(Tables(patterns, keep: keep))
     }
 
-    /// A pattern's folded text and kind: `*` at the start, the end or both.
-    private static func parse(_ pattern: String) -> ([UInt8], Kind) {
-        let bytes = Array(pattern.utf8)
-        let star = UInt8(ascii: "*")
-        let leading = bytes.first == star
-        let trailing = bytes.count > 1 && bytes.last == star
-        let body = Array(bytes[(leading ? 1 : 0)..<(bytes.count - (trailing ? 1 : 0))])
-        let folded = body.withUnsafeBufferPointer { fold($0, 0..<$0.count) }
-        let kind: Kind =
-            switch (leading, trailing) {
-            case (true, true): .anywhere
-            case (true, false): .suffix
-            case (false, true): .prefix
-            case (false, false): .exact
-            }
-        return (folded, kind)
+    /// Rules over tables built before (and shared: building them allocates per pattern).
+    init(_ tables: Tables) {
+        self.tables = tables
     }
 
     /// The verdict for the (raw, maybe percent-encoded) name `b[range]`.
@@ -77,47 +38,103 @@ struct NameRules {
         if range.contains(where: { b[$0] == UInt8(ascii: "%") || b[$0] == UInt8(ascii: "+") }) {
             decoder.decode(b, range, plusIsBlank: true)
             let decoded = UnsafeBufferPointer(decoder.decoded)
-            verdict = match(decoded, 0..<decoded.count)
+            verdict = tables.match(decoded, 0..<decoded.count)
         } else {
-            verdict = match(b, range)
+            verdict = tables.match(b, range)
         }
         cache.store(b, range, verdict)
         return verdict
     }
+}
 
-    private func match(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Verdict {
-        let whole = Self.fold(b, range)
-        let first = match(folded: whole)
-        if first != .none { return first }
-        // `user[email]`: the last bracketed part on its own.
-        guard let open = range.last(where: { b[$0] == UInt8(ascii: "[") }) else { return .none }
-        var close = open + 1
-        while close < range.upperBound && b[close] != UInt8(ascii: "]") { close += 1 }
-        return match(folded: Self.fold(b, (open + 1)..<close))
-    }
-
-    private func match(folded name: [UInt8]) -> Verdict {
-        guard !name.isEmpty, !isKept(name) else { return .none }
-        if let verdict = exact[name] { return verdict }
-        for p in prefixes where name.starts(with: p.folded) { return p.verdict }
-        for p in suffixes where Self.ends(name, with: p.folded) { return p.verdict }
-        for p in anywhere where Self.contains(name, p.folded) { return p.verdict }
-        return .none
-    }
-
-    private func isKept(_ name: [UInt8]) -> Bool {
-        if keepExact.contains(name) { return true }
-        for (folded, kind) in keepPatterns {
-            let kept =
-                switch kind {
-                case .exact: name == folded
-                case .prefix: name.starts(with: folded)
-                case .suffix: Self.ends(name, with: folded)
-                case .anywhere: Self.contains(name, folded)
-                }
-            if kept { return true }
+extension NameRules {
+    /// The folded patterns of one list, by kind: immutable, and shared by every scrubber of the same settings.
+    struct Tables: Sendable {
+        private struct Pattern: Sendable {
+            var folded: [UInt8]
+            var verdict: Verdict
         }
-        return false
+
+        private var exact: [[UInt8]: Verdict] = [:]
+        private var prefixes: [Pattern] = []
+        private var suffixes: [Pattern] = []
+        private var anywhere: [Pattern] = []
+        private var keepExact: Set<[UInt8]> = []
+        private var keepPatterns: [(folded: [UInt8], kind: Kind)] = []
+
+        private enum Kind: Sendable { case exact, prefix, suffix, anywhere }
+
+        init(_ patterns: [(pattern: String, verdict: Verdict)], keep: [String]) {
+            for (pattern, verdict) in patterns {
+                let (folded, kind) = Self.parse(pattern)
+                guard !folded.isEmpty else { continue }
+                switch kind {
+                case .exact: if exact[folded] == nil { exact[folded] = verdict }
+                case .prefix: prefixes.append(Pattern(folded: folded, verdict: verdict))
+                case .suffix: suffixes.append(Pattern(folded: folded, verdict: verdict))
+                case .anywhere: anywhere.append(Pattern(folded: folded, verdict: verdict))
+                }
+            }
+            for pattern in keep {
+                let (folded, kind) = Self.parse(pattern)
+                guard !folded.isEmpty else { continue }
+                if kind == .exact { keepExact.insert(folded) } else { keepPatterns.append((folded, kind)) }
+            }
+        }
+
+        /// A pattern's folded text and kind: `*` at the start, the end or both.
+        private static func parse(_ pattern: String) -> ([UInt8], Kind) {
+            let bytes = Array(pattern.utf8)
+            let star = UInt8(ascii: "*")
+            let leading = bytes.first == star
+            let trailing = bytes.count > 1 && bytes.last == star
+            let body = Array(bytes[(leading ? 1 : 0)..<(bytes.count - (trailing ? 1 : 0))])
+            let folded = body.withUnsafeBufferPointer { NameRules.fold($0, 0..<$0.count) }
+            let kind: Kind =
+                switch (leading, trailing) {
+                case (true, true): .anywhere
+                case (true, false): .suffix
+                case (false, true): .prefix
+                case (false, false): .exact
+                }
+            return (folded, kind)
+        }
+
+        func match(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Verdict {
+            let whole = NameRules.fold(b, range)
+            let first = match(folded: whole)
+            if first != .none { return first }
+            // `user[email]`: the last bracketed part on its own.
+            guard let open = range.last(where: { b[$0] == UInt8(ascii: "[") }) else { return .none }
+            var close = open + 1
+            while close < range.upperBound && b[close] != UInt8(ascii: "]") { close += 1 }
+            return match(folded: NameRules.fold(b, (open + 1)..<close))
+        }
+
+        private func match(folded name: [UInt8]) -> Verdict {
+            guard !name.isEmpty, !isKept(name) else { return .none }
+            if let verdict = exact[name] { return verdict }
+            for p in prefixes where name.starts(with: p.folded) { return p.verdict }
+            for p in suffixes where NameRules.ends(name, with: p.folded) { return p.verdict }
+            for p in anywhere where NameRules.contains(name, p.folded) { return p.verdict }
+            return .none
+        }
+
+        private func isKept(_ name: [UInt8]) -> Bool {
+            if keepExact.contains(name) { return true }
+            for (folded, kind) in keepPatterns {
+                let kept =
+                    switch kind {
+                    case .exact: name == folded
+                    case .prefix: name.starts(with: folded)
+                    case .suffix: NameRules.ends(name, with: folded)
+                    case .anywhere: NameRules.contains(name, folded)
+                    }
+                if kept { return true }
+            }
+            return false
+        }
+
     }
 
     /// ASCII letters lower-cased, digits and non-ASCII bytes kept, the rest dropped; then trailing digits dropped
@@ -149,11 +166,11 @@ struct NameRules {
         )
     }
 
-    private static func ends(_ name: [UInt8], with suffix: [UInt8]) -> Bool {
+    static func ends(_ name: [UInt8], with suffix: [UInt8]) -> Bool {
         name.count >= suffix.count && name[(name.count - suffix.count)...].elementsEqual(suffix)
     }
 
-    private static func contains(_ name: [UInt8], _ part: [UInt8]) -> Bool {
+    static func contains(_ name: [UInt8], _ part: [UInt8]) -> Bool {
         guard name.count >= part.count else { return false }
         for start in 0...(name.count - part.count) where name[start] == part[0] {
             if name[start..<(start + part.count)].elementsEqual(part) { return true }

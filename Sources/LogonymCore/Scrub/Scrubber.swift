@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The scrub stage: removes personal data from request URIs and referrers (parameter names on a deny or allow list,
 /// ``NameRules``, and ``ValueDetectors`` for what values and path segments hold), and rewrites the remote user and
 /// the user agent as configured. URL walking is in `Scrubber+Walk.swift`, the remote user and the agent in
@@ -36,27 +38,10 @@ public final class Scrubber {
         self.settings = settings
         mode = settings.mode
         marker = Array(settings.marker.utf8)
-        var counterList = Detector.allCases.map { "detector:" + $0.name }
-        counterList += ["param:(not allowed)", "field:remote_user", "field:user_agent"]
-        switch mode {
-        case .denylist:
-            var rules: [(String, NameRules.Verdict)] = []
-            var counters: [String: Int] = [:]
-            func counter(_ pattern: String) -> Int {
-                let name = "param:" + NameRules.displayName(pattern)
-                if let known = counters[name] { return known }
-                counters[name] = counterList.count
-                counterList.append(name)
-                return counterList.count - 1
-            }
-            for pattern in settings.denyNames { rules.append((pattern, .always(counter(pattern)))) }
-            for pattern in settings.tokenNames { rules.append((pattern, .ifTokenShaped(counter(pattern)))) }
-            self.names = NameRules(rules, keep: settings.keepNames)
-        case .allowlist:
-            self.names = NameRules(settings.allowNames.map { ($0, .always(0)) }, keep: [])
-        }
-        counterNames = counterList
-        counts = .allocate(capacity: counterList.count)
+        let shared = ScrubNames.shared(for: settings)
+        self.names = NameRules(shared.tables)
+        counterNames = shared.counterNames
+        counts = .allocate(capacity: counterNames.count)
         counts.initialize(repeating: 0)
         replacements.reserveCapacity(8)
         pending.reserveCapacity(8)
@@ -324,3 +309,62 @@ public final class Scrubber {
 
 @available(*, unavailable)
 extension Scrubber: Sendable {}
+
+/// The name tables and counter names a scrubber builds from its settings' name lists, built once and shared by every
+/// scrubber of the same settings (a scrubber per window, per input or per benchmark run then allocates nothing for
+/// its ~300 patterns).
+struct ScrubNames: Sendable {
+    let tables: NameRules.Tables
+    /// The counter keys (``RunCounters/scrubbed``) by id: the detectors (by ``Detector`` raw value), then
+    /// `param:(not allowed)`, `field:remote_user`, `field:user_agent`, then `param:NAME` for each denied name or
+    /// pattern.
+    let counterNames: [String]
+
+    /// What the names depend on.
+    private struct Key: Equatable, Sendable {
+        var mode: ScrubSettings.Mode
+        var deny: [String]
+        var token: [String]
+        var keep: [String]
+        var allow: [String]
+    }
+
+    private static let last = Mutex<(key: Key, names: ScrubNames)?>(nil)
+
+    static func shared(for settings: ScrubSettings) -> ScrubNames {
+        let key = Key(
+            mode: settings.mode,
+            deny: settings.denyNames,
+            token: settings.tokenNames,
+            keep: settings.keepNames,
+            allow: settings.allowNames
+        )
+        if let known = last.withLock({ $0?.key == key ? $0?.names : nil }) { return known }
+        let names = ScrubNames(settings)
+        last.withLock { $0 = (key, names) }
+        return names
+    }
+
+    private init(_ settings: ScrubSettings) {
+        var counterList = Detector.allCases.map { "detector:" + $0.name }
+        counterList += ["param:(not allowed)", "field:remote_user", "field:user_agent"]
+        switch settings.mode {
+        case .denylist:
+            var rules: [(String, NameRules.Verdict)] = []
+            var counters: [String: Int] = [:]
+            func counter(_ pattern: String) -> Int {
+                let name = "param:" + NameRules.displayName(pattern)
+                if let known = counters[name] { return known }
+                counters[name] = counterList.count
+                counterList.append(name)
+                return counterList.count - 1
+            }
+            for pattern in settings.denyNames { rules.append((pattern, .always(counter(pattern)))) }
+            for pattern in settings.tokenNames { rules.append((pattern, .ifTokenShaped(counter(pattern)))) }
+            tables = NameRules.Tables(rules, keep: settings.keepNames)
+        case .allowlist:
+            tables = NameRules.Tables(settings.allowNames.map { ($0, .always(0)) }, keep: [])
+        }
+        counterNames = counterList
+    }
+}

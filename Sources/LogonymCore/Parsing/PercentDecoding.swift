@@ -67,7 +67,7 @@ public final class PercentDecoding {
     /// The byte an escape at `i` stands for and the escape's length: `%XX`, IIS's `%u00XX`, `\xXX`, or a JSON escape
     /// `\u00XX` (in a line that did not parse as JSON); nil when none starts there.
     @inline(__always)
-    private static func escape(_ text: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> (UInt8, Int)? {
+    static func escape(_ text: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> (UInt8, Int)? {
         if text[i] == UInt8(ascii: "%") {
             if i + 2 < end, let high = IPAddress.hexValue(text[i + 1]), let low = IPAddress.hexValue(text[i + 2]) {
                 return (high << 4 | low, 3)
@@ -92,6 +92,25 @@ public final class PercentDecoding {
             return (high << 4 | low, 6)
         }
         return nil
+    }
+
+    /// Rewrites `text` with its backslash escapes of bytes (`\u0040`, `\x40`, as ``escape(_:_:_:)`` reads them)
+    /// replaced by their byte, in place (text decoded from base64); returns the new count.
+    static func unescapeBackslashes(_ text: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        guard let base = text.baseAddress else { return 0 }
+        var read = 0
+        var write = 0
+        while read < text.count {
+            if text[read] == UInt8(ascii: "\\"), let (byte, length) = escape(base, read, text.count) {
+                text[write] = byte
+                read += length
+            } else {
+                text[write] = text[read]
+                read += 1
+            }
+            write += 1
+        }
+        return write
     }
 
     /// One round: `text[range]` decoded into `out`, each byte's source index into `outStarts` (`range`'s own

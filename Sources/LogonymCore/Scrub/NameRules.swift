@@ -142,18 +142,28 @@ extension NameRules {
     static func fold(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(range.count)
-        for i in range {
+        forEachFoldedByte(b, range) { out.append($0) }
+        return out
+    }
+
+    /// Calls `body` with each byte of `b[range]` folded as ``fold(_:_:)`` folds it, without building the array
+    /// (``PathTokens`` hashes the bytes instead).
+    @inline(__always)
+    static func forEachFoldedByte(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (UInt8) -> Void) {
+        // Trailing digits (and the dropped bytes among them) end before the last letter, unless there is none.
+        var end = range.upperBound
+        while end > range.lowerBound && !(b[end - 1] &- 0x41 < 26 || b[end - 1] &- 0x61 < 26 || b[end - 1] >= 0x80) {
+            end -= 1
+        }
+        if end == range.lowerBound { end = range.upperBound }
+        for i in range.lowerBound..<end {
             let c = b[i]
-            if c >= 0x41 && c <= 0x5A {
-                out.append(c | 0x20)
-            } else if (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c >= 0x80 {
-                out.append(c)
+            if c &- 0x41 < 26 {
+                body(c | 0x20)
+            } else if c &- 0x61 < 26 || c &- 0x30 < 10 || c >= 0x80 {
+                body(c)
             }
         }
-        var end = out.count
-        while end > 0 && out[end - 1] >= 0x30 && out[end - 1] <= 0x39 { end -= 1 }
-        if end > 0 { out.removeSubrange(end...) }
-        return out
     }
 
     /// The display form of a pattern, for counter names: lower case, `-` as `_` (`e-mail` → `e_mail`).

@@ -360,8 +360,7 @@ extension Scrubber {
             let kind = byteKinds[Int(b[i])]
             if kind != stop && kind != slash { counts &+= kind }
         }
-        let digits = counts & 0xFFFF
-        return digits >= 8 || (segment.count >= 16 && counts >> 48 >= 2 && digits >= 1)
+        return SegmentCounts(counts: counts, length: segment.count).hasTokenDigits
     }
 
     @inline(__always)
@@ -456,8 +455,15 @@ struct SegmentCounts {
         let digits = counts & 0xFFFF
         let dots = (counts >> 16) & 0xFFFF
         let colons = (counts >> 32) & 0xFFFF
-        let capitals = counts >> 48
-        return digits >= 8 || (digits >= UInt64(PlainURLScreen.detectorDigits) && colons >= 1)
-            || (dots >= 3 && digits >= 4) || colons >= 2 || (length >= 16 && capitals >= 2 && digits >= 1)
+        return hasTokenDigits || (digits >= UInt64(PlainURLScreen.detectorDigits) && colons >= 1)
+            || (dots >= 3 && digits >= 4) || colons >= 2
+    }
+
+    /// Eight digits, or capitals and a digit in 16 bytes or more: what a path token needs
+    /// (``Scrubber/isPathToken(_:_:)``), and enough for the screen to look closer.
+    @inline(__always)
+    var hasTokenDigits: Bool {
+        let digits = counts & 0xFFFF
+        return digits >= 8 || (length >= 16 && counts >> 48 >= 2 && digits >= 1)
     }
 }

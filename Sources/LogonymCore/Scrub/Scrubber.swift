@@ -242,13 +242,8 @@ public final class Scrubber {
         into out: inout [UInt8]
     ) {
         let base = b.baseAddress!
-        guard urlCache.fits(range.count) else {
-            replacements.removeAll(keepingCapacity: true)
-            pending.removeAll(keepingCapacity: true)
-            collectURL(b, range)
-            writeReplaced(b, range, into: &out)
-            return
-        }
+        // Too long for the cache: taken apart every time.
+        guard urlCache.fits(range.count) else { return takeApart(b, range, into: &out) }
         let hash: UInt64
         let slot: UnsafeMutableRawPointer?
         // A probe's slot is looked at again (it may hold the line's other URL by now, written since the verdict).
@@ -271,11 +266,8 @@ public final class Scrubber {
             if holdsNoAddress { ScrubbedURLCache.markAddressFree(slot) }
             return
         }
-        replacements.removeAll(keepingCapacity: true)
-        pending.removeAll(keepingCapacity: true)
-        collectURL(b, range)
         let outputStart = out.count
-        writeReplaced(b, range, into: &out)
+        takeApart(b, range, into: &out)
         out.withUnsafeBufferPointer { written in
             urlCache.store(
                 base,
@@ -287,6 +279,14 @@ public final class Scrubber {
                 addressFree: holdsNoAddress
             )
         }
+    }
+
+    /// Appends a URL with what ``collectURL(_:_:depth:)`` finds in it replaced (``pending`` holds its counters).
+    private func takeApart(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into out: inout [UInt8]) {
+        replacements.removeAll(keepingCapacity: true)
+        pending.removeAll(keepingCapacity: true)
+        collectURL(b, range)
+        writeReplaced(b, range, into: &out)
     }
 
     @inline(__always)

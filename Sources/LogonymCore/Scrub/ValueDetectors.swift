@@ -72,11 +72,6 @@ enum ValueDetectors {
         return nil
     }
 
-    @inline(__always)
-    static func isSeparator(_ c: UInt8) -> Bool {
-        ByteClass.table[Int(c)] & ByteClass.separator != 0
-    }
-
     static func detectToken(_ t: UnsafeBufferPointer<UInt8>, _ versionPosition: Bool) -> Detector? {
         guard t.count >= 3 else { return nil }
         if t[0] == UInt8(ascii: "e"), isJWT(t) { return .jwt }
@@ -193,7 +188,7 @@ enum ValueDetectors {
                 scratch[0..<n].contains(where: { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "\\") })
             else { return false }
             // JSON escapes (`ann\u0040example.com`) are undone in place.
-            let text = JSONEscapes.unescape(UnsafeMutableBufferPointer(rebasing: scratch[0..<n]))
+            let text = PercentDecoding.unescapeBackslashes(UnsafeMutableBufferPointer(rebasing: scratch[0..<n]))
             return EmailAddresses.contains(UnsafeBufferPointer(rebasing: scratch[0..<text]))
         }
     }
@@ -326,40 +321,6 @@ enum Hex {
             k += 2
         }
         return at ? n : nil
-    }
-}
-
-/// JSON string escapes of bytes (`\u0040`, `\x40`) undone in place, for detectors looking into decoded text.
-enum JSONEscapes {
-    /// Rewrites `text` with `\u00XX` and `\xXX` replaced by their byte; returns the new count.
-    static func unescape(_ text: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        var read = 0
-        var write = 0
-        while read < text.count {
-            if text[read] == UInt8(ascii: "\\"), read + 3 < text.count {
-                if text[read + 1] | 0x20 == UInt8(ascii: "x"), let high = IPAddress.hexValue(text[read + 2]),
-                    let low = IPAddress.hexValue(text[read + 3])
-                {
-                    text[write] = high << 4 | low
-                    write += 1
-                    read += 4
-                    continue
-                }
-                if text[read + 1] == UInt8(ascii: "u"), read + 5 < text.count, text[read + 2] == UInt8(ascii: "0"),
-                    text[read + 3] == UInt8(ascii: "0"), let high = IPAddress.hexValue(text[read + 4]),
-                    let low = IPAddress.hexValue(text[read + 5])
-                {
-                    text[write] = high << 4 | low
-                    write += 1
-                    read += 6
-                    continue
-                }
-            }
-            text[write] = text[read]
-            write += 1
-            read += 1
-        }
-        return write
     }
 }
 

@@ -225,27 +225,12 @@ enum PathTokens {
             && b[segment.upperBound - 1] == UInt8(ascii: ")")
     }
 
-    /// FNV-1a of the folded bytes (letters lower-cased, digits and bytes over 127 kept, the rest dropped, trailing
-    /// digits dropped unless that leaves nothing); 0 for segments too long to be one of the words.
+    /// FNV-1a of the bytes as ``NameRules/fold(_:_:)`` folds them; 0 for segments too long to be one of the words.
     static func foldedHash(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
         guard range.count <= 24 else { return 0 }
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        var beforeDigits: UInt64? = nil
-        var kept = false
-        for i in range {
-            var c = b[i]
-            if c &- 0x41 < 26 { c |= 0x20 }
-            let isDigit = c &- 0x30 < 10
-            guard isDigit || c &- 0x61 < 26 || c >= 0x80 else { continue }
-            if isDigit {
-                if beforeDigits == nil && kept { beforeDigits = hash }
-            } else {
-                beforeDigits = nil
-            }
-            hash = (hash ^ UInt64(c)) &* 0x0000_0100_0000_01B3
-            kept = true
-        }
-        return beforeDigits ?? hash
+        NameRules.forEachFoldedByte(b, range) { hash = (hash ^ UInt64($0)) &* 0x0000_0100_0000_01B3 }
+        return hash
     }
 
     private static func hashes(_ words: [String]) -> WordHashes {

@@ -28,22 +28,20 @@ struct FileAccess: Sendable, Equatable {
             var info = stat()
             guard fstat(fd, &info) == 0 else { throw .system("fstat", path: path, errno: errno) }
             if info.st_gid != group && fchown(fd, uid_t.max, group) != 0 {
-                let error = errno
-                throw LogonymIOError(
-                    code: .permissionDenied,
-                    path: path,
-                    message: "cannot hand the file to group \(group) (\(String(cString: strerror(error)))); "
-                        + "the user logonym runs as must be in that group",
-                    errno: error
-                )
+                throw Self.groupRefused(group, path: path, errno: errno)
             }
         }
         guard fchmod(fd, mode) == 0 else { throw .system("fchmod", path: path, errno: errno) }
     }
 
     /// Applies this access to an existing file without following a link (an older file, or one SQLite created).
+    ///
+    /// The file is reached through an `O_PATH` descriptor, never opened for reading: closing a descriptor opened for
+    /// I/O drops every POSIX lock this process holds on the file, and SQLite's locks on `state.db`, its WAL and SHM
+    /// are exactly that. A daemon that settled its database after opening it would otherwise lose them, and the next
+    /// `stats` or `forget` to close its connection would checkpoint and delete the WAL the daemon still writes.
     func apply(toExisting path: String) throws(LogonymIOError) {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        let fd = open(path, Self.openPathOnly | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT || errno == ELOOP { return }
             throw .system("open", path: path, errno: errno)
@@ -52,6 +50,28 @@ struct FileAccess: Sendable, Equatable {
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
         if info.st_mode & 0o777 == mode && (group == nil || info.st_gid == group) { return }
-        try apply(to: fd, path: path)
+        if let group, info.st_gid != group, fchownat(fd, "", uid_t.max, group, Self.emptyPath) != 0 {
+            throw Self.groupRefused(group, path: path, errno: errno)
+        }
+        // An O_PATH descriptor takes no fchmod; its /proc link names the very file it holds. Without /proc the
+        // path is used: the state directory is this user's and no one else's to swap a link into.
+        if chmod("/proc/self/fd/\(fd)", mode) != 0 {
+            guard errno == ENOENT, chmod(path, mode) == 0 else { throw .system("chmod", path: path, errno: errno) }
+        }
+    }
+
+    /// Linux's `O_PATH` and `AT_EMPTY_PATH` (uapi `asm-generic/fcntl.h`, `linux/fcntl.h`; the same on x86-64 and
+    /// arm64), which Glibc's module leaves out without `_GNU_SOURCE`.
+    private static let openPathOnly: Int32 = 0o10_000_000
+    private static let emptyPath: Int32 = 0x1000
+
+    static func groupRefused(_ group: gid_t, path: String, errno error: Int32) -> LogonymIOError {
+        LogonymIOError(
+            code: .permissionDenied,
+            path: path,
+            message: "cannot hand the file to group \(group) (\(String(cString: strerror(error)))); "
+                + "the user logonym runs as must be in that group",
+            errno: error
+        )
     }
 }

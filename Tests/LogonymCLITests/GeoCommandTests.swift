@@ -113,6 +113,24 @@ struct GeoCommandTests {
         #expect(result.stdout.isEmpty)
     }
 
+    /// A companion of `--geo` given alone is a mistake (a forgotten `--geo`), and a bad value is one whether or not
+    /// `--geo` is there: both are usage errors naming the flag, as `geo.k = 0` is a configuration error.
+    @Test(arguments: [
+        (["--geo-k", "0"], "--geo-k goes with --geo"),
+        (["--geo-level", "bogus"], "--geo-level goes with --geo"),
+        (["--geo-field", "append"], "--geo-field goes with --geo"),
+        (["--geo-asn", "auto"], "--geo-asn goes with --geo"),
+        (["--geo", "auto", "--geo-k", "0"], "--geo-k: "),
+        (["--geo", "auto", "--geo-level", "bogus"], "--geo-level: "),
+        (["--geo", "auto", "--geo-field", "bogus"], "--geo-field: "),
+    ])
+    func companionsOfGeoAreCheckedWithOrWithoutIt(_ flags: [String], _ message: String) throws {
+        let result = try CLI.run(["anonymize"] + flags, stdin: Self.input(["81.2.69.142"]))
+        #expect(result.status == 2, "\(flags)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
     @Test func autoUsesWhatItFindsAndSaysSoOrTurnsGeoOff() throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }

@@ -91,6 +91,9 @@ struct ScrubCommandTests {
             (["--remote-user", "hash"], "--remote-user: 'hash' needs a keyed method"),
             (["--user-agent", "short"], "--user-agent"),
             (["--scrub-marker", "a b"], "--scrub-marker"),
+            (["--scrub-marker", "x\ny"], "--scrub-marker"),
+            (["--scrub-marker", "x\ty"], "--scrub-marker"),
+            (["--scrub-marker", "x\\y"], "--scrub-marker"),
         ] {
             let run = try CLI.run(["anonymize", "-"] + flags, stdin: input)
             #expect(run.status == 2, "\(flags)")
@@ -100,6 +103,7 @@ struct ScrubCommandTests {
             ("[scrub]\nmode = \"greylist\"", "scrub.mode"),
             ("[scrub]\nremote_user = \"hash\"", "scrub.remote_user"),
             ("[scrub]\nmarker = \"\"", "scrub.marker"),
+            ("[scrub]\nmarker = \"x\\ny\"", "scrub.marker"),
             ("[scrub]\nuser_agent = \"short\"", "scrub.user_agent"),
             ("[scrub]\ncolour = \"red\"", "scrub.colour"),
         ] {

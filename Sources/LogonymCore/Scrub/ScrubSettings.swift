@@ -29,13 +29,15 @@ public struct ScrubSettings: Sendable, Equatable {
     /// What replaces a value.
     public var marker: String = "[Filtered]"
 
-    /// Whether a marker keeps the line parseable: not empty, no blanks or quotes.
+    /// Whether a marker keeps the line parseable: not empty, printable ASCII without blanks or quotes (a tab or a
+    /// newline would split the line it is written into; a backslash would escape what follows it in JSON output).
     public static func isUsableMarker(_ marker: String) -> Bool {
-        !marker.isEmpty && !marker.contains(" ") && !marker.contains("\"")
+        !marker.isEmpty
+            && marker.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
     }
 
     /// Why ``isUsableMarker(_:)`` refuses a marker, for error messages.
-    public static let markerRule = "must be non-empty, without blanks or quotes"
+    public static let markerRule = "must be non-empty printable ASCII, without blanks, quotes or backslashes"
     public var remoteUser: RemoteUser = .keep
     public var userAgent: UserAgent = .keep
 

@@ -168,27 +168,30 @@ struct Anonymize: ParsableCommand {
 
     @Option(
         name: .customLong("geo-level"),
-        help: ArgumentHelp("What each line carries: continent, country or country+asn.", valueName: "level")
+        help: ArgumentHelp(
+            "What each line carries: continent, country (the default) or country+asn.",
+            valueName: "level"
+        )
     )
-    var geoLevel: String = "country"
+    var geoLevel: String?
 
     @Option(
         name: .customLong("geo-field"),
         help: ArgumentHelp(
-            "append: same-format lines get a trailing \"geo=EU/DE\" field; none: only JSON output and the summary carry buckets.",
+            "append: same-format lines get a trailing \"geo=EU/DE\" field; none (the default): only JSON output and the summary carry buckets.",
             valueName: "mode"
         )
     )
-    var geoField: String = "none"
+    var geoField: String?
 
     @Option(
         name: .customLong("geo-k"),
         help: ArgumentHelp(
-            "The summary reports a bucket only with at least this many distinct clients.",
+            "The summary reports a bucket only with at least this many distinct clients (default: 10).",
             valueName: "k"
         )
     )
-    var geoK: Int = 10
+    var geoK: Int?
 
     @Option(
         help: ArgumentHelp(

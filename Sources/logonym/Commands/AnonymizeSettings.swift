@@ -210,19 +210,25 @@ extension AnonymizeSettings {
     /// `--geo` and its companions.
     static func geo(_ options: Anonymize) throws -> GeoSettings? {
         guard let database = options.geo else {
-            if options.geoASN != nil { throw CommandFailure.usage("--geo-asn goes with --geo") }
+            let companions: [(String, Bool)] = [
+                ("--geo-asn", options.geoASN != nil), ("--geo-level", options.geoLevel != nil),
+                ("--geo-field", options.geoField != nil), ("--geo-k", options.geoK != nil),
+            ]
+            if let (flag, _) = companions.first(where: { $0.1 }) {
+                throw CommandFailure.usage("\(flag) goes with --geo (the country database to look addresses up in)")
+            }
             return nil
         }
-        return GeoSettings(
-            database: database,
-            asnDatabase: options.geoASN,
-            level: try SettingRule.flag("--geo-level") {
-                try SettingRule.geoLevel(options.geoLevel)
-            },
-            appendField: try SettingRule.flag("--geo-field") {
-                try SettingRule.geoFieldAppends(options.geoField)
-            },
-            k: try SettingRule.flag("--geo-k") { try SettingRule.geoK(options.geoK) }
-        )
+        var settings = GeoSettings(database: database, asnDatabase: options.geoASN)
+        if let level = options.geoLevel {
+            settings.level = try SettingRule.flag("--geo-level") { try SettingRule.geoLevel(level) }
+        }
+        if let field = options.geoField {
+            settings.appendField = try SettingRule.flag("--geo-field") { try SettingRule.geoFieldAppends(field) }
+        }
+        if let k = options.geoK {
+            settings.k = try SettingRule.flag("--geo-k") { try SettingRule.geoK(k) }
+        }
+        return settings
     }
 }

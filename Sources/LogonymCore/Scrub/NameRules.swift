@@ -207,16 +207,36 @@ private final class NameCache {
 
     private typealias Key = (UInt64, UInt64, UInt64, UInt64)
 
-    /// The name's bytes, zero-padded, with its length in the last byte.
+    /// The name's bytes, zero-padded, with its length in the last byte. Loaded a word at a time where 32 bytes can
+    /// be read (a name is followed by its value): bytes copied one by one and read back as words would wait for each
+    /// store to land.
     @inline(__always)
     private static func key(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Key? {
-        guard !range.isEmpty, range.count <= 31 else { return nil }
+        let n = range.count
+        guard n > 0, n <= 31 else { return nil }
         var key: Key = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &key) { k in
-            k.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[range]))
-            k[31] = UInt8(range.count)
+        if b.count - range.lowerBound >= 32 {
+            let p = UnsafeRawPointer(b.baseAddress! + range.lowerBound)
+            key = (
+                p.loadUnaligned(as: UInt64.self) & mask(n),
+                p.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & mask(n - 8),
+                p.loadUnaligned(fromByteOffset: 16, as: UInt64.self) & mask(n - 16),
+                p.loadUnaligned(fromByteOffset: 24, as: UInt64.self) & mask(n - 24)
+            )
+        } else {
+            withUnsafeMutableBytes(of: &key) { k in
+                k.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[range]))
+            }
         }
+        // The last byte (little-endian), never part of a name of at most 31 bytes.
+        key.3 |= UInt64(n) << 56
         return key
+    }
+
+    /// The low `bytes` bytes of a word (none for 0 or fewer, all for 8 or more).
+    @inline(__always)
+    private static func mask(_ bytes: Int) -> UInt64 {
+        bytes <= 0 ? 0 : bytes >= 8 ? ~0 : (1 &<< UInt64(bytes &* 8)) &- 1
     }
 
     @inline(__always)

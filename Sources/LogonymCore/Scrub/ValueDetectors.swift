@@ -58,27 +58,47 @@ enum ValueDetectors {
             if (digits >= 8 || shape.has(ByteClass.colon)) && PhoneNumbers.contains(v) { return .phone }
         }
         guard digits > 0 || v.count >= 12 else { return nil }
-        guard shape.has(ByteClass.separator) else { return detectToken(v, versionPosition) }
+        guard shape.has(ByteClass.separator) else { return detectToken(v, shape.seen, versionPosition) }
         let table = ByteClass.table
         var tokenStart = 0
-        for i in 0...v.count where i == v.count || table[Int(v[i])] & ByteClass.separator != 0 {
+        var classes: UInt16 = 0
+        for i in 0...v.count {
+            let byteClasses = i < v.count ? table[Int(v[i])] : ByteClass.separator
+            guard byteClasses & ByteClass.separator != 0 else {
+                classes |= byteClasses
+                continue
+            }
             if i > tokenStart,
-                let found = detectToken(UnsafeBufferPointer(rebasing: v[tokenStart..<i]), versionPosition)
+                let found = detectToken(UnsafeBufferPointer(rebasing: v[tokenStart..<i]), classes, versionPosition)
             {
                 return found
             }
             tokenStart = i + 1
+            classes = 0
         }
         return nil
     }
 
-    static func detectToken(_ t: UnsafeBufferPointer<UInt8>, _ versionPosition: Bool) -> Detector? {
+    /// The detectors of one token whose bytes have `classes` (``ByteClass``), asked only when the token has what they
+    /// need: cards, IBANs and national ids have digits; a JWT, an IBAN's country, an encoded e-mail (base64 of text
+    /// always has letters, hex of an address has the `e` of its dot's `2e`) and a secret's prefix have letters; an
+    /// address has a dot or a colon, and digits or a colon.
+    static func detectToken(_ t: UnsafeBufferPointer<UInt8>, _ classes: UInt16, _ versionPosition: Bool) -> Detector? {
         guard t.count >= 3 else { return nil }
-        if t[0] == UInt8(ascii: "e"), isJWT(t) { return .jwt }
-        if isAddress(t) && !(versionPosition && isDottedQuad(t)) { return .ip }
-        if (13...19).contains(t.count) && PaymentNumbers.isCard(t) { return .card }
-        if (15...34).contains(t.count) && PaymentNumbers.isIBAN(t) { return .iban }
-        if NationalIdentifiers.matchesToken(t) { return .nationalID }
+        let letters = classes & ByteClass.letter != 0
+        let digits = classes & ByteClass.digit != 0
+        if letters && t[0] == UInt8(ascii: "e"), isJWT(t) { return .jwt }
+        if classes & (ByteClass.dot | ByteClass.colon) != 0, digits || classes & ByteClass.colon != 0,
+            isAddress(t) && !(versionPosition && isDottedQuad(t))
+        {
+            return .ip
+        }
+        if digits {
+            if !letters && (13...19).contains(t.count) && PaymentNumbers.isCard(t) { return .card }
+            if letters && (15...34).contains(t.count) && PaymentNumbers.isIBAN(t) { return .iban }
+            if NationalIdentifiers.matchesToken(t) { return .nationalID }
+        }
+        guard letters else { return nil }
         if t.count >= 12 && holdsEncodedEmail(t) { return .email }
         if t.count >= 16 && SecretPrefixes.matches(t) { return .secret }
         return nil
@@ -254,13 +274,9 @@ enum EmailAddresses {
         var dot = end - 1
         while dot > domainStart && v[dot] != UInt8(ascii: ".") { dot -= 1 }
         guard v[dot] == UInt8(ascii: "."), end - dot - 1 >= 2 else { return false }
-        var tld = ""
-        for k in (dot + 1)..<end {
-            let c = v[k] | 0x20
-            guard c &- 0x61 < 26 || (c &- 0x30 < 10) || c == UInt8(ascii: "-") else { return false }
-            tld.append(Character(Unicode.Scalar(c)))
-        }
-        return TopLevelDomains.names.contains(tld)
+        let tld = UnsafeBufferPointer(rebasing: v[(dot + 1)..<end])
+        guard tld.allSatisfy({ ValueDetectors.isAlnum($0) || $0 == UInt8(ascii: "-") }) else { return false }
+        return TopLevelDomains.contains(tld)
     }
 }
 

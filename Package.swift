@@ -23,6 +23,12 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Whole-buffer DEFLATE for the gzip members logonym writes: at level 6 about 2.5 times zlib's speed, with
+        // smaller output (README, "Compression").
+        .systemLibrary(
+            name: "CDeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
         .systemLibrary(
             name: "COpenSSL",
             providers: [.apt(["libssl-dev"])]
@@ -41,6 +47,7 @@ let package = Package(
             name: "LogonymIO",
             dependencies: [
                 "LogonymCore",
+                "CDeflate",
                 "CZlib",
                 "CMaxMindDB",
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,6 +1,7 @@
 import Foundation
 import LogonymCore
 import LogonymIO
+import LogonymTestSupport
 import Testing
 
 struct GzipTests {
@@ -66,6 +67,37 @@ struct GzipTests {
         #expect(error?.message.contains("offset \(member.count)") == true)
     }
 
+    /// Every level gives a gzip member that zlib (our reader) and gzip itself read back to the same bytes, an empty
+    /// block included; higher levels are not larger, and level 6 is at most 1.1 times the size of `gzip -6`'s
+    /// output of the same text.
+    @Test func everyLevelIsStandardGzipAndTheDefaultIsNoLargerThanGzipSix() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        var random = SplitMix64(seed: 17, stream: 1, index: 0)
+        let text = Array(
+            (0..<20_000).map { i in
+                let client = "198.51.100.\(random.int(1...254))"
+                let path = random.pick(["/", "/index.html", "/wp-login.php", "/api/v1/items/\(i % 977)", "/app.js"])
+                return
+                    "\(client) - - [01/Jan/2030:00:00:\(i % 60) +0000] \"GET \(path) HTTP/1.1\" 200 \(i * 7 % 9000)\n"
+            }.joined().utf8
+        )
+        var sizes: [Int] = []
+        for level: Int32 in 1...9 {
+            let member = GzipMember.compress(text, level: level)
+            sizes.append(member.count)
+            let path = try directory.write("level\(level).gz", member)
+            #expect(try readAll(path).bytes == text, "level \(level)")
+            #expect(try shell("gzip -t '\(path)' && echo ok") == "ok", "gzip -t at level \(level)")
+        }
+        #expect(sizes[8] <= sizes[0], "\(sizes)")
+        let empty = try directory.write("empty.gz", GzipMember.compress([], level: 6))
+        #expect(try readAll(empty).bytes == [])
+        let plain = try directory.write("plain.log", text)
+        let reference = try #require(Int(try shell("gzip -6 -c '\(plain)' | wc -c")))
+        #expect(Double(sizes[5]) <= 1.1 * Double(reference), "level 6: \(sizes[5]) bytes, gzip -6: \(reference)")
+    }
+
     @Test func parallelGzipOutputHoldsEveryBlockInOrder() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
@@ -122,4 +154,17 @@ struct GzipTests {
         #expect(attributes[.type] as? FileAttributeType == .typeRegular)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "x\n")
     }
+}
+
+/// What a shell command prints, without the surrounding blanks.
+private func shell(_ command: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }

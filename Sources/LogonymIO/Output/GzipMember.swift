@@ -1,31 +1,54 @@
-import CZlib
+import CDeflate
+import Synchronization
 
 /// Compresses one block into one complete gzip member, so that a file is a series of members (`zcat` and every
 /// gzip reader concatenate them) and blocks can be compressed in parallel.
+///
+/// libdeflate compresses the whole block at once: at the same level it is about 2.5 times as fast as zlib's
+/// streaming deflate and its output is slightly smaller (README, "Compression"). Its levels 1 to 9 are taken as
+/// they are, so `--compression-level` keeps the meaning gzip gives it.
 public enum GzipMember: Sendable {
     /// The gzip member holding `block`.
     ///
-    /// - Parameter level: zlib level, 1 (fastest) to 9 (smallest).
+    /// - Parameter level: 1 (fastest) to 9 (smallest).
     public static func compress(_ block: [UInt8], level: Int32) -> [UInt8] {
-        var stream = z_stream()
-        let status = logonym_deflate_init(&stream, level, 15 + 16)
-        precondition(status == Z_OK, "deflateInit2 failed: \(status)")
-        defer { deflateEnd(&stream) }
-        let bound = Int(deflateBound(&stream, UInt(block.count))) + 32
+        block.withUnsafeBytes { compress($0, level: level) }
+    }
+
+    /// The gzip member holding the bytes of `block`.
+    public static func compress(_ block: UnsafeRawBufferPointer, level: Int32) -> [UInt8] {
+        let compressor = Compressors.take(level: level).pointer
+        defer { Compressors.give(Compressor(pointer: compressor), level: level) }
+        let bound = libdeflate_gzip_compress_bound(compressor, block.count)
         var out = [UInt8](repeating: 0, count: bound)
-        var produced = 0
-        block.withUnsafeBufferPointer { input in
-            out.withUnsafeMutableBufferPointer { output in
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-                stream.avail_in = UInt32(input.count)
-                stream.next_out = output.baseAddress
-                stream.avail_out = UInt32(output.count)
-                let result = deflate(&stream, Z_FINISH)
-                precondition(result == Z_STREAM_END, "deflate did not finish within deflateBound: \(result)")
-                produced = output.count - Int(stream.avail_out)
-            }
+        let produced = out.withUnsafeMutableBytes { output in
+            libdeflate_gzip_compress(compressor, block.baseAddress, block.count, output.baseAddress, output.count)
         }
+        precondition(produced > 0, "libdeflate_gzip_compress did not fit its own bound")
         out.removeLast(out.count - produced)
         return out
+    }
+
+    /// A libdeflate compressor, used by one thread at a time (taken from and given back to ``Compressors``).
+    private struct Compressor: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
+
+    /// Compressors kept for reuse (one holds about 1 MiB of tables at the high levels): a compression thread takes
+    /// one and gives it back, so there are never more than threads, and none is made per block.
+    private enum Compressors {
+        private static let idle = Mutex<[Int32: [Compressor]]>([:])
+
+        static func take(level: Int32) -> Compressor {
+            if let reused = idle.withLock({ $0[level]?.popLast() }) { return reused }
+            guard let made = libdeflate_alloc_compressor(level) else {
+                preconditionFailure("libdeflate_alloc_compressor(\(level)) failed: out of memory or a bad level")
+            }
+            return Compressor(pointer: made)
+        }
+
+        static func give(_ compressor: Compressor, level: Int32) {
+            idle.withLock { $0[level, default: []].append(compressor) }
+        }
     }
 }

@@ -54,6 +54,68 @@ struct GzipTests {
         #expect(failure.message.contains("compressed byte offset"))
     }
 
+    /// The trailer is checked: a wrong CRC or a wrong length is damage, not a silently different file.
+    @Test(arguments: [8, 5, 4, 1])
+    func aWrongChecksumOrLengthInTheTrailerIsCorruption(_ fromEnd: Int) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        var member = GzipMember.compress(lines, level: 6)
+        // The trailer: the CRC-32 (8 to 5 bytes from the end), then the length (4 to 1).
+        member[member.count - fromEnd] ^= 0x01
+        let path = try directory.write("trailer.gz", member)
+        let failure = try #require(try readAll(path).error)
+        #expect(failure.code == .corruptGzip, "\(failure)")
+    }
+
+    /// Headers as other tools write them (a file name, a comment, extra fields, a header CRC: `gzip -N`, Python's
+    /// gzip with `filename`) and random damage: a cut stream gives a prefix of the text and an error; a damaged one
+    /// gives the text or an error (a flipped bit in the header's time or OS byte changes nothing that is read).
+    @Test func otherWritersHeadersAndRandomDamage() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let plain = try directory.write("named.log", lines)
+        let named = directory.file("named.log.gz")
+        let python = """
+            import gzip,sys
+            data=open(sys.argv[1],'rb').read()
+            with open(sys.argv[2],'wb') as f:
+                f.write(gzip.compress(data[:1000], mtime=0))
+                with gzip.GzipFile(filename='x.log', mode='wb', fileobj=f, mtime=1) as g: g.write(data[1000:])
+            """
+        #expect(try shell("python3 -c \"\(python)\" '\(plain)' '\(named)' && echo ok") == "ok")
+        let fromPython = try readAll(named)
+        #expect(fromPython.bytes == lines && fromPython.error == nil)
+        // FHCRC and FEXTRA and FCOMMENT set by hand on a member of our own.
+        var member = GzipMember.compress(lines, level: 1)
+        let extra: [UInt8] = [4, 0, 0x41, 0x42, 0, 0]  // XLEN 4: one subfield 'AB' of length 0
+        let comment = Array("a comment\0".utf8)
+        var header = Array(member[0..<10])
+        header[3] = 0x04 | 0x10
+        member = header + extra + comment + Array(member[10...])
+        let flagged = try directory.write("flagged.gz", member)
+        let fromFlags = try readAll(flagged)
+        #expect(fromFlags.bytes == lines && fromFlags.error == nil, "\(String(describing: fromFlags.error))")
+
+        var random = SplitMix64(seed: 23, stream: 2, index: 0)
+        let original = GzipMember.compress(lines, level: 6)
+        for case_ in 0..<200 {
+            var damaged = original
+            let cut = random.chance(50)
+            if cut {
+                damaged.removeLast(random.int(1...(damaged.count - 1)))
+            } else {
+                for _ in 0..<random.int(1...4) { damaged[random.below(damaged.count)] ^= UInt8(random.int(1...255)) }
+            }
+            let path = try directory.write("damaged\(case_).gz", damaged)
+            let (bytes, error) = try readAll(path)
+            if cut {
+                #expect(error != nil && lines.starts(with: bytes), "case \(case_): a cut stream")
+            } else {
+                #expect(error != nil || bytes == lines, "case \(case_): damage read as other text without an error")
+            }
+        }
+    }
+
     @Test func trailingZerosAreIgnoredAndTrailingGarbageIsReported() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
@@ -67,7 +129,7 @@ struct GzipTests {
         #expect(error?.message.contains("offset \(member.count)") == true)
     }
 
-    /// Every level gives a gzip member that zlib (our reader) and gzip itself read back to the same bytes, an empty
+    /// Every level gives a gzip member that our reader (ISA-L), zlib and gzip itself read back to the same bytes, an empty
     /// block included; higher levels are not larger, and level 6 is at most 1.1 times the size of `gzip -6`'s
     /// output of the same text.
     @Test func everyLevelIsStandardGzipAndTheDefaultIsNoLargerThanGzipSix() throws {
@@ -88,11 +150,19 @@ struct GzipTests {
             sizes.append(member.count)
             let path = try directory.write("level\(level).gz", member)
             #expect(try readAll(path).bytes == text, "level \(level)")
+            #expect(zlibInflate(member) == text, "zlib reads level \(level)")
             #expect(try shell("gzip -t '\(path)' && echo ok") == "ok", "gzip -t at level \(level)")
         }
         #expect(sizes[8] <= sizes[0], "\(sizes)")
-        let empty = try directory.write("empty.gz", GzipMember.compress([], level: 6))
-        #expect(try readAll(empty).bytes == [])
+        for level: Int32 in [1, 6] {
+            let empty = try directory.write("empty\(level).gz", GzipMember.compress([], level: level))
+            #expect(try readAll(empty).bytes == [])
+            // Random bytes do not compress: still one readable member.
+            let noise = (0..<100_000).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let member = GzipMember.compress(noise, level: level)
+            #expect(try readAll(try directory.write("noise\(level).gz", member)).bytes == noise)
+            #expect(zlibInflate(member) == noise)
+        }
         let plain = try directory.write("plain.log", text)
         let reference = try #require(Int(try shell("gzip -6 -c '\(plain)' | wc -c")))
         #expect(Double(sizes[5]) <= 1.1 * Double(reference), "level 6: \(sizes[5]) bytes, gzip -6: \(reference)")

@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 import LogonymCore
 import LogonymIO
@@ -98,4 +99,32 @@ func readAll(_ path: String) throws -> (bytes: [UInt8], error: LogonymIOError?) 
         return (out, error)
     }
     return (out, nil)
+}
+
+/// `data` (gzip members one after another) inflated by zlib, independently of the product's reader: the reference
+/// that libdeflate's members and ISA-L's reading are checked against. `nil` when zlib finds damage.
+func zlibInflate(_ data: [UInt8]) -> [UInt8]? {
+    var out: [UInt8] = []
+    var stream = z_stream()
+    guard logonym_inflate_init(&stream, 15 + 16) == Z_OK else { return nil }
+    defer { inflateEnd(&stream) }
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    return data.withUnsafeBufferPointer { input -> [UInt8]? in
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+        stream.avail_in = UInt32(input.count)
+        while stream.avail_in > 0 {
+            let status = chunk.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                stream.next_out = buffer.baseAddress
+                stream.avail_out = UInt32(buffer.count)
+                return inflate(&stream, Z_NO_FLUSH)
+            }
+            out += chunk[0..<(chunk.count - Int(stream.avail_out))]
+            switch status {
+            case Z_STREAM_END: inflateReset(&stream)
+            case Z_OK: continue
+            default: return nil
+            }
+        }
+        return out
+    }
 }

@@ -29,6 +29,11 @@ let package = Package(
             name: "CDeflate",
             providers: [.apt(["libdeflate-dev"])]
         ),
+        // ISA-L's streaming inflate for gzip input: about seven times zlib's speed (README, "Compression").
+        .systemLibrary(
+            name: "CISAL",
+            providers: [.apt(["libisal-dev"])]
+        ),
         .systemLibrary(
             name: "COpenSSL",
             providers: [.apt(["libssl-dev"])]
@@ -48,7 +53,7 @@ let package = Package(
             dependencies: [
                 "LogonymCore",
                 "CDeflate",
-                "CZlib",
+                "CISAL",
                 "CMaxMindDB",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // sqlite3_file_control (a persistent WAL for state.group readers).

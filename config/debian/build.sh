@@ -167,7 +167,7 @@ done
 mkdir -p "$work/src/debian"
 printf 'Source: logonym\n\nPackage: logonym\nArchitecture: amd64\n' >"$work/src/debian/control"
 depends=$(cd "$work/src" && dpkg-shlibdeps -O -e"$root/usr/bin/logonym" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
-for library in libdeflate0 libmaxminddb0 libssl3 libsqlite3-0 zlib1g; do
+for library in libdeflate0 libisal2 libmaxminddb0 libssl3 libsqlite3-0; do
     [[ $depends == *"$library "* || $depends == *"$library," || $depends == *"$library" ]] ||
         { echo "dpkg-shlibdeps did not find $library in the binary: $depends" >&2; exit 1; }
 done

@@ -104,7 +104,7 @@ extension BatchLedger {
     }
 
     static func reopen(_ path: String) throws(LogonymIOError) -> (source: any ByteSource, file: FileByteSource) {
-        let source = try InputOpener.open(path)
+        let source = try InputOpener.open(path, readAhead: true)
         guard let file = file(of: source) else {
             throw LogonymIOError(code: .openFailed, path: path, message: "is no longer a regular file")
         }

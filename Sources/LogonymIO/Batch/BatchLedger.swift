@@ -80,7 +80,7 @@ public final class BatchLedger {
     /// - Throws: ``LogonymIOError`` when it cannot be opened (as ``InputOpener/open(_:)``).
     public func open(_ path: String) throws(LogonymIOError) -> Plan {
         current = nil
-        let source = try InputOpener.open(path)
+        let source = try InputOpener.open(path, readAhead: true)
         // Only a regular file with content can be recognised again (standard input, a pipe or an empty file is
         // read as it is, without a record).
         guard let file = Self.file(of: source), let size = file.size, let head = identity.head(of: path),

@@ -2,10 +2,11 @@ import Glibc
 
 /// Opens an input by path (`-` for standard input) and recognises gzip by its magic bytes, not its name.
 public enum InputOpener: Sendable {
-    /// Opens `path`; a gzip stream is inflated transparently.
+    /// Opens `path`; a gzip stream is inflated transparently, on a thread of its own with `readAhead` (for reading
+    /// a whole input; a probe that reads a few bytes does without).
     ///
     /// - Throws: ``LogonymIOError`` when the input cannot be opened or read.
-    public static func open(_ path: String) throws(LogonymIOError) -> any ByteSource {
+    public static func open(_ path: String, readAhead: Bool = false) throws(LogonymIOError) -> any ByteSource {
         let file = path == "-" ? FileByteSource(descriptor: 0, path: "-") : try FileByteSource(path: path)
         // Read the first two bytes to look for the gzip magic; short reads (pipes) are retried.
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2, alignment: 1)
@@ -18,7 +19,7 @@ public enum InputOpener: Sendable {
         }
         let head = Array(scratch.prefix(got))
         if got == 2 && head[0] == 0x1F && head[1] == 0x8B {
-            return GzipByteSource(source: file, prefix: head)
+            return GzipByteSource(source: file, prefix: head, readAhead: readAhead)
         }
         return PrefixedByteSource(prefix: head, source: file)
     }

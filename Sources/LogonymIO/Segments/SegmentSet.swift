@@ -282,9 +282,3 @@ final class SegmentSet {
 
 @available(*, unavailable)
 extension SegmentSet: Sendable {}
-
-/// A value handed to threads that each touch their own part of it (``SegmentSet/compressed(_:level:)``).
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}

@@ -39,7 +39,7 @@ final class TailedFile {
         tailBytes: [UInt8],
         framer: LineFramer
     ) throws(LogonymIOError) {
-        let opened = try InputOpener.open(path)
+        let opened = try InputOpener.open(path, readAhead: true)
         self.framer = framer
         self.record = record
         self.source = opened

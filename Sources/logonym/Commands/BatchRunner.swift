@@ -39,7 +39,7 @@ struct BatchRunner {
                         }
                         source = positioned
                     } else {
-                        source = try InputOpener.open(path)
+                        source = try InputOpener.open(path, readAhead: true)
                     }
                 } catch {
                     progress.clear()

@@ -127,7 +127,7 @@ struct Verify: ParsableCommand {
     private func check(_ path: String, verifier: OutputVerifier, reader: LineReader) -> VerifyReport.File {
         let source: any ByteSource
         do {
-            source = try InputOpener.open(path)
+            source = try InputOpener.open(path, readAhead: true)
         } catch {
             Diagnostics.error(error.description)
             return VerifyReport.File(path: path, error: error.message)

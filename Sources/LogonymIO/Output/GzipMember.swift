@@ -23,20 +23,16 @@ public enum GzipMember: Sendable {
         let mapped = libdeflateLevel(level)
         let compressor = Compressors.take(level: mapped)
         defer { Compressors.give(compressor, level: mapped) }
-        let bound = libdeflate_gzip_compress_bound(compressor.pointer, block.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let produced = out.withUnsafeMutableBytes { output in
-            libdeflate_gzip_compress(
-                compressor.pointer,
-                block.baseAddress,
-                block.count,
-                output.baseAddress,
-                output.count
-            )
-        }
-        precondition(produced > 0, "libdeflate_gzip_compress did not fit its own bound")
-        out.removeLast(out.count - produced)
-        return out
+        let output = compressor.scratch(libdeflate_gzip_compress_bound(compressor.pointer, block.count))
+        let count = libdeflate_gzip_compress(
+            compressor.pointer,
+            block.baseAddress,
+            block.count,
+            output.baseAddress,
+            output.count
+        )
+        precondition(count > 0, "libdeflate_gzip_compress did not fit its own bound")
+        return Array(UnsafeBufferPointer(rebasing: output[0..<count]))
     }
 
     /// libdeflate's level for gzip's `level` (2 to 9): sizes on the benchmark log's output, in bytes per 60 MB, gzip
@@ -64,22 +60,36 @@ public enum GzipMember: Sendable {
         stream.gzip_flag = UInt16(IGZIP_GZIP)
         stream.end_of_stream = 1
         stream.flush = UInt16(NO_FLUSH)
-        var out = [UInt8](repeating: 0, count: block.count + block.count / 8 + 1024)
-        let status = out.withUnsafeMutableBufferPointer { output -> Int32 in
-            stream.next_in = UnsafeMutablePointer(mutating: block.baseAddress?.assumingMemoryBound(to: UInt8.self))
-            stream.avail_in = UInt32(block.count)
-            stream.next_out = output.baseAddress
-            stream.avail_out = UInt32(output.count)
-            return isal_deflate_stateless(&stream)
-        }
-        guard status == COMP_OK, stream.avail_in == 0 else { return nil }
-        out.removeLast(Int(stream.avail_out))
-        return out
+        let output = working.scratch(block.count + block.count / 8 + 1024)
+        stream.next_in = UnsafeMutablePointer(mutating: block.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        stream.avail_in = UInt32(block.count)
+        stream.next_out = output.baseAddress
+        stream.avail_out = UInt32(output.count)
+        guard isal_deflate_stateless(&stream) == COMP_OK, stream.avail_in == 0 else { return nil }
+        return Array(UnsafeBufferPointer(rebasing: output[0..<(output.count - Int(stream.avail_out))]))
     }
 
-    /// A libdeflate compressor or an igzip working buffer, used by one thread at a time.
-    private struct Handle<Pointer>: @unchecked Sendable {
+    /// A libdeflate compressor or an igzip working buffer, used by one thread at a time, with the room its output
+    /// is written to (a member is copied out at its size: an array of the worst case's size would hold about eight
+    /// times the memory until the member is written).
+    private final class Handle<Pointer>: @unchecked Sendable {
         let pointer: Pointer
+        private var room = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
+
+        init(pointer: Pointer) {
+            self.pointer = pointer
+        }
+
+        deinit { room.deallocate() }
+
+        /// At least `count` bytes to write to, valid until the next call.
+        func scratch(_ count: Int) -> UnsafeMutableBufferPointer<UInt8> {
+            if room.count < count {
+                room.deallocate()
+                room = .allocate(capacity: count)
+            }
+            return room
+        }
     }
 
     /// Compressors kept for reuse (one holds about 1 MiB of tables at the high levels): a compression thread takes

@@ -2,11 +2,14 @@ import Dispatch
 import Foundation
 import Glibc
 import LogonymCore
+import Synchronization
 
 /// The output segments of one input: one file per window (and part), plain or a series of gzip members.
 ///
-/// Lines are collected in memory per segment; ``flush()`` appends them (one gzip member per segment and flush),
-/// fsyncs, and returns the new lengths for the state database. A segment is never written past what the state
+/// Lines are collected in memory per segment; a compressed segment's lines go to the compression threads as a
+/// gzip member every ``memberBytes`` (``MemberCompression``), while reading goes on. ``flush()`` appends what was
+/// collected (the members in order, the last one started then), fsyncs, and returns the new lengths for the state
+/// database. A segment is never written past what the state
 /// database will record: on start, ``recover(committed:)`` cuts every open segment back to its committed length
 /// and removes files that were never committed.
 final class SegmentSet {
@@ -25,8 +28,13 @@ final class SegmentSet {
         var fd: Int32 = -1
         var length: Int64
         var lines: Int64
+        /// Lines not yet handed to compression (all lines not yet written, for a plain segment).
         var pending: [UInt8] = []
+        /// Lines not yet committed, and their bytes before compression.
         var pendingLines: Int64 = 0
+        var uncommittedBytes = 0
+        /// Members being compressed (or done) since the last commit, in order.
+        var members: [MemberCompression] = []
         var open = true
         var changed = false
 
@@ -75,7 +83,7 @@ final class SegmentSet {
     }
 
     /// Bytes waiting to be written.
-    var pendingBytes: Int { open.values.reduce(0) { $0 + $1.pending.count } }
+    var pendingBytes: Int { open.values.reduce(0) { $0 + $1.uncommittedBytes } }
 
     /// Cuts open segments back to their committed lengths and removes uncommitted files.
     func recover(committed: [StateStore.SegmentRecord]) throws {
@@ -115,6 +123,16 @@ final class SegmentSet {
         let segment = open[windowStart] ?? newSegment(windowStart)
         segment.pending.append(contentsOf: bytes)
         segment.pendingLines += 1
+        segment.uncommittedBytes += bytes.count
+        if compress && segment.pending.count >= Self.memberBytes { startMember(segment) }
+    }
+
+    /// Hands the segment's pending lines to the compression threads as one member: compression runs while the
+    /// reading thread goes on, and a commit waits only for its last member.
+    private func startMember(_ segment: Segment) {
+        var block = MemberCompression.emptyBlock()
+        swap(&block, &segment.pending)
+        segment.members.append(MemberCompression.start(block, level: compressionLevel))
     }
 
     private func newSegment(_ windowStart: Int64) -> Segment {
@@ -144,9 +162,13 @@ final class SegmentSet {
         var records: [StateStore.SegmentRecord] = []
         var createdAny = false
         let segments = Array(open.values) + closing
-        let compressed = compress ? Self.compressed(segments.map(\.pending), level: compressionLevel) : []
-        for (index, segment) in segments.enumerated() {
-            if !segment.pending.isEmpty {
+        // Every segment's last member started before any is waited for, so that they are compressed together.
+        if compress {
+            for segment in segments where !segment.pending.isEmpty { startMember(segment) }
+        }
+        for segment in segments {
+            let data = compress ? segment.members.flatMap { $0.member() } : segment.pending
+            if !data.isEmpty {
                 if segment.fd < 0 {
                     // A new segment gets its mode and group before its first byte; one committed before is
                     // reopened as it is. Never through a link.
@@ -170,7 +192,6 @@ final class SegmentSet {
                     segment.fd = fd
                     createdAny = true
                 }
-                let data = compress ? compressed[index] : segment.pending
                 let failed: Int32? = data.withUnsafeBytes { raw in
                     var offset = 0
                     while offset < raw.count {
@@ -194,7 +215,9 @@ final class SegmentSet {
                 segment.lines += segment.pendingLines
                 // A big buffer (a batch run's window) is given back; a daemon's second of lines is kept for reuse.
                 segment.pending.removeAll(keepingCapacity: segment.pending.count <= 1 << 20)
+                segment.members.removeAll()
                 segment.pendingLines = 0
+                segment.uncommittedBytes = 0
                 segment.changed = true
             }
             if segment.changed {
@@ -224,39 +247,6 @@ final class SegmentSet {
         return records
     }
 
-    /// The pending bytes of each segment as gzip members of about ``memberBytes`` each (cut after a line), all
-    /// compressed at once on every core: what the reading thread waits for at a commit is the slowest share, not
-    /// the sum. A commit still covers only what is written and fsynced, and ends on a member boundary.
-    static func compressed(_ pendings: [[UInt8]], level: Int32) -> [[UInt8]] {
-        var cuts: [(segment: Int, range: Range<Int>)] = []
-        for (segment, pending) in pendings.enumerated() {
-            var start = 0
-            while start < pending.count {
-                var end = min(start + memberBytes, pending.count)
-                if end < pending.count, let newline = pending[start..<end].lastIndex(of: UInt8(ascii: "\n")) {
-                    end = newline + 1
-                }
-                cuts.append((segment, start..<end))
-                start = end
-            }
-        }
-        let pieces = cuts
-        let members = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: pieces.count)
-        defer { members.deallocate() }
-        _ = members.initialize(from: repeatElement([], count: pieces.count))
-        let shared = UncheckedSendable(members)
-        DispatchQueue.concurrentPerform(iterations: pieces.count) { k in
-            let piece = pieces[k]
-            shared.value[k] = pendings[piece.segment].withUnsafeBytes { pending in
-                GzipMember.compress(UnsafeRawBufferPointer(rebasing: pending[piece.range]), level: level)
-            }
-        }
-        var out = [[UInt8]](repeating: [], count: pendings.count)
-        for (k, piece) in pieces.enumerated() { out[piece.segment] += members[k] }
-        _ = members.deinitialize()
-        return out
-    }
-
     /// About as much as the single-file output's blocks: enough for a good ratio, small enough to share out.
     static let memberBytes = 1 << 20
 
@@ -264,7 +254,7 @@ final class SegmentSet {
     /// at its new length.
     func replaced(_ record: StateStore.SegmentRecord) {
         guard let segment = open[record.windowStart], segment.path == record.path else { return }
-        precondition(segment.pending.isEmpty, "a segment is rewritten only after a commit")
+        precondition(segment.pending.isEmpty && segment.members.isEmpty, "a segment is rewritten only after a commit")
         if segment.fd >= 0 { close(segment.fd) }
         segment.fd = -1
         segment.length = record.length
@@ -282,3 +272,60 @@ final class SegmentSet {
 
 @available(*, unavailable)
 extension SegmentSet: Sendable {}
+
+/// One gzip member being compressed on the shared compression threads. At most two per processor are in flight:
+/// starting one more waits for one to finish, which bounds memory whatever the input.
+final class MemberCompression: @unchecked Sendable {
+    private static let queue = DispatchQueue(label: "logonym.segment-gzip", attributes: .concurrent)
+    private static let slotCount = 2 * ProcessInfo.processInfo.activeProcessorCount
+    private static let slots = DispatchSemaphore(value: slotCount)
+    private let done = DispatchSemaphore(value: 0)
+    /// The lines to compress, from `start` until a compression thread takes them.
+    private var block: [UInt8] = []
+    /// Written once on a compression thread before `done` is signalled, read after waiting for it.
+    private var result: [UInt8] = []
+    private var waited = false
+
+    private init() {}
+
+    /// Blocks given back once compressed, emptied with their memory kept: a block's pages are touched once per
+    /// run, not once per member.
+    private static let spare = Mutex<[[UInt8]]>([])
+
+    /// An empty block with room for a member.
+    static func emptyBlock() -> [UInt8] {
+        if let block = spare.withLock({ $0.popLast() }) { return block }
+        var block: [UInt8] = []
+        block.reserveCapacity(SegmentSet.memberBytes + (64 << 10))
+        return block
+    }
+
+    static func start(_ block: consuming [UInt8], level: Int32) -> MemberCompression {
+        let job = MemberCompression()
+        slots.wait()
+        job.block = block
+        queue.async {
+            // Taken out of the job, so that it is the only reference and is emptied in place.
+            var block = job.block
+            job.block = []
+            job.result = GzipMember.compress(block, level: level)
+            job.done.signal()
+            // Kept while it is about a member's size (a daemon's small blocks grow to it in time), one per slot.
+            if block.capacity <= 2 * SegmentSet.memberBytes {
+                block.removeAll(keepingCapacity: true)
+                spare.withLock { [block] in if $0.count < slotCount { $0.append(block) } }
+            }
+            slots.signal()
+        }
+        return job
+    }
+
+    /// The member, once compressed (waits for it).
+    func member() -> [UInt8] {
+        if !waited {
+            done.wait()
+            waited = true
+        }
+        return result
+    }
+}

@@ -31,7 +31,8 @@ public final class WindowedOutput: OutputSink {
     /// Opens the source's segments, cut back to what the state database committed.
     ///
     /// In debug builds, `LOGONYM_COMMIT_BYTES` in the environment lowers the pending bytes that make a commit
-    /// (8 MiB), for tests that kill a run between many commits.
+    /// (8 MiB of lines into plain segments, 32 MiB into gzip segments), for tests that kill a run between many
+    /// commits.
     public init(source: String, settings: EngineSettings, store: StateStore, ledger: BatchLedger? = nil) throws {
         self.store = store
         self.source = source
@@ -42,7 +43,9 @@ public final class WindowedOutput: OutputSink {
         #else
         let configured: Int? = nil
         #endif
-        commitBytes = configured ?? 8 << 20
+        // Gzip segments hold their lines compressed (about an eighth) until the commit, and each commit stops the
+        // compression threads while its fsyncs and transaction run: fewer, larger commits for the same memory.
+        commitBytes = configured ?? (settings.compress ? 32 << 20 : 8 << 20)
         checkLines = commitBytes >= 1 << 20 ? 4096 : 16
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
         segments = SegmentSet(input: source, engine: settings)

@@ -247,6 +247,12 @@ final class SegmentSet {
         return records
     }
 
+    /// The pending bytes (lines before compression) that make a commit due, for the batch and the daemon alike:
+    /// 8 MiB of lines for plain segments; 32 MiB for gzip segments, which hold their lines compressed (about an
+    /// eighth) until the commit, and whose compression threads have nothing to do while a commit's fsyncs and
+    /// transaction run: fewer, larger commits for the same memory.
+    static func commitBytes(compress: Bool) -> Int { compress ? 32 << 20 : 8 << 20 }
+
     /// About as much as the single-file output's blocks: enough for a good ratio, small enough to share out.
     static let memberBytes = 1 << 20
 

@@ -43,9 +43,7 @@ public final class WindowedOutput: OutputSink {
         #else
         let configured: Int? = nil
         #endif
-        // Gzip segments hold their lines compressed (about an eighth) until the commit, and each commit stops the
-        // compression threads while its fsyncs and transaction run: fewer, larger commits for the same memory.
-        commitBytes = configured ?? (settings.compress ? 32 << 20 : 8 << 20)
+        commitBytes = configured ?? SegmentSet.commitBytes(compress: settings.compress)
         checkLines = commitBytes >= 1 << 20 ? 4096 : 16
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
         segments = SegmentSet(input: source, engine: settings)

@@ -86,7 +86,9 @@ public final class TailEngine {
         }
         if let failure = maintenance.ring.failure { throw failure }
         let pending = trackers.reduce(0) { $0 + $1.segments.pendingBytes }
-        if ContinuousClock.now - lastCommit >= .seconds(1) || pending > 8 << 20 {
+        if ContinuousClock.now - lastCommit >= .seconds(1)
+            || pending > SegmentSet.commitBytes(compress: settings.compress)
+        {
             try commit()
         }
         if state.isMaintainer { try maintain() }

@@ -27,6 +27,28 @@ cases = [
     ("zcat │ ipv6loganon │ gzip -1", f"zcat {gz} | ipv6loganon 2>/dev/null | gzip -1 > {out}.gz", runs),
 ]
 
+# Where the mission lives: window segments (gzip, the default) from a batch run and from the daemon catching up on
+# a backlog, each from a fresh state.
+windowed = os.path.join(work, "windowed")
+backlog = os.path.join(work, "backlog-gz")
+os.makedirs(os.path.join(backlog, "logs"), exist_ok=True)
+link = os.path.join(backlog, "logs", "access.log")
+if not os.path.islink(link):
+    os.symlink(log, link)
+with open(os.path.join(backlog, "logonym.toml"), "w") as config:
+    config.write('[state]\ndir = "state"\n[output]\ndir = "out"\n[[input]]\nname = "web"\npaths = ["logs/access.log"]\n'
+                 'format = "combined"\n')
+fresh = f"rm -rf {windowed} && "
+cases += [
+    ("logonym truncate, --window 1h, plain → gzip segments",
+     fresh + f"{logonym} anonymize {log} --window 1h --output-dir {windowed}/out --state-dir {windowed}/state --summary none", runs),
+    ("logonym hmac, --window 1h, gzip → gzip segments",
+     fresh + f"{logonym} anonymize {gz} --method hmac --window 1h --output-dir {windowed}/out --state-dir {windowed}/state "
+     "--summary none", runs),
+    ("logonym run --once, backlog → gzip segments",
+     f"rm -rf {backlog}/state {backlog}/out && {logonym} run --config {backlog}/logonym.toml --once --log-level warning", runs),
+]
+
 
 def measure(command):
     """Wall seconds and peak RSS (MiB, largest process of the command) of one run."""

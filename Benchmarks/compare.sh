@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side throughput of logonym and the tools a user would otherwise reach for, on one generated
-# 1,000,000-line combined log (about 260 MB), measured in one run on this machine.
+# 1,000,000-line combined log (about 260 MB), measured in one run on this machine; then logonym into window segments
+# (a windowed batch from plain and gzip input, and `run --once` catching up on the log as a backlog).
 #
 #   Benchmarks/compare.sh [LINES] [RUNS]
 #

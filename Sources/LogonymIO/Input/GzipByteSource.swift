@@ -1,4 +1,5 @@
 import CISAL
+import Glibc
 
 /// Inflates a gzip stream read from another source, member after member until the end of the file.
 ///
@@ -106,6 +107,7 @@ private final class Inflater {
                         message: "data after the last gzip member is not gzip, at compressed byte offset \(consumed)"
                     )
                 }
+                try gatherHeader()
                 startMember()
             }
             state.pointee.next_out = out + produced
@@ -125,6 +127,44 @@ private final class Inflater {
             if state.pointee.block_state == ISAL_BLOCK_FINISH { inMember = false }
         }
         return produced
+    }
+
+    /// Makes the whole header of the member at the next input byte sit in the input buffer, reading on as needed:
+    /// ISA-L checks a header CRC (FHCRC) only over the part of the header it is given in one call, so a header
+    /// split between reads (always, at a file's start: the first read held only the magic bytes) would fail it.
+    private func gatherHeader() throws(LogonymIOError) {
+        while true {
+            let held = Int(state.pointee.avail_in)
+            if Self.headerLength(UnsafeBufferPointer(start: state.pointee.next_in, count: held)) != nil { return }
+            // Longer than the buffer (a name of 256 KiB): left to the inflater to refuse.
+            guard held < input.count else { return }
+            let base = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            if state.pointee.next_in != base { memmove(base, state.pointee.next_in, held) }
+            let got = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: input[held...]))
+            state.pointee.next_in = base
+            state.pointee.avail_in = UInt32(held + got)
+            // At the end of the file: the inflater reports the member as cut short.
+            if got == 0 { return }
+        }
+    }
+
+    /// The length of the gzip header at the start of `b` (RFC 1952: ten bytes, then the optional extra field, name,
+    /// comment and header CRC its flags announce), or `nil` while `b` holds only part of it.
+    static func headerLength(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard b.count >= 10 else { return nil }
+        let flags = b[3]
+        var i = 10
+        if flags & 0x04 != 0 {
+            guard b.count >= i + 2 else { return nil }
+            i += 2 + (Int(b[i]) | Int(b[i + 1]) << 8)
+        }
+        for flag: UInt8 in [0x08, 0x10] where flags & flag != 0 {
+            // A zero-terminated name or comment.
+            guard i < b.count, let end = b[i...].firstIndex(of: 0) else { return nil }
+            i = end + 1
+        }
+        if flags & 0x02 != 0 { i += 2 }
+        return i <= b.count ? i : nil
     }
 
     /// Readies the inflater for a member starting at the next input byte (header, data, CRC and length checked).

@@ -200,6 +200,37 @@ struct BatchResumeTests {
         #expect(same, "the lines of one run over the grown files, window by window")
     }
 
+    /// Found by the attack on issue 17 (older than it): a cut gzip file's last, partial line was written and the
+    /// file counted as read to its end, so a rerun over the repaired file wrote that line a second time. The partial
+    /// line is now dropped (`damaged`) and the file counts as read up to its start.
+    @Test func aLineCutByDamageIsDroppedAndWrittenWholeByARerunOverTheRepairedFile() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let full = try Data(contentsOf: URL(fileURLWithPath: Self.archives[1]))
+        let gzip = scratch.file("access.log.gz")
+        // Cut in the middle of the compressed data: inside a line, whatever the line lengths.
+        try full.prefix(full.count / 2).write(to: URL(fileURLWithPath: gzip))
+        let first = try CLI.run(Self.arguments(scratch, [gzip]))
+        #expect(first.status != 0 && first.stderr.contains("truncated gzip data"), "\(first.stderr)")
+        let dropped = try CLI.summary(first)["dropped"] as? [String: Int]
+        #expect(dropped?["damaged"] == 1, "\(String(describing: dropped))")
+
+        try full.write(to: URL(fileURLWithPath: gzip))
+        let second = try CLI.run(Self.arguments(scratch, [gzip]))
+        #expect(second.status == 0, "\(second.stderr)")
+        let clean = try CLI.run(Self.arguments(scratch, [gzip], out: "clean", state: "clean-state"))
+        #expect(clean.status == 0, "\(clean.stderr)")
+        let sortedLines = { (windows: [String: [UInt8]]) in
+            windows.mapValues {
+                $0.split(separator: 0x0A).map { Array($0) }.sorted { $0.lexicographicallyPrecedes($1) }
+            }
+        }
+        let same =
+            try sortedLines(Self.windows(scratch.file("out/batch")))
+            == sortedLines(Self.windows(scratch.file("clean/batch")))
+        #expect(same, "the cut run and the rerun together hold each line of the file once")
+    }
+
     @Test func aDifferentFileWithTheSameHeadIsReadFromItsStart() throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }

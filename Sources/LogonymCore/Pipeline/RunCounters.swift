@@ -8,6 +8,9 @@ public enum DropReason: String, CaseIterable, Sendable, Codable {
     case overflow
     /// The line's window was already past output retention when it arrived.
     case expired
+    /// Damaged compressed input ended inside the line: what followed the damage is lost (a rerun over a repaired
+    /// file writes the line whole).
+    case damaged
 }
 
 /// What a run did, line by line; summed over inputs. Never holds an address.

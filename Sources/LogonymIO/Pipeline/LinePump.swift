@@ -48,6 +48,9 @@ public final class LinePump {
         public var error: LogonymIOError?
         /// With windowed output: the last bytes read (up to 256), which end the last line processed.
         public var lastBytes: [UInt8] = []
+        /// Where the last whole line ended, when damage ended the input inside the line after it (dropped); the
+        /// input counts as read up to here.
+        public var linesEnd: Int?
     }
 
     /// Pumps one source to its end (or its first read error).
@@ -139,6 +142,21 @@ public final class LinePump {
                     )
                 }
                 if pending.count >= flushBytes { try flush(to: sink) }
+            }
+            if atEnd, outcome.error != nil, filled > lineStart, !framer.inPieces, !framer.discarding {
+                // Damage ended the input inside a line: the line is dropped (counted), and the input counts as read
+                // up to its start, so that a rerun over the repaired file resumes there and writes it whole.
+                lines.countDroppedLine(.damaged)
+                outcome.linesEnd = bufferOffset + lineStart
+                if let windowed {
+                    try windowed.commit(
+                        through: bufferOffset + lineStart,
+                        readTo: outcome.bytesIn,
+                        lastBytes: recent(base, upTo: lineStart)
+                    )
+                    outcome.lastBytes = recent(base, upTo: lineStart)
+                }
+                break
             }
             if atEnd {
                 // A last line without a newline (or the end of one handed out in pieces).

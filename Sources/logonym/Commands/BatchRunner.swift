@@ -74,7 +74,7 @@ struct BatchRunner {
                 )
                 finishedBytes += source.position
                 output.ledger?.finish(
-                    bytesRead: outcome.bytesIn,
+                    bytesRead: outcome.linesEnd ?? outcome.bytesIn,
                     lastBytes: outcome.lastBytes,
                     window: processor?.lastWindowStart,
                     failed: outcome.error != nil

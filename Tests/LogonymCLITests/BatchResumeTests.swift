@@ -58,6 +58,16 @@ struct BatchResumeTests {
 
     static func count(_ lines: [UInt8]) -> Int { lines.count { $0 == 0x0A } }
 
+    /// Whether two output directories hold the same lines in each window, in whatever order and parts.
+    static func sameLinesByWindow(_ one: String, _ other: String) throws -> Bool {
+        let sortedLines = { (windows: [String: [UInt8]]) in
+            windows.mapValues {
+                $0.split(separator: 0x0A).map { Array($0) }.sorted { $0.lexicographicallyPrecedes($1) }
+            }
+        }
+        return try sortedLines(windows(one)) == sortedLines(windows(other))
+    }
+
     @Test func aRerunOfAFinishedBatchAddsNothingAndSaysSkipped() throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
@@ -189,14 +199,7 @@ struct BatchResumeTests {
         #expect(clean.status == 0, "\(clean.stderr)")
         // The second run's lines of a window come in a second part, after both files' first lines: the same lines,
         // in another order.
-        let sortedLines = { (windows: [String: [UInt8]]) in
-            windows.mapValues {
-                $0.split(separator: 0x0A).map { Array($0) }.sorted { $0.lexicographicallyPrecedes($1) }
-            }
-        }
-        let same =
-            try sortedLines(Self.windows(scratch.file("out/batch")))
-            == sortedLines(Self.windows(scratch.file("clean/batch")))
+        let same = try Self.sameLinesByWindow(scratch.file("out/batch"), scratch.file("clean/batch"))
         #expect(same, "the lines of one run over the grown files, window by window")
     }
 
@@ -220,14 +223,7 @@ struct BatchResumeTests {
         #expect(second.status == 0, "\(second.stderr)")
         let clean = try CLI.run(Self.arguments(scratch, [gzip], out: "clean", state: "clean-state"))
         #expect(clean.status == 0, "\(clean.stderr)")
-        let sortedLines = { (windows: [String: [UInt8]]) in
-            windows.mapValues {
-                $0.split(separator: 0x0A).map { Array($0) }.sorted { $0.lexicographicallyPrecedes($1) }
-            }
-        }
-        let same =
-            try sortedLines(Self.windows(scratch.file("out/batch")))
-            == sortedLines(Self.windows(scratch.file("clean/batch")))
+        let same = try Self.sameLinesByWindow(scratch.file("out/batch"), scratch.file("clean/batch"))
         #expect(same, "the cut run and the rerun together hold each line of the file once")
     }
 

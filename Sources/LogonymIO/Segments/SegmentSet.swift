@@ -124,13 +124,15 @@ final class SegmentSet {
         segment.pending.append(contentsOf: bytes)
         segment.pendingLines += 1
         segment.uncommittedBytes += bytes.count
-        if compress && segment.pending.count >= Self.memberBytes { startMember(segment) }
+        if compress && segment.pending.count >= Self.memberBytes { startMember(segment, full: true) }
     }
 
     /// Hands the segment's pending lines to the compression threads as one member: compression runs while the
-    /// reading thread goes on, and a commit waits only for its last member.
-    private func startMember(_ segment: Segment) {
-        var block = MemberCompression.emptyBlock()
+    /// reading thread goes on, and a commit waits only for its last member. A full member's segment goes on in a
+    /// reused block of a member's size; one cut short by a commit (a daemon's second of lines, in each of many
+    /// inputs' segments) in an empty one that grows as its lines need.
+    private func startMember(_ segment: Segment, full: Bool) {
+        var block = full ? MemberCompression.emptyBlock() : []
         swap(&block, &segment.pending)
         segment.members.append(MemberCompression.start(block, level: compressionLevel))
     }
@@ -164,7 +166,7 @@ final class SegmentSet {
         let segments = Array(open.values) + closing
         // Every segment's last member started before any is waited for, so that they are compressed together.
         if compress {
-            for segment in segments where !segment.pending.isEmpty { startMember(segment) }
+            for segment in segments where !segment.pending.isEmpty { startMember(segment, full: false) }
         }
         for segment in segments {
             let data = compress ? segment.members.flatMap { $0.member() } : segment.pending
@@ -318,8 +320,8 @@ final class MemberCompression: @unchecked Sendable {
             job.block = []
             job.result = GzipMember.compress(block, level: level)
             job.done.signal()
-            // Kept while it is about a member's size (a daemon's small blocks grow to it in time), one per slot.
-            if block.capacity <= 2 * SegmentSet.memberBytes {
+            // Kept while it is about a member's size, one per slot.
+            if block.capacity >= SegmentSet.memberBytes && block.capacity <= 2 * SegmentSet.memberBytes {
                 block.removeAll(keepingCapacity: true)
                 spare.withLock { [block] in if $0.count < slotCount { $0.append(block) } }
             }

@@ -39,7 +39,10 @@ final class BackgroundReader {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
         guard buffer.count > 0 else { return 0 }
         if current == nil || handedOut == current!.count {
-            let next = try shared.next(returning: current?.buffer)
+            // Given back once: after an error or the end, there is no chunk to give back again.
+            let used = current?.buffer
+            current = nil
+            let next = try shared.next(returning: used)
             current = next
             handedOut = 0
             guard next != nil else { return 0 }

@@ -16,11 +16,13 @@ enum TopLevelDomains {
         return h
     }
 
-    private static let hashes: Set<UInt64> = Set(names.map { hash($0.utf8) })
+    /// Hashed straight from the list's words, built once at first use.
+    private static let hashes: Set<UInt64> = Set(
+        names.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x0A }).map { hash($0) }
+    )
 
     /// Blank-separated, lower case.
-    static let names: Set<String> = Set(
-        """
+    private static let names = """
         aaa aarp abarth abb abbott abbvie abc able abogado abudhabi ac academy accenture accountant accountants aco
         actor ad ads adult ae aeg aero aetna af afl africa ag agakhan agency ai aig airbus airforce airtel akdn al
         alfaromeo alibaba alipay allfinanz allstate ally alsace alstom am amazon americanexpress americanfamily amex
@@ -94,6 +96,5 @@ enum TopLevelDomains {
         weibo weir wf whoswho wien wiki williamhill win windows wine winners wme wolterskluwer woodside work works
         world wow ws wtc wtf xbox xerox xfinity xihuan xin xxx xyz yachts yahoo yamaxun yandex ye yodobashi yoga
         yokohama you youtube yt yun zappos zara zero zip zm zone zuerich zw
-        """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
-    )
+        """
 }

@@ -23,8 +23,8 @@ final class BackgroundReader {
     ) {
         shared = Shared()
         shared.source = (read, position)
-        let work = UncheckedSendable(shared)
-        let thread = Thread { work.value.produce() }
+        let shared = shared
+        let thread = Thread { shared.produce() }
         thread.name = "logonym.inflate"
         thread.start()
     }

@@ -21,8 +21,8 @@ public enum GzipMember: Sendable {
     public static func compress(_ block: UnsafeRawBufferPointer, level: Int32) -> [UInt8] {
         if level <= 1, let member = igzipLevelOne(block) { return member }
         let mapped = libdeflateLevel(level)
-        let compressor = Compressors.take(level: mapped)
-        defer { Compressors.give(compressor, level: mapped) }
+        let compressor = compressors.take(mapped)
+        defer { compressors.give(compressor, mapped) }
         let output = compressor.scratch(libdeflate_gzip_compress_bound(compressor.pointer, block.count))
         let count = libdeflate_gzip_compress(
             compressor.pointer,
@@ -50,8 +50,8 @@ public enum GzipMember: Sendable {
     /// not fit the room allowed (incompressible data: libdeflate then does it).
     private static func igzipLevelOne(_ block: UnsafeRawBufferPointer) -> [UInt8]? {
         guard block.count < Int(UInt32.max) / 2 else { return nil }
-        let working = Buffers.take()
-        defer { Buffers.give(working) }
+        let working = levelOneBuffers.take(1)
+        defer { levelOneBuffers.give(working, 1) }
         var stream = isal_zstream()
         isal_deflate_stateless_init(&stream)
         stream.level = 1
@@ -92,35 +92,36 @@ public enum GzipMember: Sendable {
         }
     }
 
-    /// Compressors kept for reuse (one holds about 1 MiB of tables at the high levels): a compression thread takes
-    /// one and gives it back, so there are never more than threads, and none is made per block.
-    private enum Compressors {
-        private static let idle = Mutex<[Int32: [Handle<OpaquePointer>]]>([:])
+    /// Handles kept for reuse (a libdeflate compressor holds about 1 MiB of tables at the high levels, an igzip
+    /// level-1 working buffer 276 KiB): a compression thread takes one and gives it back, so there are never more
+    /// than threads of each kind, and none is made per block.
+    private final class Pool<Pointer>: Sendable {
+        private let idle = Mutex<[Int32: [Handle<Pointer>]]>([:])
+        private let make: @Sendable (Int32) -> Pointer
 
-        static func take(level: Int32) -> Handle<OpaquePointer> {
-            if let reused = idle.withLock({ $0[level]?.popLast() }) { return reused }
-            guard let made = libdeflate_alloc_compressor(level) else {
-                preconditionFailure("libdeflate_alloc_compressor(\(level)) failed: out of memory or a bad level")
-            }
-            return Handle(pointer: made)
+        init(make: @escaping @Sendable (Int32) -> Pointer) {
+            self.make = make
         }
 
-        static func give(_ compressor: Handle<OpaquePointer>, level: Int32) {
-            idle.withLock { $0[level, default: []].append(compressor) }
+        func take(_ key: Int32) -> Handle<Pointer> {
+            idle.withLock { $0[key]?.popLast() } ?? Handle(pointer: make(key))
+        }
+
+        func give(_ handle: Handle<Pointer>, _ key: Int32) {
+            idle.withLock { $0[key, default: []].append(handle) }
         }
     }
 
-    /// igzip's level-1 working buffers, kept for reuse like ``Compressors``.
-    private enum Buffers {
-        private static let idle = Mutex<[Handle<UnsafeMutablePointer<UInt8>>]>([])
-
-        static func take() -> Handle<UnsafeMutablePointer<UInt8>> {
-            if let reused = idle.withLock({ $0.popLast() }) { return reused }
-            return Handle(pointer: .allocate(capacity: Int(logonym_isal_level1_buffer_size())))
+    /// libdeflate compressors, by level.
+    private static let compressors = Pool<OpaquePointer> { level in
+        guard let made = libdeflate_alloc_compressor(level) else {
+            preconditionFailure("libdeflate_alloc_compressor(\(level)) failed: out of memory or a bad level")
         }
+        return made
+    }
 
-        static func give(_ buffer: Handle<UnsafeMutablePointer<UInt8>>) {
-            idle.withLock { $0.append(buffer) }
-        }
+    /// igzip's level-1 working buffers (one key).
+    private static let levelOneBuffers = Pool<UnsafeMutablePointer<UInt8>> { _ in
+        .allocate(capacity: Int(logonym_isal_level1_buffer_size()))
     }
 }

@@ -149,12 +149,12 @@ public final class LinePump {
                 lines.countDroppedLine(.damaged)
                 outcome.linesEnd = bufferOffset + lineStart
                 if let windowed {
+                    outcome.lastBytes = recent(base, upTo: lineStart)
                     try windowed.commit(
                         through: bufferOffset + lineStart,
                         readTo: outcome.bytesIn,
-                        lastBytes: recent(base, upTo: lineStart)
+                        lastBytes: outcome.lastBytes
                     )
-                    outcome.lastBytes = recent(base, upTo: lineStart)
                 }
                 break
             }

@@ -59,6 +59,31 @@ struct LinePumpTests {
         #expect(text.contains("\r\n"), "CR is kept")
     }
 
+    /// The pieces of an overlong URL are scrubbed like the URL whole: the pairs of every piece after the first are
+    /// judged by name too (they were once copied untouched, only their addresses anonymized).
+    @Test(arguments: [97, 300, 4096])
+    func everyPieceOfAnOverlongURLIsScrubbed(step: Int) throws {
+        var url = "/search?q=shoes"
+        for i in 0..<60 { url += "&email=visitor\(i)%40example.net&token=t0k\(i)abcdef&page=\(i)" }
+        let line = #"198.51.100.9 - - [27/Nov/2026:10:00:00 +0000] "GET \#(url) HTTP/1.1" 200 1 "-" "x""# + "\n"
+        let pump = LinePump(maxLineBytes: 256, chunkSize: 512, flushBytes: 4096)
+        let sink = MemorySink()
+        let (processor, _) = try pump.pump(ChoppedSource(Array(line.utf8), step: step), to: sink) { _ in
+            let processor = LineProcessor(format: .text(.combined), anonymizer: Anonymizer(method: .truncate))
+            processor.setScrubber(Scrubber(settings: ScrubSettings()))
+            return processor
+        }
+        try pump.flush(to: sink)
+        let text = String(decoding: sink.bytes, as: UTF8.self)
+        #expect(processor?.counters.tooLong == 1)
+        #expect(!text.contains("example.net") && !text.contains("t0k"), "\(text)")
+        #expect(
+            text.split(separator: "&page=", omittingEmptySubsequences: false).count == 61,
+            "the other pairs are kept"
+        )
+        #expect(text.hasPrefix("198.51.100.0 "))
+    }
+
     @Test func overlongLinesAreDroppedAndCountedUnderDrop() throws {
         let result = try pumpAll(
             ChoppedSource(Self.input, step: 1 << 20),

@@ -75,6 +75,8 @@ public final class LineProcessor {
     /// The first client address variable of a text format: the one geo and the client sketch see.
     var clientVariable: Int?
     var longLineDrop: DropReason?
+    /// Whether the last piece of the long line in progress ended inside a URL token (the next piece continues it).
+    var longLineInURL = false
     /// Per-window anonymizers: each line is assigned to the window of its own time (else the window of the line
     /// before it) and anonymized with that window's key. `nil` for one anonymizer over the whole run.
     public let windows: (any WindowAnonymizers)?
@@ -259,6 +261,7 @@ public final class LineProcessor {
         lineBytes = 1  // the newline; the pieces count their bytes
         tally.pointee.bytesIn &+= 1
         longLineDrop = nil
+        longLineInURL = false
         if windows != nil && !enterWindow(of: nil, longLine: true) { longLineDrop = .expired }
         if longLineDrop == nil && unparsablePolicy == .drop { longLineDrop = .tooLong }
         if longLineDrop == nil { openScrubbedLine(into: &out) }
@@ -272,7 +275,7 @@ public final class LineProcessor {
         into out: inout [UInt8]
     ) {
         tally.pointee.bytesIn &+= end - start
-        if longLineDrop == nil { writeScrubbed(b, from: start, to: end, into: &out) }
+        if longLineDrop == nil { writeScrubbed(b, from: start, to: end, piece: true, into: &out) }
     }
 
     /// Ends a long line.
@@ -322,8 +325,15 @@ public final class LineProcessor {
     }
 
     /// Addresses go by the fallback scanner; with the scrub stage on, every URL-looking token of the line (a path
-    /// or an absolute URL standing alone) is scrubbed as a URL too.
-    private func writeScrubbed(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into out: inout [UInt8]) {
+    /// or an absolute URL standing alone) is scrubbed as a URL too. With `piece`, the text is the next piece of an
+    /// overlong line, which may go on a URL the piece before it ended in.
+    private func writeScrubbed(
+        _ b: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        to end: Int,
+        piece: Bool = false,
+        into out: inout [UInt8]
+    ) {
         if outputFormat == .same && scrubber == nil {
             writeScanned(b, start, end, into: &out)
             return
@@ -333,9 +343,11 @@ public final class LineProcessor {
         if let scrubber {
             swap(&scratch, &tokenScratch)
             scratch.removeAll(keepingCapacity: true)
-            tokenScratch.withUnsafeBufferPointer {
-                scrubber.writeURLTokens($0, 0..<$0.count, into: &scratch)
+            let continuing = piece && longLineInURL
+            let endsInURL = tokenScratch.withUnsafeBufferPointer {
+                scrubber.writeURLTokens($0, 0..<$0.count, continuingURL: continuing, into: &scratch)
             }
+            if piece { longLineInURL = endsInURL }
         }
         if outputFormat == .same {
             out.append(contentsOf: scratch)

@@ -14,13 +14,31 @@ extension Scrubber {
     /// Appends text (a line that did not parse) with every URL-looking token scrubbed as a URL: a token that starts
     /// with `/` or `http://`/`https://` right after the start, a blank, a quote or a bracket, up to the next blank or
     /// quote.
+    ///
+    /// The pieces of an overlong line go through here one by one: with `continuingURL`, the text goes on a URL token
+    /// the piece before it ended in, so its first token is scrubbed as that URL's query pairs (the framer cuts
+    /// pieces after a `&` where it can, so the pairs are whole).
+    /// - Returns: whether the text ends inside a URL token (the next piece continues it).
+    @discardableResult
     public func writeURLTokens(
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
+        continuingURL: Bool = false,
         into out: inout [UInt8]
-    ) {
+    ) -> Bool {
         var cursor = range.lowerBound
         var i = range.lowerBound
+        var endsInURL = false
+        if continuingURL {
+            var end = i
+            while end < range.upperBound && !Self.endsURLToken(b[end]) { end += 1 }
+            if end > i {
+                writeQuery(b, i..<end, into: &out)
+                cursor = end
+            }
+            i = end
+            endsInURL = end == range.upperBound
+        }
         while i < range.upperBound {
             let startsToken =
                 i == range.lowerBound || b[i - 1] == 0x20 || b[i - 1] == UInt8(ascii: "\"")
@@ -30,19 +48,23 @@ extension Scrubber {
                 continue
             }
             var end = i
-            while end < range.upperBound && b[end] != 0x20 && b[end] != UInt8(ascii: "\"")
-                && b[end] != UInt8(ascii: "'")
-            {
-                end += 1
-            }
+            while end < range.upperBound && !Self.endsURLToken(b[end]) { end += 1 }
             if !keepsURL(b, i..<end) {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<i]))
                 writeURL(b, i..<end, into: &out)
                 cursor = end
             }
+            endsInURL = end == range.upperBound
             i = end
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.upperBound]))
+        return endsInURL
+    }
+
+    /// A blank or a quote: where a URL token in free text ends.
+    @inline(__always)
+    static func endsURLToken(_ c: UInt8) -> Bool {
+        c == 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "'")
     }
 
     /// Appends a query string without its path (`$args`; Apache's `%q` with its `?`), pair by pair. Not screened or

@@ -79,14 +79,30 @@ struct LineFramer {
             if filled - lineStart > maxLineBytes {
                 // Hand over what can be cut without splitting an address-looking token, and keep the rest (at most
                 // half a line's worth, so that the reader always has room to read on; only a run of address
-                // characters that long is cut inside).
-                let cut = max(FallbackScanner.safeCut(all, from: lineStart, to: filled), filled - maxLineBytes / 2)
+                // characters that long is cut inside). Right after a `&`, a blank or a quote if there is one in that
+                // half: the pieces of a URL are then whole query pairs, which the scrub stage can judge by name.
+                let floor = filled - maxLineBytes / 2
+                let cut =
+                    Self.lastPairBoundary(all, from: max(floor, lineStart), to: filled)
+                    ?? max(FallbackScanner.safeCut(all, from: lineStart, to: filled), floor)
                 try emit(.piece(lineStart, cut, begins: !inPieces, ends: false))
                 inPieces = true
                 lineStart = cut
             }
         }
         return lineStart
+    }
+
+    /// Just after the last `&`, blank or quote in `all[start..<end]` (not at `end` itself: a piece is never empty).
+    @inline(__always)
+    static func lastPairBoundary(_ all: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
+        var i = end - 1
+        while i > start {
+            let c = all[i - 1]
+            if c == UInt8(ascii: "&") || c == 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") { return i }
+            i -= 1
+        }
+        return nil
     }
 
     /// The source ended: its unfinished last line (`all[start..<end]`) is a line, or the end of a dropped one or of

@@ -10,6 +10,8 @@ public final class Anonymizer {
     private let cryptoPAn: CryptoPAn?
     private var cache: [IPAddress: IPAddress] = [:]
     private let cacheLimit: Int
+    /// Kept for ``replica()`` (the HMAC and Crypto-PAn states hold it too).
+    private let key: PseudonymKey?
 
     /// Creates an anonymizer.
     ///
@@ -28,6 +30,7 @@ public final class Anonymizer {
         self.method = method
         self.prefixes = prefixes
         self.cacheLimit = cacheLimit
+        self.key = key
         switch method {
         case .truncate:
             hmac = nil
@@ -39,6 +42,11 @@ public final class Anonymizer {
             hmac = HMACPseudonym(key: key!)
             cryptoPAn = CryptoPAn(key: key!)
         }
+    }
+
+    /// An anonymizer giving the same pseudonyms, with a cache of its own: one per thread processing lines of one run.
+    public func replica() -> Anonymizer {
+        Anonymizer(method: method, prefixes: prefixes, key: key, cacheLimit: cacheLimit)
     }
 
     /// The pseudonym of an address (made canonical first).

@@ -44,6 +44,17 @@ public final class GeoTagger {
         cache.deallocate()
     }
 
+    /// A tagger with the same databases and client hash key and nothing counted: one per thread processing lines of
+    /// one run, its counts given back with ``absorb(_:)`` (the same key makes a client seen by two threads one).
+    public func replica() -> GeoTagger {
+        GeoTagger(level: level, appendsField: appendsField, databases: databases, hashKey: (hasher.k0, hasher.k1))
+    }
+
+    /// Adds everything a replica counted to ``totalCounts``.
+    public func absorb(_ replica: GeoTagger) {
+        taken.add(replica.totalCounts)
+    }
+
     /// Forgets the previous line's bucket.
     @inline(__always)
     public func beginLine() { current = nil }

@@ -154,6 +154,19 @@ public final class LineProcessor {
         return tallies.take()
     }
 
+    /// Whether a line's output depends on the lines before it: with per-window keys (a line without a time goes to
+    /// the window of the line before it) and in W3C logs (a `#Fields:` directive changes how the lines after it
+    /// parse). Then one thread processes an input's lines.
+    public var dependsOnEarlierLines: Bool { windows != nil || isW3C }
+
+    /// Adds what `replica` counted (lines of the same input processed on another thread, without windows): its
+    /// counters into this processor's, its geo counts into this processor's tagger.
+    public func absorb(_ replica: LineProcessor) {
+        precondition(windows == nil && replica.windows == nil, "per-window counters are not merged")
+        tally.pointee.add(replica.counters)
+        if let geo, let other = replica.geo { geo.absorb(other) }
+    }
+
     /// Counts bytes written for the line just processed (the caller knows what it appended).
     @inline(__always)
     public func countOutputBytes(_ count: Int) {

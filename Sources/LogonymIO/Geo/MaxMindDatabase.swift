@@ -2,6 +2,7 @@ import CMaxMindDB
 import Foundation
 import Glibc
 public import LogonymCore
+import Synchronization
 
 /// A `.mmdb` database (GeoLite2 / GeoIP2 Country or City, DB-IP lite, an ASN database) read through
 /// libmaxminddb: `country.iso_code` (else `registered_country.iso_code`), `continent.code` and
@@ -14,7 +15,9 @@ public final class MaxMindDatabase: GeoDatabase {
     public let hasIPv6: Bool
     private let mmdb: UnsafeMutablePointer<MMDB_s>
     /// Lookups that failed inside the database (counted, answered as unknown).
-    public private(set) var errors = 0
+    public var errors: Int { errorCount.load(ordering: .relaxed) }
+    /// (Atomic: the threads processing one input look up in one database.)
+    private let errorCount = Atomic<Int>(0)
 
     /// Opens and checks the database: the metadata must be valid and every node of the search tree must point
     /// somewhere, so a corrupt file fails here, at start, naming the file.
@@ -75,7 +78,7 @@ public final class MaxMindDatabase: GeoDatabase {
             }
         }
         if record.error != MMDB_SUCCESS && record.error != MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR {
-            errors += 1
+            errorCount.add(1, ordering: .relaxed)
             return .unknown
         }
         guard record.found != 0 else { return .unknown }

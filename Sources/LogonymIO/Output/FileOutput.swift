@@ -58,20 +58,29 @@ public final class FileOutput {
 
     /// Writes all of `bytes`, retrying short writes.
     public func writeAll(_ bytes: [UInt8]) throws(LogonymIOError) {
-        let failed: Int32? = bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += n
+        let failure: LogonymIOError? = bytes.withUnsafeBytes { raw in
+            do throws(LogonymIOError) {
+                try writeAll(raw)
+                return nil
+            } catch {
+                return error
             }
-            return nil
         }
-        if let failed { throw .system("write", path: path, errno: failed) }
-        bytesWritten += bytes.count
+        if let failure { throw failure }
+    }
+
+    /// Writes all of `raw`.
+    public func writeAll(_ raw: UnsafeRawBufferPointer) throws(LogonymIOError) {
+        var offset = 0
+        while offset < raw.count {
+            let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .system("write", path: path, errno: errno)
+            }
+            offset += n
+        }
+        bytesWritten += raw.count
     }
 
     /// Makes the file durable and renames it into place (for standard output: nothing).
@@ -144,6 +153,11 @@ public final class PlainSink: OutputSink {
 
     public func write(_ block: [UInt8]) throws(LogonymIOError) {
         try file.writeAll(block)
+    }
+
+    public func writeUnblocked(_ bytes: UnsafeRawBufferPointer) throws(LogonymIOError) -> Bool {
+        try file.writeAll(bytes)
+        return true
     }
 
     public func finish() throws(LogonymIOError) { try file.finish() }

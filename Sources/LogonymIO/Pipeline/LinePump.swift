@@ -62,17 +62,24 @@ public final class LinePump {
     ///     100 lines are read before it is called.
     ///   - firstFill: with windowed output, how many bytes the first read fills (an input resumed where an earlier
     ///     run committed, which had read that far then): the reads after it end where that run's did.
+    ///   - threads: with more than one, and a file (not a pipe) written to one output, lines are processed on this
+    ///     many threads (``ParallelLanes``), with the output bytes and counters of one thread.
     ///   - makeProcessor: called once with the first bytes read.
-    ///   - progress: called after every chunk with the decoded bytes read so far.
-    /// - Returns: the processor used (for its counters) and the outcome.
+    ///   - replicate: a processor like the one made, for another thread; `nil` when its lines cannot be processed
+    ///     apart from the lines before them (then one thread processes them).
+    ///   - progress: called after every chunk with the decoded bytes read, and how to count the lines processed so
+    ///     far.
+    /// - Returns: the processor made (for the counters of every thread) and the outcome.
     /// - Throws: only when the sink fails.
     public func pump(
         _ source: any ByteSource,
         to sink: any OutputSink,
         wantsSample: Bool = true,
         firstFill: Int? = nil,
+        threads: Int = 1,
         makeProcessor: (UnsafeBufferPointer<UInt8>) -> LineProcessor,
-        progress: (Int) -> Void = { _ in }
+        replicate: (LineProcessor) -> LineProcessor? = { _ in nil },
+        progress: (_ bytes: Int, _ lines: () -> Int) -> Void = { _, _ in }
     ) throws(LogonymIOError) -> (LineProcessor?, Outcome) {
         let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let all = UnsafeBufferPointer(start: base, count: buffer.count)
@@ -91,6 +98,7 @@ public final class LinePump {
         let fillsBuffer = windowed != nil && source.size != nil
         var fillLimit = firstFill.flatMap { $0 > 0 ? $0 : nil }
         var deferredError: LogonymIOError?
+        var lanes: ParallelLanes?
         while !atEnd {
             var n = 0
             if let error = deferredError {
@@ -125,27 +133,48 @@ public final class LinePump {
                 {
                     continue
                 }
-                processor = makeProcessor(UnsafeBufferPointer(start: base, count: filled))
+                let made = makeProcessor(UnsafeBufferPointer(start: base, count: filled))
+                processor = made
+                if threads > 1 && windowed == nil && source.size != nil {
+                    let replicas = (1..<threads).compactMap { _ in replicate(made) }
+                    if replicas.count == threads - 1 {
+                        lanes = ParallelLanes(processors: [made] + replicas, batchBytes: chunkSize / 2)
+                    }
+                }
             }
             let lines = processor!
             // Where the buffer starts in the decoded input.
             let bufferOffset = outcome.bytesIn - filled
             // Every complete line in the buffer, and the next piece of an overlong one.
-            lineStart = try framer.frame(all, from: lineStart, filled: filled) { (event) throws(LogonymIOError) in
-                guard let end = lines.run(event, all, into: &pending) else { return }
-                if let windowed, windowed.take(lines, &pending) {
-                    // Every line up to this one's end is in the segments: commit them with that offset.
-                    try windowed.commit(
-                        through: bufferOffset + end + 1,
-                        readTo: outcome.bytesIn,
-                        lastBytes: recent(base, upTo: end + 1)
-                    )
+            if let lanes {
+                lanes.begin(at: lineStart)
+                lineStart = framer.frame(all, from: lineStart, filled: filled) { lanes.note($0) }
+                try lanes.end(
+                    all,
+                    through: lineStart,
+                    inPieces: framer.inPieces,
+                    chunkEnds: !atEnd,
+                    pump: self,
+                    sink: sink
+                )
+            } else {
+                lineStart = try framer.frame(all, from: lineStart, filled: filled) { (event) throws(LogonymIOError) in
+                    guard let end = lines.run(event, all, into: &pending) else { return }
+                    if let windowed, windowed.take(lines, &pending) {
+                        // Every line up to this one's end is in the segments: commit them with that offset.
+                        try windowed.commit(
+                            through: bufferOffset + end + 1,
+                            readTo: outcome.bytesIn,
+                            lastBytes: recent(base, upTo: end + 1)
+                        )
+                    }
+                    if pending.count >= flushBytes { try flush(to: sink) }
                 }
-                if pending.count >= flushBytes { try flush(to: sink) }
             }
             if atEnd, outcome.error != nil, filled > lineStart, !framer.inPieces, !framer.discarding {
                 // Damage ended the input inside a line: the line is dropped (counted), and the input counts as read
                 // up to its start, so that a rerun over the repaired file resumes there and writes it whole.
+                try lanes?.finish(pump: self, sink: sink)
                 lines.countDroppedLine(.damaged)
                 outcome.linesEnd = bufferOffset + lineStart
                 if let windowed {
@@ -160,6 +189,13 @@ public final class LinePump {
             }
             if atEnd {
                 // A last line without a newline (or the end of one handed out in pieces).
+                if let lanes {
+                    lanes.begin(at: lineStart)
+                    framer.finish(all, from: lineStart, to: filled) { lanes.note($0) }
+                    try lanes.end(all, through: filled, inPieces: false, chunkEnds: false, pump: self, sink: sink)
+                    try lanes.finish(pump: self, sink: sink)
+                    break
+                }
                 framer.finish(all, from: lineStart, to: filled) { _ = lines.run($0, all, into: &pending) }
                 if let windowed {
                     if windowed.take(lines, &pending) {
@@ -181,14 +217,17 @@ public final class LinePump {
             filled = carry
             lineStart = 0
             // A pipe or terminal is live: what was read goes out now, not when a block is full. (Windowed output
-            // takes whole lines only: the pieces of an overlong line wait for its end.)
-            if windowed == nil && (pending.count >= flushBytes || (source.size == nil && !pending.isEmpty)) {
+            // takes whole lines only: the pieces of an overlong line wait for its end. Lines processed in lanes go out
+            // from the lanes' writer, which alone touches the output buffer until they finish.)
+            if windowed == nil && lanes == nil
+                && (pending.count >= flushBytes || (source.size == nil && !pending.isEmpty))
+            {
                 try flush(to: sink)
             }
-            progress(outcome.bytesIn)
+            progress(outcome.bytesIn) { lanes?.linesDone ?? lines.counters.linesRead }
             if outcome.error != nil { atEnd = true }
         }
-        progress(outcome.bytesIn)
+        progress(outcome.bytesIn) { processor?.counters.linesRead ?? 0 }
         return (processor, outcome)
     }
 
@@ -225,6 +264,38 @@ public final class LinePump {
             p = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
         }
         return found
+    }
+
+    /// Takes the output of lines processed on another thread (``ParallelLanes``) as if they had been processed here
+    /// one by one, so that the blocks (the members of a gzip output) are those of one thread: the sink gets the
+    /// buffer at the first line end that fills it to ``flushBytes``, or at the end of a chunk read (`chunkEnds`, as
+    /// offsets in `output`) if it is full then. (A sink whose blocks do not matter takes the output as it is.)
+    func take(_ output: [UInt8], chunkEnds: [Int], to sink: any OutputSink) throws(LogonymIOError) {
+        if pending.isEmpty && !output.isEmpty {  // (else bytes of an earlier input go first)
+            let written: Result<Bool, LogonymIOError> = output.withUnsafeBytes { raw in
+                Result { () throws(LogonymIOError) in try sink.writeUnblocked(raw) }
+            }
+            if try written.get() { return }
+        }
+        var from = 0
+        var chunk = 0
+        while true {
+            // Where one thread would hand the buffer over next: a line end or a chunk's end, whichever comes first.
+            let probe = from + max(flushBytes - pending.count, 1) - 1
+            var cut: Int? = output.withUnsafeBufferPointer { o in
+                guard probe < o.count, let hit = memchr(o.baseAddress! + probe, 0x0A, o.count - probe) else {
+                    return nil
+                }
+                return o.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+            }
+            while chunk < chunkEnds.count && pending.count + chunkEnds[chunk] - from < flushBytes { chunk += 1 }
+            if chunk < chunkEnds.count && chunkEnds[chunk] < (cut ?? .max) { cut = chunkEnds[chunk] }
+            guard let cut else { break }
+            pending.append(contentsOf: output[from..<cut])
+            try flush(to: sink)
+            from = cut
+        }
+        if from < output.count { pending.append(contentsOf: output[from...]) }
     }
 
     /// Hands the output buffer to the sink.

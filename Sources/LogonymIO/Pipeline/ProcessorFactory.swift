@@ -88,6 +88,22 @@ public final class ProcessorFactory {
         return processor
     }
 
+    /// A processor writing what `processor` writes for any line, for another thread processing lines of the same
+    /// input: the same format, key and settings, caches of its own, and a replica of its geo tagger. `nil` where a
+    /// line depends on the lines before it (``LineProcessor/dependsOnEarlierLines``).
+    public func replica(of processor: LineProcessor) -> LineProcessor? {
+        guard case .one(let anonymizer) = keys, !processor.dependsOnEarlierLines else { return nil }
+        let replica = LineProcessor(
+            format: processor.format,
+            anonymizer: anonymizer.replica(),
+            outputFormat: outputFormat,
+            unparsablePolicy: unparsablePolicy
+        )
+        replica.setScrubber(scrub.map { Scrubber(settings: $0) })
+        replica.geo = processor.geo?.replica()
+        return replica
+    }
+
     /// A daemon input's processor: its configured format, or the one detected from a sample of its first lines
     /// (and says which).
     func make(for input: InputSettings, sample: [UInt8], json: JSONLineFormat, logger: Logger) -> LineProcessor {

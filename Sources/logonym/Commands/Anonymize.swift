@@ -104,7 +104,12 @@ struct Anonymize: ParsableCommand {
     )
     var compressionLevel: Int = 6
 
-    @Option(help: ArgumentHelp("Threads compressing a .gz output (default: one per CPU).", valueName: "count"))
+    @Option(
+        help: ArgumentHelp(
+            "Threads processing the lines of each input file and compressing a .gz output (default: one per CPU); the output is the same with 1.",
+            valueName: "count"
+        )
+    )
     var threads: Int?
 
     @Option(

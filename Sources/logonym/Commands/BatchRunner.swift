@@ -48,12 +48,12 @@ struct BatchRunner {
                     continue
                 }
                 var detected: String?
-                var current: LineProcessor?
                 let (processor, outcome) = try pump.pump(
                     source,
                     to: sink,
                     wantsSample: settings.format.fixed == nil && plan?.headSample == nil,
                     firstFill: plan?.firstFill,
+                    threads: settings.threads,
                     makeProcessor: { first in
                         // A resumed file's format is detected from its start, as in a run that read all of it.
                         let format =
@@ -63,13 +63,11 @@ struct BatchRunner {
                         detected = format.name
                         let processor = output.processors.make(format)
                         if let window = plan?.lastWindow { processor.continueAfterLine(inWindow: window) }
-                        current = processor
                         return processor
                     },
-                    progress: { _ in
-                        progress.update(bytes: finishedBytes + source.position) {
-                            report.totals.linesRead + (current?.counters.linesRead ?? 0)
-                        }
+                    replicate: output.processors.replica(of:),
+                    progress: { _, lines in
+                        progress.update(bytes: finishedBytes + source.position) { report.totals.linesRead + lines() }
                     }
                 )
                 finishedBytes += source.position

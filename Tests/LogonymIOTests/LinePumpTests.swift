@@ -84,6 +84,46 @@ struct LinePumpTests {
         #expect(text.hasPrefix("198.51.100.0 "))
     }
 
+    /// The lengths of a line put before the one with `url` at which scrubbing `url` lets one of `secrets` through:
+    /// the first read (769 bytes: a chunk of 512 and the 256-byte line limit) ends somewhere in that overlong line,
+    /// which is cut into pieces there. Held whole, the line is scrubbed with no leak, so every cut must agree.
+    static func offsetsLeaking(url: String, secrets: [String]) throws -> [Int] {
+        let line = #"198.51.100.9 - - [27/Nov/2026:10:00:00 +0000] "GET \#(url) HTTP/1.1" 200 1 "-" "x""# + "\n"
+        var leaking: [Int] = []
+        for before in 0..<700 {
+            let input = Array((String(repeating: "-", count: before) + "\n" + line).utf8)
+            let pump = LinePump(maxLineBytes: 256, chunkSize: 512, flushBytes: 4096)
+            let sink = MemorySink()
+            _ = try pump.pump(ChoppedSource(input, step: 1 << 20), to: sink) { _ in
+                let processor = LineProcessor(format: .text(.combined), anonymizer: Anonymizer(method: .truncate))
+                processor.setScrubber(Scrubber(settings: ScrubSettings()))
+                return processor
+            }
+            try pump.flush(to: sink)
+            let text = String(decoding: sink.bytes, as: UTF8.self)
+            if secrets.contains(where: { text.contains($0) }) { leaking.append(before) }
+        }
+        return leaking
+    }
+
+    /// A denied parameter's value longer than half the line limit has no `&` to cut after near the read's end: the
+    /// piece is cut inside the value, and the next piece, scrubbed "as that URL's query pairs", takes the rest of
+    /// the value for a pair of its own (no name, so nothing denies it) and writes it. Seen with the CLI:
+    /// `password=[Filtered]3cr3ts3cr3tTAILSECRET&b=2`.
+    @Test func theRestOfALongDeniedValueCutAcrossPiecesIsScrubbed() throws {
+        let url = "/p?a=1&password=" + String(repeating: "s3cr3t", count: 40) + "TAILSECRET&b=2"
+        let leaking = try Self.offsetsLeaking(url: url, secrets: ["3cr3t", "TAILSECRET"])
+        #expect(leaking.isEmpty, "the password's tail is written when the line starts at \(leaking)")
+    }
+
+    /// An e-mail address cut by the piece boundary is no e-mail address in either piece, so neither is scrubbed,
+    /// and the output has it whole (a long path leaves no `&`, blank or quote near the cut).
+    @Test func anEmailAddressCutAcrossPiecesIsScrubbed() throws {
+        let url = "/" + String(repeating: "p", count: 300) + "?q=john.doe@example.com"
+        let leaking = try Self.offsetsLeaking(url: url, secrets: ["john.doe@example.com", "example.com"])
+        #expect(leaking.isEmpty, "the e-mail address is written when the line starts at \(leaking)")
+    }
+
     @Test func overlongLinesAreDroppedAndCountedUnderDrop() throws {
         let result = try pumpAll(
             ChoppedSource(Self.input, step: 1 << 20),

@@ -1,3 +1,5 @@
+import Glibc
+
 extension LineProcessor {
     /// The epoch seconds of a parsed text line's `$time_local` or `$time_iso8601` (or a W3C log's `date` and
     /// `time`); the last text is cached, since neighbouring lines share their second.
@@ -47,7 +49,13 @@ extension LineProcessor {
         parse: () -> LogTimestamp?
     ) -> LogTimestamp? {
         let text = UnsafeBufferPointer(rebasing: b[range])
-        if text.elementsEqual(timeCache.text) { return timeCache.time }
+        // (memcmp: the generic `elementsEqual` cost 2% of a windowed run.)
+        let hit =
+            text.count == timeCache.text.count
+            && timeCache.text.withUnsafeBufferPointer { cached in
+                text.isEmpty || memcmp(cached.baseAddress!, text.baseAddress!, text.count) == 0
+            }
+        if hit { return timeCache.time }
         guard let time = parse() else { return nil }
         timeCache = (Array(text), time)
         return time

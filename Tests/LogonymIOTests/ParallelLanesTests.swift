@@ -211,6 +211,38 @@ struct ParallelLanesTests {
         }
     }
 
+    /// A chunk of short lines is a great many lines: batches are cut at a bounded number of lines, inside a chunk
+    /// (a batch of half a chunk of empty lines held a quarter of a million events, and memory grew with the lanes).
+    @Test func shortLinesAreCutIntoBatchesOfBoundedLines() throws {
+        var g = Generator(state: 5)
+        var text = ""
+        for _ in 0..<300_000 {
+            text += g.pick(["\n", "\r\n", "\(g.ipv4())\n", "x \(g.ipv6()) y\n", "-\n"])
+        }
+        let input = Array(text.utf8)
+        let one = try Self.run(
+            input,
+            threads: 1,
+            step: 1 << 20,
+            maxLineBytes: 4096,
+            chunkSize: 1 << 20,
+            flushBytes: 65536
+        )
+        let many = try Self.run(
+            input,
+            threads: 3,
+            step: 1 << 20,
+            maxLineBytes: 4096,
+            chunkSize: 1 << 20,
+            flushBytes: 65536
+        )
+        #expect(one.counters.linesRead == 300_000)
+        #expect(many.blocks == one.blocks)
+        #expect(many.counters == one.counters)
+        // Two chunks of lines, cut into batches of at most 32,768 lines: every lane gets some.
+        #expect(many.replicaLines.allSatisfy { $0 > 0 }, "\(many.replicaLines)")
+    }
+
     @Test func jsonLinesToo() throws {
         var g = Generator(state: 99)
         var text = ""

@@ -62,8 +62,9 @@ public final class LinePump {
     ///     100 lines are read before it is called.
     ///   - firstFill: with windowed output, how many bytes the first read fills (an input resumed where an earlier
     ///     run committed, which had read that far then): the reads after it end where that run's did.
-    ///   - threads: with more than one, and a file (not a pipe) written to one output, lines are processed on this
-    ///     many threads (``ParallelLanes``), with the output bytes and counters of one thread.
+    ///   - threads: with more than one, and a file (not a pipe) of at least two chunks (a quarter of one gzipped)
+    ///     written to one output, lines are processed on this many threads (``ParallelLanes``), with the output
+    ///     bytes and counters of one thread.
     ///   - makeProcessor: called once with the first bytes read.
     ///   - replicate: a processor like the one made, for another thread; `nil` when its lines cannot be processed
     ///     apart from the lines before them (then one thread processes them).
@@ -135,7 +136,11 @@ public final class LinePump {
                 }
                 let made = makeProcessor(UnsafeBufferPointer(start: base, count: filled))
                 processor = made
-                if threads > 1 && windowed == nil && source.size != nil {
+                // (A file under two chunks, or a quarter of one compressed, is over before lanes would pay for
+                // their set-up.)
+                if threads > 1 && windowed == nil, let size = source.size,
+                    size >= (source.isGzip ? chunkSize / 4 : 2 * chunkSize)
+                {
                     let replicas = (1..<threads).compactMap { _ in replicate(made) }
                     if replicas.count == threads - 1 {
                         lanes = ParallelLanes(processors: [made] + replicas, batchBytes: chunkSize / 2)
@@ -147,8 +152,10 @@ public final class LinePump {
             let bufferOffset = outcome.bytesIn - filled
             // Every complete line in the buffer, and the next piece of an overlong one.
             if let lanes {
-                lanes.begin(at: lineStart)
-                lineStart = framer.frame(all, from: lineStart, filled: filled) { lanes.note($0) }
+                lanes.begin(at: lineStart, filled: filled)
+                lineStart = try framer.frame(all, from: lineStart, filled: filled) { (event) throws(LogonymIOError) in
+                    try lanes.note(event, all, pump: self, sink: sink)
+                }
                 try lanes.end(
                     all,
                     through: lineStart,
@@ -190,8 +197,10 @@ public final class LinePump {
             if atEnd {
                 // A last line without a newline (or the end of one handed out in pieces).
                 if let lanes {
-                    lanes.begin(at: lineStart)
-                    framer.finish(all, from: lineStart, to: filled) { lanes.note($0) }
+                    lanes.begin(at: lineStart, filled: filled)
+                    try framer.finish(all, from: lineStart, to: filled) { (event) throws(LogonymIOError) in
+                        try lanes.note(event, all, pump: self, sink: sink)
+                    }
                     try lanes.end(all, through: filled, inPieces: false, chunkEnds: false, pump: self, sink: sink)
                     try lanes.finish(pump: self, sink: sink)
                     break

@@ -47,6 +47,7 @@ final class ParallelLanes: @unchecked Sendable {
     /// Added to the offsets of the span being framed, which are the pump buffer's.
     private var shift = 0
     private var spanStart = 0
+    private var spanFilled = 0
 
     init(processors: [LineProcessor], batchBytes: Int) {
         precondition(processors.count > 1, "one processor needs no lanes")
@@ -59,25 +60,47 @@ final class ParallelLanes: @unchecked Sendable {
     /// Lines whose output was given to the pump.
     var linesDone: Int { linesWritten.load(ordering: .relaxed) }
 
-    /// The pump frames the buffer from `start` on: the events that follow are that span's.
+    /// The pump frames the buffer from `start` on, up to `filled`: the events that follow are that span's.
     @inline(__always)
-    func begin(at start: Int) {
+    func begin(at start: Int, filled: Int) {
         spanStart = start
+        spanFilled = filled
         shift = current.input.count - start
     }
 
-    /// One event of the span, in the pump buffer's offsets.
+    /// One event of the span, in the pump buffer's offsets. A batch that holds ``maxEvents`` lines is handed out
+    /// at the next line's end, inside the span (short lines: a chunk of empty lines is a million events).
     @inline(__always)
-    func note(_ event: LineFramer.Event) {
+    func note(
+        _ event: LineFramer.Event,
+        _ all: UnsafeBufferPointer<UInt8>,
+        pump: LinePump,
+        sink: any OutputSink
+    ) throws(LogonymIOError) {
+        let lineEnd: Int
         switch event {
         case .line(let start, let end):
             current.events.append(.line(start + shift, end + shift))
+            lineEnd = end
         case .piece(let start, let end, let begins, let ends):
             current.events.append(.piece(start + shift, end + shift, begins: begins, ends: ends))
+            guard ends else { return }
+            lineEnd = end
         case .dropped:
             current.events.append(.dropped)
+            return
         }
+        guard current.events.count >= Self.maxEvents else { return }
+        // Through the line's newline (a last line without one ends the span).
+        let through = min(lineEnd + 1, spanFilled)
+        current.input.append(contentsOf: UnsafeBufferPointer(rebasing: all[spanStart..<through]))
+        spanStart = through
+        try submit(inPieces: false, pump: pump, sink: sink)
+        shift = current.input.count - spanStart
     }
+
+    /// The most lines a batch holds (about 1 MiB of events).
+    static let maxEvents = 32768
 
     /// The span framed ends at `end` (the bytes its events cover, newlines included): they are copied into the
     /// batch, which goes to its lane once it is full. `inPieces`: an overlong line goes on after the span, so its
@@ -156,7 +179,9 @@ final class ParallelLanes: @unchecked Sendable {
     /// Hands out the last batch, waits until every output is written, and adds the lanes' counters to the first
     /// processor's.
     func finish(pump: LinePump, sink: any OutputSink) throws(LogonymIOError) {
-        if !current.events.isEmpty { try submit(inPieces: false, pump: pump, sink: sink) }
+        if !current.events.isEmpty || !current.chunkEnds.isEmpty {
+            try submit(inPieces: false, pump: pump, sink: sink)
+        }
         writer.sync {}
         if let error = failure.withLock({ $0 }) { throw error }
         for replica in processors.dropFirst() { processors[0].absorb(replica) }

@@ -16,6 +16,9 @@ struct BatchRunner {
         let output = try makeOutput(geo: geo)
         let sink = output.sink
         let pump = LinePump(maxLineBytes: settings.maxLineBytes)
+        // Lines are shared out to no more threads than there are CPUs: each has caches of its own (a few MiB),
+        // and more would only take turns.
+        let lanes = min(settings.threads, ProcessInfo.processInfo.activeProcessorCount)
         var report = RunReport(settings: settings)
         let progress = ProgressLine(
             enabled: settings.showProgress,
@@ -53,7 +56,7 @@ struct BatchRunner {
                     to: sink,
                     wantsSample: settings.format.fixed == nil && plan?.headSample == nil,
                     firstFill: plan?.firstFill,
-                    threads: settings.threads,
+                    threads: lanes,
                     makeProcessor: { first in
                         // A resumed file's format is detected from its start, as in a run that read all of it.
                         let format =

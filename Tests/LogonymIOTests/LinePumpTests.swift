@@ -124,6 +124,29 @@ struct LinePumpTests {
         #expect(leaking.isEmpty, "the e-mail address is written when the line starts at \(leaking)")
     }
 
+    /// More shapes cut at every offset: a one-time link's path token, a long token value, an e-mail deep in a
+    /// nested URL, a long denied value whose name is cut off from it by the piece boundary.
+    @Test(arguments: [
+        (
+            "/account/reset/" + String(repeating: "a1b2c3d4", count: 30) + "ZZTOKENEND?x=1",
+            ["ZZTOKENEND", "a1b2c3d4a1b2"]
+        ),
+        ("/p?b=2&access_token=" + String(repeating: "Qk3x_9", count: 45) + "LASTPART&c=3", ["LASTPART", "Qk3x_9Qk3x"]),
+        (
+            "/l?" + String(repeating: "k=v&", count: 40)
+                + "next=https%3A%2F%2Fshop.example%2Fcb%3Femail%3Djohn.doe%40example.com",
+            ["john.doe"]
+        ),
+        (
+            "/q?" + String(repeating: "w", count: 150) + "&password=" + String(repeating: "pw", count: 90) + "END",
+            ["pwpw", "END"]
+        ),
+    ])
+    func cutsAtEveryOffsetLeakNothing(url: String, secrets: [String]) throws {
+        let leaking = try Self.offsetsLeaking(url: url, secrets: secrets)
+        #expect(leaking.isEmpty, "\(url.prefix(40)): leaks when the line starts at \(leaking)")
+    }
+
     @Test func overlongLinesAreDroppedAndCountedUnderDrop() throws {
         let result = try pumpAll(
             ChoppedSource(Self.input, step: 1 << 20),

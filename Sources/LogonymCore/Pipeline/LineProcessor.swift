@@ -75,8 +75,8 @@ public final class LineProcessor {
     /// The first client address variable of a text format: the one geo and the client sketch see.
     var clientVariable: Int?
     var longLineDrop: DropReason?
-    /// Whether the last piece of the long line in progress ended inside a URL token (the next piece continues it).
-    var longLineInURL = false
+    /// Where the last piece of the long line in progress cut a URL, if it did (the next piece goes on it).
+    var longLineCut: Scrubber.URLCut?
     /// Per-window anonymizers: each line is assigned to the window of its own time (else the window of the line
     /// before it) and anonymized with that window's key. `nil` for one anonymizer over the whole run.
     public let windows: (any WindowAnonymizers)?
@@ -274,7 +274,7 @@ public final class LineProcessor {
         lineBytes = 1  // the newline; the pieces count their bytes
         tally.pointee.bytesIn &+= 1
         longLineDrop = nil
-        longLineInURL = false
+        longLineCut = nil
         if windows != nil && !enterWindow(of: nil, longLine: true) { longLineDrop = .expired }
         if longLineDrop == nil && unparsablePolicy == .drop { longLineDrop = .tooLong }
         if longLineDrop == nil { openScrubbedLine(into: &out) }
@@ -356,11 +356,13 @@ public final class LineProcessor {
         if let scrubber {
             swap(&scratch, &tokenScratch)
             scratch.removeAll(keepingCapacity: true)
-            let continuing = piece && longLineInURL
-            let endsInURL = tokenScratch.withUnsafeBufferPointer {
-                scrubber.writeURLTokens($0, 0..<$0.count, continuingURL: continuing, into: &scratch)
+            tokenScratch.withUnsafeBufferPointer {
+                if piece {
+                    longLineCut = scrubber.writePieceTokens($0, 0..<$0.count, after: longLineCut, into: &scratch)
+                } else {
+                    scrubber.writeURLTokens($0, 0..<$0.count, into: &scratch)
+                }
             }
-            if piece { longLineInURL = endsInURL }
         }
         if outputFormat == .same {
             out.append(contentsOf: scratch)

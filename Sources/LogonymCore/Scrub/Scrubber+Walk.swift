@@ -14,30 +14,67 @@ extension Scrubber {
     /// Appends text (a line that did not parse) with every URL-looking token scrubbed as a URL: a token that starts
     /// with `/` or `http://`/`https://` right after the start, a blank, a quote or a bracket, up to the next blank or
     /// quote.
-    ///
-    /// The pieces of an overlong line go through here one by one: with `continuingURL`, the text goes on a URL token
-    /// the piece before it ended in, so its first token is scrubbed as that URL's query pairs (the framer cuts
-    /// pieces after a `&` where it can, so the pairs are whole).
-    /// - Returns: whether the text ends inside a URL token (the next piece continues it).
-    @discardableResult
     public func writeURLTokens(
         _ b: UnsafeBufferPointer<UInt8>,
         _ range: Range<Int>,
-        continuingURL: Bool = false,
         into out: inout [UInt8]
-    ) -> Bool {
+    ) {
+        _ = writeTokens(b, range, piece: false, after: nil, into: &out)
+    }
+
+    /// Where the piece before cut a URL, for the pieces of an overlong line (``writePieceTokens(_:_:after:into:)``).
+    public enum URLCut: Equatable, Sendable {
+        /// In the path (no `?` yet).
+        case path
+        /// At the start of a pair (just after `?`, `&`, `;` or `#`).
+        case pairStart
+        /// In a pair's name (no `=` yet): the name is not known whole, so the value after it goes.
+        case name
+        /// In a pair's value. `denied`: the value goes (counted under `counter`); `replaced`: the piece before
+        /// ended on its marker.
+        case value(denied: Bool, counter: Int, replaced: Bool)
+    }
+
+    /// Appends one piece of an overlong line's text as ``writeURLTokens(_:_:into:)`` does; with `cut`, the piece
+    /// goes on a URL the piece before it ended in, and its first token is scrubbed as the rest of that URL: the rest
+    /// of a path, of a name (its value goes), or of a value (gone if its name's value goes, else screened by the
+    /// detectors). The framer cuts pieces after `&`, `=`, `?`, `/` and blanks where it can, so this is rare.
+    /// - Returns: where the piece leaves a URL cut at its end, if it does.
+    public func writePieceTokens(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        after cut: URLCut?,
+        into out: inout [UInt8]
+    ) -> URLCut? {
+        writeTokens(b, range, piece: true, after: cut, into: &out)
+    }
+
+    private func writeTokens(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        piece: Bool,
+        after cut: URLCut?,
+        into out: inout [UInt8]
+    ) -> URLCut? {
         var cursor = range.lowerBound
         var i = range.lowerBound
-        var endsInURL = false
-        if continuingURL {
+        var endsIn: URLCut?
+        if let cut {
             var end = i
             while end < range.upperBound && !Self.endsURLToken(b[end]) { end += 1 }
-            if end > i {
-                writeQuery(b, i..<end, into: &out)
-                cursor = end
+            replacements.removeAll(keepingCapacity: true)
+            pending.removeAll(keepingCapacity: true)
+            var rest = i
+            if case .value(true, _, true) = cut {
+                // The marker written stands for the rest of the value: nothing of it is written.
+                rest = min(PlainURLScreen.nextPairEnd(b.baseAddress!, i, end), end)
+                cursor = rest
             }
+            collectContinuation(b, rest..<end, after: cut)
+            writeReplaced(b, cursor..<end, into: &out)
+            if end == range.upperBound { endsIn = cutState(b, i..<end, after: cut) }
+            cursor = end
             i = end
-            endsInURL = end == range.upperBound
         }
         while i < range.upperBound {
             let startsToken =
@@ -49,22 +86,124 @@ extension Scrubber {
             }
             var end = i
             while end < range.upperBound && !Self.endsURLToken(b[end]) { end += 1 }
-            if !keepsURL(b, i..<end) {
+            if piece && end == range.upperBound {
+                // A piece's last URL is taken apart (not from the cache), so that where it was cut is known.
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<i]))
+                replacements.removeAll(keepingCapacity: true)
+                pending.removeAll(keepingCapacity: true)
+                collectURL(b, i..<end)
+                writeReplaced(b, i..<end, into: &out)
+                cursor = end
+                endsIn = cutState(b, i..<end, after: nil)
+            } else if !keepsURL(b, i..<end) {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<i]))
                 writeURL(b, i..<end, into: &out)
                 cursor = end
             }
-            endsInURL = end == range.upperBound
             i = end
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.upperBound]))
-        return endsInURL
+        return endsIn
     }
-
     /// A blank or a quote: where a URL token in free text ends.
     @inline(__always)
     static func endsURLToken(_ c: UInt8) -> Bool {
         c == 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "'")
+    }
+
+    /// The rest of a URL the piece before cut (`range`: the piece's first token, after the rest of a value whose
+    /// marker stands for it), into ``replacements``.
+    private func collectContinuation(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, after cut: URLCut) {
+        guard !range.isEmpty else { return }
+        let base = b.baseAddress!
+        switch cut {
+        case .path:
+            // The segment cut lost the segments before it (`/reset/<token>`): one that looks like a token goes.
+            var segmentEnd = range.lowerBound
+            while segmentEnd < range.upperBound, b[segmentEnd] != UInt8(ascii: "/"), b[segmentEnd] != UInt8(ascii: "?"),
+                b[segmentEnd] != UInt8(ascii: "#"), b[segmentEnd] != UInt8(ascii: ";")
+            {
+                segmentEnd += 1
+            }
+            let segment = range.lowerBound..<segmentEnd
+            if ValueDetectors.isTokenShaped(UnsafeBufferPointer(rebasing: b[segment])) {
+                replace(segment, counter: Detector.linkToken.rawValue)
+            } else {
+                collectValue(b, segment, depth: 0, place: .none)
+            }
+            if segmentEnd < range.upperBound { collectURL(b, segmentEnd..<range.upperBound) }
+        case .pairStart:
+            collectPairs(b, range, depth: 0)
+        case .value(true, _, true):
+            // The value's rest was left out; `range` starts at the separator after it.
+            if range.count > 1 { collectPairs(b, (range.lowerBound + 1)..<range.upperBound, depth: 0) }
+        case .name, .value:
+            let firstEnd = PlainURLScreen.nextPairEnd(base, range.lowerBound, range.upperBound)
+            let first = range.lowerBound..<firstEnd
+            switch cut {
+            case .name:
+                // The rest of a name never seen whole: its value goes.
+                if let equals = first.first(where: { b[$0] == UInt8(ascii: "=") }), equals + 1 < firstEnd {
+                    replace((equals + 1)..<firstEnd, counter: Detector.longValue.rawValue)
+                }
+            case .value(true, let counter, _):
+                replace(first, counter: counter)
+            default:
+                collectValue(b, first, depth: 0, place: .none)
+            }
+            if firstEnd < range.upperBound { collectPairs(b, (firstEnd + 1)..<range.upperBound, depth: 0) }
+        }
+    }
+
+    /// Where a URL token cut at the piece's end leaves the next piece: `token` is a URL from its start (`cut` nil)
+    /// or the rest of one. Called right after the token was written (``replacements`` are its own).
+    private func cutState(_ b: UnsafeBufferPointer<UInt8>, _ token: Range<Int>, after cut: URLCut?) -> URLCut {
+        let inQuery: Bool
+        switch cut {
+        case nil, .path: inQuery = false
+        default: inQuery = true
+        }
+        var queryStart = token.lowerBound
+        if !inQuery {
+            guard let mark = token.first(where: { b[$0] == UInt8(ascii: "?") || b[$0] == UInt8(ascii: "#") }) else {
+                return .path
+            }
+            queryStart = mark + 1
+        }
+        var pairStart = token.upperBound
+        while pairStart > queryStart, b[pairStart - 1] != UInt8(ascii: "&"), b[pairStart - 1] != UInt8(ascii: ";"),
+            b[pairStart - 1] != UInt8(ascii: "#")
+        {
+            pairStart -= 1
+        }
+        if pairStart == token.upperBound { return .pairStart }
+        let equals = (pairStart..<token.upperBound).first { b[$0] == UInt8(ascii: "=") }
+        if inQuery && pairStart == token.lowerBound, let cut {
+            // No pair starts in this piece: the one cut before goes on.
+            switch cut {
+            case .value(let denied, let counter, _):
+                return .value(denied: denied, counter: counter, replaced: denied)
+            case .name:
+                guard let equals else { return .name }
+                return .value(
+                    denied: true,
+                    counter: Detector.longValue.rawValue,
+                    replaced: equals + 1 < token.upperBound
+                )
+            default:
+                break
+            }
+        }
+        guard let equals else { return .name }
+        let replaced = replacements.last?.upperBound == token.upperBound
+        switch (mode, names.verdict(b, pairStart..<equals)) {
+        case (.denylist, .always(let counter)), (.denylist, .ifTokenShaped(let counter)):
+            return .value(denied: true, counter: counter, replaced: replaced)
+        case (.allowlist, .none):
+            return .value(denied: true, counter: Self.notAllowedCounter, replaced: replaced)
+        default:
+            return .value(denied: false, counter: 0, replaced: replaced)
+        }
     }
 
     /// Appends a query string without its path (`$args`; Apache's `%q` with its `?`), pair by pair. Not screened or

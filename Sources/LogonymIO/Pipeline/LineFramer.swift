@@ -79,8 +79,9 @@ struct LineFramer {
             if filled - lineStart > maxLineBytes {
                 // Hand over what can be cut without splitting an address-looking token, and keep the rest (at most
                 // half a line's worth, so that the reader always has room to read on; only a run of address
-                // characters that long is cut inside). Right after a `&`, a blank or a quote if there is one in that
-                // half: the pieces of a URL are then whole query pairs, which the scrub stage can judge by name.
+                // characters that long is cut inside). Right after a `&`, `=`, `?`, `;`, blank or quote if there is one
+                // in that half: the pieces of a URL then hold whole names and values, which the scrub stage judges
+                // knowing where the piece before left off.
                 let floor = filled - maxLineBytes / 2
                 let cut =
                     Self.lastPairBoundary(all, from: max(floor, lineStart), to: filled)
@@ -93,13 +94,19 @@ struct LineFramer {
         return lineStart
     }
 
-    /// Just after the last `&`, blank or quote in `all[start..<end]` (not at `end` itself: a piece is never empty).
+    /// Just after the last `&`, `=`, `?`, `;`, blank or quote in `all[start..<end]` (not at `end` itself: a piece is
+    /// never empty): where a URL's pairs, names and values begin, so that a piece ends with whole ones.
     @inline(__always)
     static func lastPairBoundary(_ all: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
         var i = end - 1
         while i > start {
             let c = all[i - 1]
-            if c == UInt8(ascii: "&") || c == 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") { return i }
+            switch c {
+            case UInt8(ascii: "&"), UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: ";"), 0x20, UInt8(ascii: "\""),
+                UInt8(ascii: "'"):
+                return i
+            default: break
+            }
             i -= 1
         }
         return nil

@@ -141,6 +141,43 @@ struct LinePumpTests {
             "/q?" + String(repeating: "w", count: 150) + "&password=" + String(repeating: "pw", count: 90) + "END",
             ["pwpw", "END"]
         ),
+        // Attack (pieces, round 18q). A denied name inside a nested, percent-encoded URL: the framer finds no
+        // `&`, `=` or `?` in a value that long (only `%26`, `%3D`, `%3F`), cuts inside it, and the rest of the
+        // nested password is screened by the detectors alone (`%3Fpassword%3D[Filtered]ebatterystaple`, or the
+        // whole `password%3Dcorrecthorse...` when the cut falls before its name). Whole, the walk removes it.
+        (
+            "/l?next=%2F" + String(repeating: "abcde%2F", count: 30) + "%3Fpassword%3Dcorrecthorsebatterystaple",
+            ["correcthorse", "horsebattery", "batterystaple"]
+        ),
+        // The same in percent-encoded JSON (`variables={"password":"..."}`).
+        (
+            "/g?variables=%7B" + String(repeating: "%22k%22%3A%22v%22%2C", count: 20)
+                + "%22password%22%3A%22correcthorsebatterystaple%22%7D",
+            ["correcthorse", "horsebattery", "batterystaple"]
+        ),
+        // A one-time link's token in a nested URL's path (`next=/…/reset/<token>`): cut before it, the token is
+        // written whole.
+        (
+            "/l?next=%2F" + String(repeating: "abcde%2F", count: 30) + "reset%2Fa1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6",
+            ["a1b2c3d4e5f6", "c9d0e1f2a3b4"]
+        ),
+        // JSON in base64 (an e-mail, a name, an address, a phone number): whole, it is replaced; cut in two, neither
+        // half decodes to JSON and both are written.
+        (
+            "/p?data="
+                + "eyJlbWFpbCI6ImpvaG4uZG9lQGV4YW1wbGUuY29tIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRkcmVzcyI6"
+                + "IjEyIE1haW4gU3RyZWV0IFNwcmluZ2ZpZWxkIiwicGhvbmUiOiIrMzM2MTIzNDU2NzgiLCJ4IjoieXl5"
+                + "eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5In0&"
+                + "x=1",
+            ["eyJlbWFpbCI6ImpvaG4uZG9lQGV4YW1wbGUuY29t", "IFNwcmluZ2ZpZWxkIiwi", "J4IjoieXl5eXl5eXl5eX"]
+        ),
+        // A raw IPv4 address: a colon-separated list of addresses is one run of address characters longer than
+        // half a line, so the framer cuts inside it, e.g. `10.20.41.6|7`: neither half is an address, and the
+        // output holds `10.20.41.67` (whole, every address is truncated).
+        (
+            "/p/" + (1...30).map { "10.\($0).\(2 * $0 + 1).\(3 * $0 + 7)" }.joined(separator: ":"),
+            (1...30).map { "10.\($0).\(2 * $0 + 1).\(3 * $0 + 7)" }
+        ),
     ])
     func cutsAtEveryOffsetLeakNothing(url: String, secrets: [String]) throws {
         let leaking = try Self.offsetsLeaking(url: url, secrets: secrets)

@@ -23,22 +23,29 @@ extension Scrubber {
     }
 
     /// Where the piece before cut a URL, for the pieces of an overlong line (``writePieceTokens(_:_:after:into:)``).
+    ///
+    /// What a cut splits is never judged in halves: a path segment or a value cut in two goes whole (its two
+    /// halves are the marker and nothing), since neither half can be walked as what it is (a nested URL, JSON,
+    /// base64, an e-mail address cut in two). Such cuts need a segment or value longer than half the line limit
+    /// (32 KiB by default; the scrub stage replaces values over 1 KiB anyway), as the framer cuts after `&`, `=`,
+    /// `?`, `;` and blanks where it can.
     public enum URLCut: Equatable, Sendable {
-        /// In the path (no `?` yet).
+        /// In the path, at the start of a segment (no `?` yet).
         case path
+        /// In the path, inside a segment: its rest goes.
+        case pathSegment
         /// At the start of a pair (just after `?`, `&`, `;` or `#`).
         case pairStart
         /// In a pair's name (no `=` yet): the name is not known whole, so the value after it goes.
         case name
-        /// In a pair's value. `denied`: the value goes (counted under `counter`); `replaced`: the piece before
-        /// ended on its marker.
+        /// Just after a pair's `=`, or inside its value. `denied`: the value goes (counted under `counter`);
+        /// `replaced`: the piece before ended on its marker, which stands for the rest.
         case value(denied: Bool, counter: Int, replaced: Bool)
     }
 
     /// Appends one piece of an overlong line's text as ``writeURLTokens(_:_:into:)`` does; with `cut`, the piece
-    /// goes on a URL the piece before it ended in, and its first token is scrubbed as the rest of that URL: the rest
-    /// of a path, of a name (its value goes), or of a value (gone if its name's value goes, else screened by the
-    /// detectors). The framer cuts pieces after `&`, `=`, `?`, `/` and blanks where it can, so this is rare.
+    /// goes on a URL the piece before it ended in, and its first token is scrubbed as the rest of that URL (see
+    /// ``URLCut``).
     /// - Returns: where the piece leaves a URL cut at its end, if it does.
     public func writePieceTokens(
         _ b: UnsafeBufferPointer<UInt8>,
@@ -71,8 +78,8 @@ extension Scrubber {
                 cursor = rest
             }
             collectContinuation(b, rest..<end, after: cut)
+            if end == range.upperBound { endsIn = sealCut(b, i..<end, after: cut) }
             writeReplaced(b, cursor..<end, into: &out)
-            if end == range.upperBound { endsIn = cutState(b, i..<end, after: cut) }
             cursor = end
             i = end
         }
@@ -92,9 +99,9 @@ extension Scrubber {
                 replacements.removeAll(keepingCapacity: true)
                 pending.removeAll(keepingCapacity: true)
                 collectURL(b, i..<end)
+                endsIn = sealCut(b, i..<end, after: nil)
                 writeReplaced(b, i..<end, into: &out)
                 cursor = end
-                endsIn = cutState(b, i..<end, after: nil)
             } else if !keepsURL(b, i..<end) {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<i]))
                 writeURL(b, i..<end, into: &out)
@@ -117,14 +124,18 @@ extension Scrubber {
         guard !range.isEmpty else { return }
         let base = b.baseAddress!
         switch cut {
+        case .pathSegment:
+            // The rest of a segment cut in two (its first half went): it goes too.
+            var segmentEnd = range.lowerBound
+            while segmentEnd < range.upperBound, !Self.endsPathSegment(b[segmentEnd]) { segmentEnd += 1 }
+            if segmentEnd > range.lowerBound {
+                replace(range.lowerBound..<segmentEnd, counter: Detector.longValue.rawValue)
+            }
+            if segmentEnd < range.upperBound { collectURL(b, segmentEnd..<range.upperBound) }
         case .path:
             // The segment cut lost the segments before it (`/reset/<token>`): one that looks like a token goes.
             var segmentEnd = range.lowerBound
-            while segmentEnd < range.upperBound, b[segmentEnd] != UInt8(ascii: "/"), b[segmentEnd] != UInt8(ascii: "?"),
-                b[segmentEnd] != UInt8(ascii: "#"), b[segmentEnd] != UInt8(ascii: ";")
-            {
-                segmentEnd += 1
-            }
+            while segmentEnd < range.upperBound, !Self.endsPathSegment(b[segmentEnd]) { segmentEnd += 1 }
             let segment = range.lowerBound..<segmentEnd
             if ValueDetectors.isTokenShaped(UnsafeBufferPointer(rebasing: b[segment])) {
                 replace(segment, counter: Detector.linkToken.rawValue)
@@ -155,55 +166,79 @@ extension Scrubber {
         }
     }
 
-    /// Where a URL token cut at the piece's end leaves the next piece: `token` is a URL from its start (`cut` nil)
-    /// or the rest of one. Called right after the token was written (``replacements`` are its own).
-    private func cutState(_ b: UnsafeBufferPointer<UInt8>, _ token: Range<Int>, after cut: URLCut?) -> URLCut {
+    /// Where a URL token cut at the piece's end leaves the next piece, after marking what the cut splits: the
+    /// part of a path segment or value before the cut goes (``URLCut``). `token` is a URL from its start (`cut`
+    /// nil) or the rest of one; called after it was collected, before it is written.
+    private func sealCut(_ b: UnsafeBufferPointer<UInt8>, _ token: Range<Int>, after cut: URLCut?) -> URLCut {
+        let end = token.upperBound
         let inQuery: Bool
         switch cut {
-        case nil, .path: inQuery = false
+        case nil, .path, .pathSegment: inQuery = false
         default: inQuery = true
         }
         var queryStart = token.lowerBound
         if !inQuery {
             guard let mark = token.first(where: { b[$0] == UInt8(ascii: "?") || b[$0] == UInt8(ascii: "#") }) else {
-                return .path
+                // Still in the path: the segment in progress, if any, goes.
+                var segmentStart = end
+                while segmentStart > token.lowerBound, !Self.endsPathSegment(b[segmentStart - 1]) { segmentStart -= 1 }
+                guard segmentStart < end else { return .path }
+                seal(segmentStart..<end, counter: Detector.longValue.rawValue)
+                return .pathSegment
             }
             queryStart = mark + 1
         }
-        var pairStart = token.upperBound
+        var pairStart = end
         while pairStart > queryStart, b[pairStart - 1] != UInt8(ascii: "&"), b[pairStart - 1] != UInt8(ascii: ";"),
             b[pairStart - 1] != UInt8(ascii: "#")
         {
             pairStart -= 1
         }
-        if pairStart == token.upperBound { return .pairStart }
-        let equals = (pairStart..<token.upperBound).first { b[$0] == UInt8(ascii: "=") }
-        if inQuery && pairStart == token.lowerBound, let cut {
-            // No pair starts in this piece: the one cut before goes on.
-            switch cut {
-            case .value(let denied, let counter, _):
-                return .value(denied: denied, counter: counter, replaced: denied)
-            case .name:
-                guard let equals else { return .name }
-                return .value(
-                    denied: true,
-                    counter: Detector.longValue.rawValue,
-                    replaced: equals + 1 < token.upperBound
-                )
-            default:
-                break
+        if pairStart == end { return .pairStart }
+        let equals = (pairStart..<end).first { b[$0] == UInt8(ascii: "=") }
+        // The pair the piece before cut, going on with no pair of this piece's own.
+        let continued = inQuery && pairStart == token.lowerBound ? cut : nil
+        let valueStart: Int
+        var denied: (Bool, Int)
+        switch continued {
+        case .value(let wasDenied, let counter, _)?:
+            valueStart = token.lowerBound
+            denied = (wasDenied, counter)
+        case .name?:
+            guard let equals else { return .name }
+            valueStart = equals + 1
+            denied = (true, Detector.longValue.rawValue)
+        default:
+            guard let equals else { return .name }
+            valueStart = equals + 1
+            switch (mode, names.verdict(b, pairStart..<equals)) {
+            case (.denylist, .always(let counter)), (.denylist, .ifTokenShaped(let counter)): denied = (true, counter)
+            case (.allowlist, .none): denied = (true, Self.notAllowedCounter)
+            default: denied = (false, Detector.longValue.rawValue)
             }
         }
-        guard let equals else { return .name }
-        let replaced = replacements.last?.upperBound == token.upperBound
-        switch (mode, names.verdict(b, pairStart..<equals)) {
-        case (.denylist, .always(let counter)), (.denylist, .ifTokenShaped(let counter)):
-            return .value(denied: true, counter: counter, replaced: replaced)
-        case (.allowlist, .none):
-            return .value(denied: true, counter: Self.notAllowedCounter, replaced: replaced)
-        default:
-            return .value(denied: false, counter: 0, replaced: replaced)
+        // Just after `=`: the value starts in the next piece, whole.
+        guard valueStart < end else { return .value(denied: denied.0, counter: denied.1, replaced: false) }
+        // Cut inside the value: it goes whole (this piece's part now, the rest with the next piece).
+        seal(valueStart..<end, counter: denied.1)
+        return .value(denied: true, counter: denied.1, replaced: true)
+    }
+
+    /// Marks `range` (a piece's last bytes) for the marker, in place of whatever was found inside it.
+    private func seal(_ range: Range<Int>, counter: Int) {
+        var from = range.lowerBound
+        while let last = replacements.last, last.upperBound > from {
+            from = min(from, last.lowerBound)
+            replacements.removeLast()
+            pending.removeLast()
         }
+        replace(from..<range.upperBound, counter: counter)
+    }
+
+    /// Where a path segment ends.
+    @inline(__always)
+    static func endsPathSegment(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: "/") || c == UInt8(ascii: "?") || c == UInt8(ascii: "#") || c == UInt8(ascii: ";")
     }
 
     /// Appends a query string without its path (`$args`; Apache's `%q` with its `?`), pair by pair. Not screened or

@@ -201,7 +201,9 @@ extension Scrubber {
         let valueStart: Int
         var denied: (Bool, Int)
         switch continued {
-        case .value(let wasDenied, let counter, _)?:
+        case .value(let wasDenied, let counter, let replaced)?:
+            // Its marker was written: this piece's part of it was left out, and the rest will be.
+            if replaced { return .value(denied: true, counter: counter, replaced: true) }
             valueStart = token.lowerBound
             denied = (wasDenied, counter)
         case .name?:

@@ -266,9 +266,15 @@ extension Scrubber {
     ) {
         var cursor = range.lowerBound
         for replaced in replacements {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<replaced.lowerBound]))
-            out.append(contentsOf: marker)
-            cursor = replaced.upperBound
+            if replaced.lowerBound >= cursor {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<replaced.lowerBound]))
+                out.append(contentsOf: marker)
+            } else if replaced.upperBound > cursor {
+                // Ranges come in order and apart; one that overlaps what was written gets a marker for its rest
+                // (fail closed, never a crash).
+                out.append(contentsOf: marker)
+            }
+            cursor = max(cursor, replaced.upperBound)
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.upperBound]))
         for id in pending { count(id) }

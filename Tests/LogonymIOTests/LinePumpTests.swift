@@ -59,6 +59,20 @@ struct LinePumpTests {
         #expect(text.contains("\r\n"), "CR is kept")
     }
 
+    /// `input` through a pump with a 256-byte line limit and 512-byte chunks (so a long line is cut into pieces
+    /// wherever the reads fall), truncating and scrubbing; read `step` bytes at a time.
+    static func scrubbedInPieces(_ input: [UInt8], step: Int) throws -> (text: String, counters: RunCounters) {
+        let pump = LinePump(maxLineBytes: 256, chunkSize: 512, flushBytes: 4096)
+        let sink = MemorySink()
+        let (processor, _) = try pump.pump(ChoppedSource(input, step: step), to: sink) { _ in
+            let processor = LineProcessor(format: .text(.combined), anonymizer: Anonymizer(method: .truncate))
+            processor.setScrubber(Scrubber(settings: ScrubSettings()))
+            return processor
+        }
+        try pump.flush(to: sink)
+        return (String(decoding: sink.bytes, as: UTF8.self), processor?.counters ?? RunCounters())
+    }
+
     /// The pieces of an overlong URL are scrubbed like the URL whole: the pairs of every piece after the first are
     /// judged by name too (they were once copied untouched, only their addresses anonymized).
     @Test(arguments: [97, 300, 4096])
@@ -66,16 +80,8 @@ struct LinePumpTests {
         var url = "/search?q=shoes"
         for i in 0..<60 { url += "&email=visitor\(i)%40example.net&token=t0k\(i)abcdef&page=\(i)" }
         let line = #"198.51.100.9 - - [27/Nov/2026:10:00:00 +0000] "GET \#(url) HTTP/1.1" 200 1 "-" "x""# + "\n"
-        let pump = LinePump(maxLineBytes: 256, chunkSize: 512, flushBytes: 4096)
-        let sink = MemorySink()
-        let (processor, _) = try pump.pump(ChoppedSource(Array(line.utf8), step: step), to: sink) { _ in
-            let processor = LineProcessor(format: .text(.combined), anonymizer: Anonymizer(method: .truncate))
-            processor.setScrubber(Scrubber(settings: ScrubSettings()))
-            return processor
-        }
-        try pump.flush(to: sink)
-        let text = String(decoding: sink.bytes, as: UTF8.self)
-        #expect(processor?.counters.tooLong == 1)
+        let (text, counters) = try Self.scrubbedInPieces(Array(line.utf8), step: step)
+        #expect(counters.tooLong == 1)
         #expect(!text.contains("example.net") && !text.contains("t0k"), "\(text)")
         #expect(
             text.split(separator: "&page=", omittingEmptySubsequences: false).count == 61,
@@ -92,15 +98,7 @@ struct LinePumpTests {
         var leaking: [Int] = []
         for before in 0..<700 {
             let input = Array((String(repeating: "-", count: before) + "\n" + line).utf8)
-            let pump = LinePump(maxLineBytes: 256, chunkSize: 512, flushBytes: 4096)
-            let sink = MemorySink()
-            _ = try pump.pump(ChoppedSource(input, step: 1 << 20), to: sink) { _ in
-                let processor = LineProcessor(format: .text(.combined), anonymizer: Anonymizer(method: .truncate))
-                processor.setScrubber(Scrubber(settings: ScrubSettings()))
-                return processor
-            }
-            try pump.flush(to: sink)
-            let text = String(decoding: sink.bytes, as: UTF8.self)
+            let (text, _) = try Self.scrubbedInPieces(input, step: 1 << 20)
             if secrets.contains(where: { text.contains($0) }) { leaking.append(before) }
         }
         return leaking
@@ -195,16 +193,8 @@ struct LinePumpTests {
     func aValueOverManyPiecesGoesWhole(url: String) throws {
         let line = #"198.51.100.9 - - [27/Nov/2026:10:00:00 +0000] "GET \#(url) HTTP/1.1" 200 1 "-" "x""# + "\n"
         for step in [97, 300, 4096] {
-            let pump = LinePump(maxLineBytes: 256, chunkSize: 512, flushBytes: 4096)
-            let sink = MemorySink()
-            let (processor, _) = try pump.pump(ChoppedSource(Array(line.utf8), step: step), to: sink) { _ in
-                let processor = LineProcessor(format: .text(.combined), anonymizer: Anonymizer(method: .truncate))
-                processor.setScrubber(Scrubber(settings: ScrubSettings()))
-                return processor
-            }
-            try pump.flush(to: sink)
-            let text = String(decoding: sink.bytes, as: UTF8.self)
-            #expect(processor?.counters.linesWritten == 1)
+            let (text, counters) = try Self.scrubbedInPieces(Array(line.utf8), step: step)
+            #expect(counters.linesWritten == 1)
             #expect(!text.contains("SECRETTAIL"), "step \(step): \(text.suffix(200))")
             #expect(text.hasSuffix("\"x\"\n"), "the line's end is kept")
         }

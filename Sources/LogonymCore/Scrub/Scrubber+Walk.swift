@@ -112,6 +112,7 @@ extension Scrubber {
         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[cursor..<range.upperBound]))
         return endsIn
     }
+
     /// A blank or a quote: where a URL token in free text ends.
     @inline(__always)
     static func endsURLToken(_ c: UInt8) -> Bool {
@@ -124,20 +125,15 @@ extension Scrubber {
         guard !range.isEmpty else { return }
         let base = b.baseAddress!
         switch cut {
-        case .pathSegment:
-            // The rest of a segment cut in two (its first half went): it goes too.
-            var segmentEnd = range.lowerBound
-            while segmentEnd < range.upperBound, !Self.endsPathSegment(b[segmentEnd]) { segmentEnd += 1 }
-            if segmentEnd > range.lowerBound {
-                replace(range.lowerBound..<segmentEnd, counter: Detector.longValue.rawValue)
-            }
-            if segmentEnd < range.upperBound { collectURL(b, segmentEnd..<range.upperBound) }
-        case .path:
-            // The segment cut lost the segments before it (`/reset/<token>`): one that looks like a token goes.
+        case .path, .pathSegment:
             var segmentEnd = range.lowerBound
             while segmentEnd < range.upperBound, !Self.endsPathSegment(b[segmentEnd]) { segmentEnd += 1 }
             let segment = range.lowerBound..<segmentEnd
-            if ValueDetectors.isTokenShaped(UnsafeBufferPointer(rebasing: b[segment])) {
+            if cut == .pathSegment {
+                // The rest of a segment cut in two (its first half went): it goes too.
+                if !segment.isEmpty { replace(segment, counter: Detector.longValue.rawValue) }
+            } else if ValueDetectors.isTokenShaped(UnsafeBufferPointer(rebasing: b[segment])) {
+                // The segment cut lost the segments before it (`/reset/<token>`): one that looks like a token goes.
                 replace(segment, counter: Detector.linkToken.rawValue)
             } else {
                 collectValue(b, segment, depth: 0, place: .none)
@@ -178,7 +174,8 @@ extension Scrubber {
         }
         var queryStart = token.lowerBound
         if !inQuery {
-            guard let mark = token.first(where: { b[$0] == UInt8(ascii: "?") || b[$0] == UInt8(ascii: "#") }) else {
+            let mark = PlainURLScreen.pathEnd(b.baseAddress!, token.lowerBound, end)
+            guard mark < end else {
                 // Still in the path: the segment in progress, if any, goes.
                 var segmentStart = end
                 while segmentStart > token.lowerBound, !Self.endsPathSegment(b[segmentStart - 1]) { segmentStart -= 1 }

@@ -58,15 +58,8 @@ public final class FileOutput {
 
     /// Writes all of `bytes`, retrying short writes.
     public func writeAll(_ bytes: [UInt8]) throws(LogonymIOError) {
-        let failure: LogonymIOError? = bytes.withUnsafeBytes { raw in
-            do throws(LogonymIOError) {
-                try writeAll(raw)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        if let failure { throw failure }
+        // (`withUnsafeBytes` rethrows untyped errors: the typed one comes out through a Result.)
+        try bytes.withUnsafeBytes { raw in Result { () throws(LogonymIOError) in try writeAll(raw) } }.get()
     }
 
     /// Writes all of `raw`.

@@ -65,6 +65,18 @@ public final class ProcessorFactory {
 
     /// A processor for lines of `format`.
     public func make(_ format: InputFormat) -> LineProcessor {
+        build(format, keys: keys, geo: geo())
+    }
+
+    /// A processor writing what `processor` writes for any line, for another thread processing lines of the same
+    /// input: the same format, key and settings, caches of its own, and a replica of its geo tagger. `nil` where a
+    /// line depends on the lines before it (``LineProcessor/dependsOnEarlierLines``).
+    public func replica(of processor: LineProcessor) -> LineProcessor? {
+        guard case .one(let anonymizer) = keys, !processor.dependsOnEarlierLines else { return nil }
+        return build(processor.format, keys: .one(anonymizer.replica()), geo: processor.geo?.replica())
+    }
+
+    private func build(_ format: InputFormat, keys: Keys, geo: GeoTagger?) -> LineProcessor {
         let processor =
             switch keys {
             case .one(let anonymizer):
@@ -84,24 +96,8 @@ public final class ProcessorFactory {
                 )
             }
         processor.setScrubber(scrub.map { Scrubber(settings: $0) })
-        processor.geo = geo()
+        processor.geo = geo
         return processor
-    }
-
-    /// A processor writing what `processor` writes for any line, for another thread processing lines of the same
-    /// input: the same format, key and settings, caches of its own, and a replica of its geo tagger. `nil` where a
-    /// line depends on the lines before it (``LineProcessor/dependsOnEarlierLines``).
-    public func replica(of processor: LineProcessor) -> LineProcessor? {
-        guard case .one(let anonymizer) = keys, !processor.dependsOnEarlierLines else { return nil }
-        let replica = LineProcessor(
-            format: processor.format,
-            anonymizer: anonymizer.replica(),
-            outputFormat: outputFormat,
-            unparsablePolicy: unparsablePolicy
-        )
-        replica.setScrubber(scrub.map { Scrubber(settings: $0) })
-        replica.geo = processor.geo?.replica()
-        return replica
     }
 
     /// A daemon input's processor: its configured format, or the one detected from a sample of its first lines

@@ -1,8 +1,10 @@
 import Foundation
 import LogonymCore
-import LogonymIO
 import LogonymTestSupport
+import Synchronization
 import Testing
+
+@testable import LogonymIO
 
 struct GzipTests {
     let lines = Array((0..<2000).map { "192.0.2.\($0 % 250) line \($0)\n" }.joined().utf8)
@@ -177,6 +179,29 @@ struct GzipTests {
         try sink.finish()
         #expect(try readAll(path).bytes == expected)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["out.log.gz"])
+    }
+
+    /// The compression threads yield to the reading thread (nice +10 over the thread that made them, at most 19):
+    /// otherwise, with as many of them as cores, the reading thread gets a fair share of a core only.
+    @Test func compressionRunsBelowTheReadingThreadsPriority() throws {
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        errno = 0
+        let reading = getpriority(which, 0)
+        try #require(errno == 0)
+        let seen = Mutex<[Int32]>([])
+        let done = DispatchSemaphore(value: 0)
+        let jobs = 2 * ProcessInfo.processInfo.activeProcessorCount
+        for _ in 0..<jobs {
+            CompressionThreads.shared.run {
+                let priority = getpriority(which, 0)
+                seen.withLock { $0.append(priority) }
+                done.signal()
+            }
+        }
+        for _ in 0..<jobs { done.wait() }
+        // The threads are made on first use, by whichever test compresses first: all test threads run at the
+        // process's priority.
+        #expect(seen.withLock { $0 } == Array(repeating: min(reading + CompressionThreads.niceness, 19), count: jobs))
     }
 
     @Test func aFileOutputAppearsOnlyWhenFinishedAndAbandonLeavesNothing() throws {

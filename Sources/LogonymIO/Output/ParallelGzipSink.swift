@@ -6,7 +6,6 @@ import Foundation
 public final class ParallelGzipSink: OutputSink, @unchecked Sendable {
     let file: FileOutput
     let level: Int32
-    private let queue = DispatchQueue(label: "logonym.gzip", attributes: .concurrent)
     private let slots: DispatchSemaphore
     private let group = DispatchGroup()
     private let lock = NSLock()
@@ -37,7 +36,7 @@ public final class ParallelGzipSink: OutputSink, @unchecked Sendable {
         let sequence = nextToSubmit
         nextToSubmit += 1
         group.enter()
-        queue.async { [self] in
+        CompressionThreads.shared.run { [self] in
             let member = GzipMember.compress(block, level: level)
             lock.lock()
             done[sequence] = member

@@ -286,7 +286,6 @@ extension SegmentSet: Sendable {}
 /// One gzip member being compressed on the shared compression threads. At most two per processor are in flight:
 /// starting one more waits for one to finish, which bounds memory whatever the input.
 final class MemberCompression: @unchecked Sendable {
-    private static let queue = DispatchQueue(label: "logonym.segment-gzip", attributes: .concurrent)
     private static let slotCount = 2 * ProcessInfo.processInfo.activeProcessorCount
     private static let slots = DispatchSemaphore(value: slotCount)
     private let done = DispatchSemaphore(value: 0)
@@ -314,7 +313,7 @@ final class MemberCompression: @unchecked Sendable {
         let job = MemberCompression()
         slots.wait()
         job.block = block
-        queue.async {
+        CompressionThreads.shared.run {
             // Taken out of the job, so that it is the only reference and is emptied in place.
             var block = job.block
             job.block = []

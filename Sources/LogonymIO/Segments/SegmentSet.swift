@@ -82,8 +82,9 @@ final class SegmentSet {
         )
     }
 
-    /// Bytes waiting to be written.
-    var pendingBytes: Int { open.values.reduce(0) { $0 + $1.uncommittedBytes } }
+    /// Bytes waiting to be written, in open segments and in those closed since the last commit (whose compressed
+    /// members are held until it: a backlog crosses many windows between two commits).
+    var pendingBytes: Int { (open.values + closing).reduce(0) { $0 + $1.uncommittedBytes } }
 
     /// Cuts open segments back to their committed lengths and removes uncommitted files.
     func recover(committed: [StateStore.SegmentRecord]) throws {

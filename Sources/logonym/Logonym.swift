@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLinux
 import Foundation
+import LogonymIO
 
 /// The `logonym` command: pseudonymize web-server access logs.
 @main
@@ -26,6 +27,7 @@ struct Logonym: AsyncParsableCommand {
         _ = logonym_set_dumpable(0)
         do {
             var command = try parseAsRoot()
+            ProcessIdentity.setCommand(type(of: command)._commandName)
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
             } else {

@@ -1,11 +1,22 @@
 import Foundation
 
-/// One entry of the audit log: what was created, destroyed, deleted or erased, and when the configuration was
-/// loaded. Entries name keys by id, files by path and windows by name; never a key, never an address.
+/// One entry of the audit log: what was created, destroyed, deleted or erased, when the configuration was
+/// loaded, and who read pseudonymized data or state. Every entry names the operating-system user and the command
+/// that made it. Entries name keys by id, files by path and windows by name; never a key, never an address.
 public struct AuditEvent: Codable, Sendable, Equatable {
     /// `key_created`, `key_destroyed`, `segment_deleted`, `segment_rewritten`, `raw_input_deleted`,
-    /// `erasure_started`, `erasure_done`, `config_loaded`, `config_reloaded`, `sweep`.
+    /// `erasure_started`, `erasure_done`, `config_loaded`, `config_reloaded`, `sweep`, `read`.
     public var event: String
+    /// Who: the real user id of the process and its name (filled in when the entry is recorded).
+    public var uid: UInt32?
+    public var user: String?
+    /// The command (`run`, `stats`, `audit --verify`, `GET /stats`...).
+    public var command: String?
+    /// A read's scope: its tenant and time range (ISO 8601), and how many rows, entries or lines it returned.
+    public var tenant: String?
+    public var since: String?
+    public var until: String?
+    public var returned: Int64?
     public var keyID: String?
     public var input: String?
     public var path: String?
@@ -25,6 +36,7 @@ public struct AuditEvent: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case event, input, path, window, lines, bytes, segments, keys, windows, unlinkable, note
+        case uid, user, command, tenant, since, until, returned
         case keyID = "key_id"
         case rawInputs = "raw_inputs"
     }
@@ -48,24 +60,70 @@ public struct AuditEvent: Codable, Sendable, Equatable {
         self.bytes = bytes
         self.note = note
     }
+
+    /// A read of pseudonymized data or state by `command`.
+    public static func read(
+        _ command: String,
+        tenant: String? = nil,
+        since: Double? = nil,
+        until: Double? = nil,
+        returned: Int64? = nil,
+        lines: Int64? = nil,
+        note: String? = nil
+    ) -> AuditEvent {
+        var event = AuditEvent("read", lines: lines, note: note)
+        event.command = command
+        event.tenant = tenant
+        event.since = since.map(AuditEntry.timestamp)
+        event.until = until.map(AuditEntry.timestamp)
+        event.returned = returned
+        return event
+    }
+
+    /// What an entry is about, for `audit --kind`.
+    public enum Kind: String, CaseIterable, Sendable {
+        case read, delete, key, config, other
+    }
+
+    public var kind: Kind {
+        switch event {
+        case "read": .read
+        case "key_created", "key_destroyed": .key
+        case "segment_deleted", "segment_rewritten", "raw_input_deleted", "erasure_started", "erasure_done", "sweep":
+            .delete
+        case "config_loaded", "config_reloaded": .config
+        default: .other
+        }
+    }
 }
 
-/// An audit event as stored: its sequence number and time.
+/// An audit event as stored: its sequence number, its time, and the link to the entry before it.
 public struct AuditEntry: Sendable, Equatable, Encodable {
     public var id: Int64
     /// Seconds since the epoch.
     public var at: Double
     public var event: AuditEvent
+    /// The SHA-256 (hex) of the previous entry's line, as in the audit file; 64 zeros for the first entry of the
+    /// chain. `nil` for an entry written before the chain began (logonym before version 6 of the state).
+    public var prev: String?
 
-    enum Keys: String, CodingKey {
-        case id, time
+    public init(id: Int64, at: Double, event: AuditEvent, prev: String? = nil) {
+        self.id = id
+        self.at = at
+        self.event = event
+        self.prev = prev
     }
 
-    /// `{"id":…,"time":"…Z",` followed by the event's fields.
+    enum Keys: String, CodingKey {
+        case id, time, prev
+    }
+
+    /// `{"id":…,"prev":"…","time":"…Z",` and the event's fields, keys sorted (the encoder's setting).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(id, forKey: .id)
         try container.encode(Self.timestamp(at), forKey: .time)
+        try container.encodeIfPresent(prev, forKey: .prev)
         try event.encode(to: encoder)
     }
 

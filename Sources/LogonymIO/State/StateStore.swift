@@ -14,6 +14,10 @@ public final class StateStore: @unchecked Sendable {
     public let path: String
     /// A random per-database key for the file fingerprints.
     public let fingerprintKey: [UInt8]
+    /// Opened by a member of `state.group` who reads and never writes.
+    public let isReadOnly: Bool
+    /// `state.group`, as given to the owner's process (`nil` for a reader).
+    public let group: UInt32?
 
     /// Creates a state directory (and its parents) readable by its owner only (0700), whatever the umask: created
     /// that way, not changed after. An existing directory is left as it is (it may be shared, such as `/var/lib`);
@@ -52,6 +56,8 @@ public final class StateStore: @unchecked Sendable {
         let access = FileAccess.state(group: group)
         // A member of `state.group` who does not own the database reads it (`stats`) and never writes.
         let readOnly = Glibc.access(path, R_OK) == 0 && Glibc.access(path, W_OK) != 0
+        isReadOnly = readOnly
+        self.group = group
         if !readOnly {
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, access.mode)
             if fd >= 0 {
@@ -130,6 +136,7 @@ public final class StateStore: @unchecked Sendable {
         Self.registerStatsTables(in: &migrator)
         Self.registerBatchTables(in: &migrator)
         Self.registerFingerprintScheme(in: &migrator)
+        AuditLog.registerChain(in: &migrator)
         try Self.refuseNewerSchema(pool, known: migrator.migrations, path: path)
         if !readOnly {
             try migrator.migrate(pool)

@@ -9,6 +9,8 @@ extension TailEngine {
         let now = ContinuousClock.now
         if now - lastRequestCheck >= .seconds(1) {
             lastRequestCheck = now
+            // Reads left by members of state.group join the chain within a second.
+            try maintenance.audit.ingestInbox()
             try maintenance.servePendingRequests(
                 owned: Set(trackers.map(\.name)),
                 logger: logger,

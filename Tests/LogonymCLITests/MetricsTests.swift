@@ -57,6 +57,14 @@ struct MetricsTests {
         #expect(totals["lines_written"] as? Int == 20, "the current window's lines")
         #expect(totals["distinct_clients"] as? Int == 20)
         #expect((object["rows"] as? [[String: Any]])?.first?["source"] as? String == "web")
+        // Each /stats request is a read in the audit log (the requester is not known over HTTP).
+        func statsReads() throws -> Int {
+            try String(contentsOfFile: try Self.auditFile(daemon), encoding: .utf8).split(separator: "\n")
+                .count { $0.contains(#""command":"GET /stats""#) }
+        }
+        #expect(try statsReads() == 1)
+        _ = try CLI.runProgram(curl, ["-s", "http://127.0.0.1:\(port)/stats"])
+        #expect(try statsReads() == 2)
         let missing = try CLI.runProgram(
             curl,
             ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/x"]
@@ -67,6 +75,15 @@ struct MetricsTests {
             let client = String(decoding: line.prefix { $0 != 0x20 }, as: UTF8.self)
             #expect(!metrics.contains(client))
         }
+    }
+
+    /// The daemon's audit file of this month.
+    static func auditFile(_ daemon: DaemonHarness) throws -> String {
+        let directory = daemon.root + "/state/audit"
+        let name = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".jsonl") }.max()
+        )
+        return directory + "/" + name
     }
 
     @Test func aNonLoopbackListenAddressIsRefusedUnlessAllowed() throws {

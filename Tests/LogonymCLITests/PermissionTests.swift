@@ -90,6 +90,16 @@ struct PermissionTests {
         #expect((try? CLI.jsonObject(member.stdout)) != nil, "\(member.stdoutText.prefix(200))")
         let other = try stats(groups: ["--regid=12345", "--clear-groups"])
         #expect(other.status != 0, "a user outside the group reads nothing")
+        // The member's read waits in the inbox (1730 to the group) until the owner's next logonym records it in the
+        // chain, under the file's owner.
+        let inbox = try Self.info(state + "/audit-inbox")
+        #expect(inbox.st_mode & 0o7777 == 0o1730 && inbox.st_gid == gid)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state + "/audit-inbox").count == 1)
+        let audit = try CLI.run(["audit", "--state-dir", state, "--kind", "read", "--json"])
+        let reads = audit.stdoutText.split(separator: "\n").compactMap { try? CLI.jsonObject(Data($0.utf8)) }
+        #expect(reads.contains { $0["uid"] as? Int == 65534 && $0["command"] as? String == "stats" }, "\(reads)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state + "/audit-inbox").isEmpty)
+        #expect(try CLI.run(["audit", "--state-dir", state, "--verify"]).status == 0)
     }
 
     @Test func anUnknownGroupIsAConfigurationErrorNamingTheKey() throws {

@@ -5,7 +5,8 @@ import NIOPosix
 /// What the endpoint answers: the route of a request, and its body made on the server's own thread.
 struct MetricsResponder: Sendable {
     let metrics: @Sendable () -> [UInt8]
-    let stats: @Sendable () -> [UInt8]
+    /// `nil` when the read could not be recorded in the audit log: then 503, and nothing is shown.
+    let stats: @Sendable () -> [UInt8]?
     let pool: NIOThreadPool
 
     /// A response before it is written.
@@ -32,7 +33,14 @@ struct MetricsResponder: Sendable {
         case "/stats":
             let stats = stats
             return pool.runIfActive(eventLoop: eventLoop) {
-                Response(status: .ok, contentType: "application/json", body: stats())
+                guard let body = stats() else {
+                    return Response(
+                        status: .serviceUnavailable,
+                        contentType: "text/plain",
+                        body: Array("this read could not be recorded in the audit log\n".utf8)
+                    )
+                }
+                return Response(status: .ok, contentType: "application/json", body: body)
             }
         default:
             return eventLoop.makeSucceededFuture(

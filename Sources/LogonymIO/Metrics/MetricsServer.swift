@@ -22,7 +22,7 @@ public final class MetricsServer: Sendable {
     let address: Address
     let limits: Limits
     let metrics: @Sendable () -> [UInt8]
-    let stats: @Sendable () -> [UInt8]
+    let stats: @Sendable () -> [UInt8]?
     private let state: Mutex<State>
 
     private enum State {
@@ -65,13 +65,13 @@ public final class MetricsServer: Sendable {
     ///   - allowRemote: Whether a non-loopback address may be served.
     ///   - limits: Size and time bounds per connection.
     ///   - metrics: The body of `GET /metrics`.
-    ///   - stats: The body of `GET /stats`.
+    ///   - stats: The body of `GET /stats`; `nil` answers 503 (the read could not be recorded in the audit log).
     public init(
         listen: String,
         allowRemote: Bool,
         limits: Limits = Limits(),
         metrics: @escaping @Sendable () -> [UInt8],
-        stats: @escaping @Sendable () -> [UInt8]
+        stats: @escaping @Sendable () -> [UInt8]?
     ) throws(LogonymIOError) {
         guard let address = Address(listen) else {
             throw LogonymIOError(code: .openFailed, path: listen, message: "not a listen address")

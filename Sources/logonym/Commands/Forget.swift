@@ -18,7 +18,8 @@ struct Forget: ParsableCommand {
             The address is never written anywhere: not to the output, the state database, the audit log or \
             logonym's own messages.
 
-            Exit codes: 0 done (or nothing to do); 1 the erasure failed; 2 usage or configuration error.
+            Exit codes: 0 done (or nothing to do); 1 the erasure failed; 2 usage or configuration error; 4 this run \
+            could not be recorded in the audit log.
             """
     )
 
@@ -67,6 +68,14 @@ struct Forget: ParsableCommand {
             if let error = outcome.error { throw CommandFailure(message: "forget: \(error)", exitCode: 1) }
             report = outcome.erasure ?? ErasureReport(method: plan.method, dryRun: false)
         }
+        try access.recordRead(
+            .read(
+                dryRun ? "forget --dry-run" : "forget",
+                since: since.map(Double.init),
+                until: until.map(Double.init),
+                lines: report.linesRemoved
+            )
+        )
         if json {
             struct Output: Encodable {
                 var method: String

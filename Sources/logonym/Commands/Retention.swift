@@ -14,7 +14,8 @@ struct Retention: ParsableCommand {
             deletion is written to the audit log. The daemon runs the same sweep every retention.sweep_interval; \
             while it runs, this command hands the sweep to it.
 
-            Exit codes: 0 done; 1 the sweep failed; 2 usage or configuration error.
+            Exit codes: 0 done; 1 the sweep failed; 2 usage or configuration error; 4 this run could not be recorded \
+            in the audit log.
             """
     )
 
@@ -46,6 +47,7 @@ struct Retention: ParsableCommand {
             if let error = outcome.error { throw CommandFailure(message: "retention: \(error)", exitCode: 1) }
             plan = outcome.retention ?? RetentionPlan()
         }
+        try access.recordRead(.read(dryRun ? "retention --dry-run" : "retention", returned: Int64(plan.items.count)))
         if json {
             struct Output: Encodable {
                 var dryRun: Bool

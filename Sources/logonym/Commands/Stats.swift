@@ -8,12 +8,16 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Report what was anonymized, dropped and seen, per window, source or reason.",
         discussion: """
-            Reads the state database read-only (works while the daemon runs). Counters are committed in the same \
+            Reads the state database (works while the daemon runs). Counters are committed in the same \
             transaction as the output, so they agree with it, crash or not. Distinct clients are estimated from \
             HyperLogLog sketches over keyed hashes (within about 1%); --merge adds other nodes' state databases \
             (sums, and sketch unions: comparable across nodes with key_mode = "derived").
 
-            Exit codes: 0 printed; 2 usage or configuration error.
+            The read is recorded in the audit log of the state directory read (logonym audit) before anything is \
+            shown; databases added with --merge are copies outside any state directory.
+
+            Exit codes: 0 printed; 2 usage or configuration error; 4 the read could not be recorded in the audit \
+            log (nothing was shown).
             """
     )
 
@@ -73,7 +77,9 @@ struct Stats: ParsableCommand {
         let configPath = config ?? (stateDirectory == nil && merge.isEmpty ? "/etc/logonym/logonym.toml" : nil)
         let loaded = configPath.map { ConfigFile.load($0) }
         var databases = merge
-        if let directory = try primaryDirectory(loaded) { databases.insert(directory + "/state.db", at: 0) }
+        let primary = try primaryDirectory(loaded)
+        if let primary { databases.insert(primary + "/state.db", at: 0) }
+        var stores: [StateStore] = []
         guard !databases.isEmpty else {
             throw CommandFailure.usage("give --config, --state-dir or --merge DB")
         }
@@ -90,6 +96,24 @@ struct Stats: ParsableCommand {
                     ($0.bucket, $0.lines, $0.clients)
                 }
             }
+            stores.append(store)
+        }
+        // The read goes into the audit log of the state directory read (copies added with --merge are other nodes'
+        // databases, outside any state directory).
+        if let directory = primary {
+            let notes =
+                (source.map { ["source \($0)"] } ?? []) + (merge.isEmpty ? [] : ["\(merge.count) databases merged"])
+            try ReadTrace.record(
+                .read(
+                    "stats",
+                    since: since.map(Double.init),
+                    until: until.map(Double.init),
+                    returned: Int64(rows.count),
+                    note: notes.isEmpty ? nil : notes.joined(separator: "; ")
+                ),
+                stateDirectory: directory,
+                store: stores[0]
+            )
         }
         var report = StatsReport(rows: rows, grouping: grouping)
         if let level = grouping.geoLevel {

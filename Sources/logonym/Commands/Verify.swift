@@ -31,8 +31,10 @@ struct Verify: ParsableCommand {
               logonym verify --method hmac --json /srv/anon/site1
               logonym verify --config /etc/logonym/logonym.toml
 
+            With --config, the check is recorded as a read in the state directory's audit log first.
+
             Exit codes: 0 nothing found; 1 something found, or some input failed (the others were checked \
-            completely); 2 usage or configuration error.
+            completely); 2 usage or configuration error; 4 the read could not be recorded in the audit log.
             """
     )
 
@@ -58,7 +60,7 @@ struct Verify: ParsableCommand {
     var json = false
 
     func run() throws {
-        let (method, prefixes, outputDirectory) = try settings()
+        let (method, prefixes, outputDirectory, stateDirectory) = try settings()
         guard let verifier = OutputVerifier(method: method, prefixes: prefixes) else {
             throw CommandFailure.usage(
                 "cryptopan output cannot be checked by scanning: it maps addresses to routable-looking addresses, "
@@ -69,6 +71,15 @@ struct Verify: ParsableCommand {
         if targets.isEmpty, let outputDirectory { targets = [outputDirectory] }
         guard !targets.isEmpty else {
             throw CommandFailure.usage("give the files or directories to check, or --config")
+        }
+        // The configuration's output is pseudonymized data of its state directory: the read goes into its audit log
+        // before anything is checked.
+        if let stateDirectory, FileManager.default.fileExists(atPath: stateDirectory + "/state.db") {
+            try ReadTrace.record(
+                .read("verify", note: targets.joined(separator: " ")),
+                stateDirectory: stateDirectory,
+                store: try StateStore(directory: stateDirectory)
+            )
         }
         var report = VerifyReport(method: method, prefixes: prefixes)
         let reader = LineReader()
@@ -104,10 +115,10 @@ struct Verify: ParsableCommand {
         if !json { print(VerifyReport.line(file)) }
     }
 
-    /// The method, the prefixes and (with `--config`) the output directory.
-    private func settings() throws -> (AnonymizationMethod, TruncationPrefixes, String?) {
+    /// The method, the prefixes and (with `--config`) the output and state directories.
+    private func settings() throws -> (AnonymizationMethod, TruncationPrefixes, String?, String?) {
         guard let config else {
-            return (try addressing.resolvedMethod(), try addressing.resolvedPrefixes(), nil)
+            return (try addressing.resolvedMethod(), try addressing.resolvedPrefixes(), nil, nil)
         }
         if addressing.isGiven {
             throw CommandFailure.usage(
@@ -116,7 +127,10 @@ struct Verify: ParsableCommand {
         }
         switch ConfigFile.load(config) {
         case .success(let loaded):
-            return (loaded.engine.method, loaded.engine.prefixes, loaded.engine.outputDirectory)
+            return (
+                loaded.engine.method, loaded.engine.prefixes, loaded.engine.outputDirectory,
+                loaded.engine.stateDirectory
+            )
         case .failure(let problems):
             for problem in problems.problems { Diagnostics.error(problem.description) }
             throw ExitCode(2)

@@ -11,6 +11,7 @@ final class MetricsEndpoint: Sendable {
     private let geoLevel: GeoLevel
     private let k: Int
     private let store = Mutex<StateStore?>(nil)
+    private let stateDirectory: String
     private let attachment = AsyncStream<Void>.makeStream()
 
     init(settings: EngineSettings) {
@@ -18,6 +19,7 @@ final class MetricsEndpoint: Sendable {
         window = settings.window
         geoLevel = settings.geo?.level ?? .country
         k = settings.geo?.k ?? 10
+        stateDirectory = settings.stateDirectory
     }
 
     /// The state database to read the current window from, once the engine holds the state directory.
@@ -41,10 +43,24 @@ final class MetricsEndpoint: Sendable {
         return metrics.render()
     }
 
-    /// The body of `GET /stats`: the current window as JSON.
-    func renderStats() -> [UInt8] {
+    /// The body of `GET /stats`: the current window as JSON, once the request is recorded in the audit log
+    /// (`nil` if it cannot be). The requester is not known over HTTP: the entry names the daemon's user, and
+    /// `[metrics] listen` decides who can ask.
+    func renderStats() -> [UInt8]? {
         let start = window.start(of: Int64(Date().timeIntervalSince1970))
-        let rows = (store.withLock { $0 }).flatMap { try? $0.statsRows(since: start) } ?? []
+        guard let store = store.withLock({ $0 }) else { return nil }
+        let rows = (try? store.statsRows(since: start)) ?? []
+        let read = AuditEvent.read(
+            "GET /stats",
+            since: Double(start),
+            returned: Int64(rows.count),
+            note: "an HTTP request to the metrics listener"
+        )
+        do {
+            try AuditLog(stateDirectory: stateDirectory, store: store).record(read)
+        } catch {
+            return nil
+        }
         return Array(StatsReport(rows: rows, grouping: .source).jsonText.utf8)
     }
 }

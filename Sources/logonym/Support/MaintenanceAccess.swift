@@ -19,6 +19,11 @@ struct MaintenanceAccess {
         return MaintenanceAccess(state: try StateDirectory(settings: config.engine, role: .maintenance))
     }
 
+    /// Records this command's read in the state directory's audit log (exit 4 if it cannot be).
+    func recordRead(_ event: AuditEvent) throws {
+        try ReadTrace.record(event, stateDirectory: state.settings.stateDirectory, store: state.store)
+    }
+
     /// Runs a request here or by the daemon; a daemon that does not answer is exit 1.
     func perform(_ request: Maintenance.Request) throws -> Maintenance.Outcome {
         do {

@@ -15,8 +15,8 @@ struct Logonym: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Anonymize.self, Run.self, Pipe.self, CheckConfig.self, Stats.self, Retention.self, Forget.self, Audit.self,
-            Verify.self,
+            Anonymize.self, Run.self, Pipe.self, CheckConfig.self, Stats.self, Retention.self, Forget.self, Access.self,
+            Audit.self, Verify.self,
         ]
     )
 

@@ -190,12 +190,8 @@ public struct Eraser {
             length += Int64(data.count)
             pending.removeAll(keepingCapacity: true)
         }
-        try SegmentLines.forEach(in: segment.path) { b, range in
-            var holds = false
-            FallbackScanner.forEachAddress(b, from: range.lowerBound, to: range.upperBound) { field in
-                if field.address.canonical == pseudonym { holds = true }
-            }
-            if holds {
+        try SegmentLines.forEach(in: segment.path, limit: segment.length) { b, range in
+            if SegmentLines.line(b, range, holds: pseudonym) {
                 removed += 1
             } else {
                 kept += 1
@@ -223,11 +219,13 @@ public struct Eraser {
 
 /// Reads a segment (plain or gzip members) line by line in bounded chunks.
 enum SegmentLines {
+    /// - Parameter limit: the bytes of the file to read (its committed length), or all of it.
     static func forEach(
         in path: String,
+        limit: Int64? = nil,
         _ body: (UnsafeBufferPointer<UInt8>, Range<Int>) throws -> Void
     ) throws {
-        let source = try InputOpener.open(path)
+        let source = try InputOpener.open(path, limit: limit.map { Int($0) })
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var filled = 0
         while true {
@@ -251,6 +249,16 @@ enum SegmentLines {
             filled -= consumed
         }
         if filled > 0 { try buffer.withUnsafeBufferPointer { try body($0, 0..<filled) } }
+    }
+
+    /// Whether `pseudonym` appears in the line as an address (client, forwarded-for, or anywhere in a scrubbed
+    /// line): the lines `forget` removes and `access` returns.
+    static func line(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, holds pseudonym: IPAddress) -> Bool {
+        var holds = false
+        FallbackScanner.forEachAddress(b, from: range.lowerBound, to: range.upperBound) { field in
+            if field.address.canonical == pseudonym { holds = true }
+        }
+        return holds
     }
 }
 

@@ -8,6 +8,8 @@ public final class FileByteSource: ByteSource {
     let ownsDescriptor: Bool
     public private(set) var position = 0
     public let size: Int?
+    /// Reading stops at this offset (a segment read up to its committed length), if set.
+    var limit: Int?
     public var isGzip: Bool { false }
 
     /// Opens a file for reading.
@@ -53,8 +55,10 @@ public final class FileByteSource: ByteSource {
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
+        let count = limit.map { max(0, min(buffer.count, $0 - position)) } ?? buffer.count
+        if count == 0 { return 0 }
         while true {
-            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            let n = Glibc.read(fd, buffer.baseAddress, count)
             if n >= 0 {
                 position += n
                 return n

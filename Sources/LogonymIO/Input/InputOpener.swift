@@ -5,9 +5,15 @@ public enum InputOpener: Sendable {
     /// Opens `path`; a gzip stream is inflated transparently, on a thread of its own with `readAhead` (for reading
     /// a whole input; a probe that reads a few bytes does without).
     ///
+    /// - Parameter limit: read the file's first `limit` bytes only (a segment up to its committed length).
     /// - Throws: ``LogonymIOError`` when the input cannot be opened or read.
-    public static func open(_ path: String, readAhead: Bool = false) throws(LogonymIOError) -> any ByteSource {
+    public static func open(
+        _ path: String,
+        readAhead: Bool = false,
+        limit: Int? = nil
+    ) throws(LogonymIOError) -> any ByteSource {
         let file = path == "-" ? FileByteSource(descriptor: 0, path: "-") : try FileByteSource(path: path)
+        file.limit = limit
         // Read the first two bytes to look for the gzip magic; short reads (pipes) are retried.
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2, alignment: 1)
         defer { scratch.deallocate() }

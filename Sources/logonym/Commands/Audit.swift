@@ -10,7 +10,7 @@ struct Audit: ParsableCommand {
             Reads the state database (works while the daemon runs). The same entries are kept as JSON lines in \
             STATE/audit/YYYY-MM.jsonl. Every entry names the user (uid and name) and the command that made it; \
             entries name keys by id and files by path, never a key or an address. Every command that reads \
-            pseudonymized data or state (stats, audit, forget, retention --dry-run, verify --config, and each \
+            pseudonymized data or state (stats, audit, access, forget, retention, verify --config, and each \
             /stats request to the daemon) adds a read entry, this one included.
 
             The log is a chain: each entry holds the SHA-256 of the line before it, and the database keeps each \

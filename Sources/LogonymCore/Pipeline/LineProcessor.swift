@@ -89,6 +89,12 @@ public final class LineProcessor {
     private var activeWindow: Int64?
     private var activeAnonymizer: Anonymizer?
     private var seenGeneration = -1
+    /// Objections in force (`logonym object`): `nil` when there are none, so that a line costs nothing for them.
+    @exclusivity(unchecked) public var objections: ObjectionFilter? {
+        didSet { objectionVerdicts.removeAll() }
+    }
+    /// What ``objections`` said of the addresses seen (bounded; emptied when the objections change).
+    var objectionVerdicts: [IPAddress: Bool] = [:]
     /// The last time text parsed for a window, and its time (``cachedTime(_:_:parse:)``).
     var timeCache = (text: [UInt8](), time: LogTimestamp(epochSeconds: 0, offsetMinutes: 0))
 
@@ -210,6 +216,7 @@ public final class LineProcessor {
                     lastLineTime = jsonTime(b, forWindow: true)?.epochSeconds
                     guard enterWindow(of: lastLineTime) else { return drop(.expired) }
                 }
+                if let objections, holdsObjected(b, start, end, objections) { return drop(.objected) }
                 if let (range, _) = jsonMatch.known[JSONLineFormat.KnownField.status.rawValue] {
                     tally.pointee.countStatus(
                         firstDigit: range.isEmpty ? nil : b[range.lowerBound],
@@ -228,6 +235,7 @@ public final class LineProcessor {
             }
         }
         if windows != nil && !enterWindow(of: nil) { return drop(.expired) }
+        if let objections, holdsObjected(b, start, end, objections) { return drop(.objected) }
         tally.pointee.unparsable &+= 1
         guard unparsablePolicy == .scrub else { return drop(.unparsable) }
         openScrubbedLine(into: &out)
@@ -251,6 +259,10 @@ public final class LineProcessor {
                 drop(.expired)
                 return true
             }
+        }
+        if let objections, textLineIsObjected(b, objections) {
+            drop(.objected)
+            return true
         }
         if let statusVariable {
             let range = fieldMatch.range(statusVariable)

@@ -11,6 +11,8 @@ public enum DropReason: String, CaseIterable, Sendable, Codable {
     /// Damaged compressed input ended inside the line: what followed the damage is lost (a rerun over a repaired
     /// file writes the line whole).
     case damaged
+    /// The line holds an address whose owner objected to the processing of their data (`logonym object`).
+    case objected
 }
 
 /// What a run did, line by line; summed over inputs. Never holds an address.

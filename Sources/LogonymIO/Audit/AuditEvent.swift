@@ -5,7 +5,8 @@ import Foundation
 /// that made it. Entries name keys by id, files by path and windows by name; never a key, never an address.
 public struct AuditEvent: Codable, Sendable, Equatable {
     /// `key_created`, `key_destroyed`, `segment_deleted`, `segment_rewritten`, `raw_input_deleted`,
-    /// `erasure_started`, `erasure_done`, `config_loaded`, `config_reloaded`, `sweep`, `read`.
+    /// `erasure_started`, `erasure_done`, `config_loaded`, `config_reloaded`, `sweep`, `read`, `objection_added`,
+    /// `objection_changed`, `objection_withdrawn`.
     public var event: String
     /// Who: the real user id of the process and its name (filled in when the entry is recorded).
     public var uid: UInt32?
@@ -82,7 +83,7 @@ public struct AuditEvent: Codable, Sendable, Equatable {
 
     /// What an entry is about, for `audit --kind`.
     public enum Kind: String, CaseIterable, Sendable {
-        case read, delete, key, config, other
+        case read, delete, key, config, request, other
     }
 
     public var kind: Kind {
@@ -92,6 +93,7 @@ public struct AuditEvent: Codable, Sendable, Equatable {
         case "segment_deleted", "segment_rewritten", "raw_input_deleted", "erasure_started", "erasure_done", "sweep":
             .delete
         case "config_loaded", "config_reloaded": .config
+        case "objection_added", "objection_changed", "objection_withdrawn": .request
         default: .other
         }
     }

@@ -122,6 +122,23 @@ public final class KeyStore {
         for byte in PseudonymKey.random().bytes.prefix(4) { suffix += String(format: "%02x", byte) }
         let name = "\(id)-\(suffix)"
         let path = directory + "/" + name + ".key"
+        try Self.install(key, name: name, in: directory)
+        try store.write { db in
+            try Self.insertKey(name, id, into: db)
+            try AuditLog.insert(
+                AuditEvent("key_created", keyID: name, window: id.window.name(ofWindowStarting: id.windowStart)),
+                into: db
+            )
+        }
+        try audit.sync()
+        live[id] = path
+        return key
+    }
+
+    /// Writes a new key file `NAME.key` (0600) in the key directory: under a temporary name first (`.NAME.tmp`,
+    /// removed at the next start if a crash leaves it), fsynced, renamed into place, the directory fsynced.
+    static func install(_ key: PseudonymKey, name: String, in directory: String) throws {
+        let path = directory + "/" + name + ".key"
         let temporary = directory + "/." + name + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LogonymIOError.system("create", path: temporary, errno: errno) }
@@ -135,16 +152,6 @@ public final class KeyStore {
         close(fd)
         guard rename(temporary, path) == 0 else { throw LogonymIOError.system("rename", path: path, errno: errno) }
         DirectorySync.sync(directory)
-        try store.write { db in
-            try Self.insertKey(name, id, into: db)
-            try AuditLog.insert(
-                AuditEvent("key_created", keyID: name, window: id.window.name(ofWindowStarting: id.windowStart)),
-                into: db
-            )
-        }
-        try audit.sync()
-        live[id] = path
-        return key
     }
 
     /// The existing key of a window in a state directory, without creating one (`forget`).

@@ -18,6 +18,8 @@ public final class ProcessorFactory {
     let scrub: ScrubSettings?
     /// The geo tagger a new processor gets: one of its own, or one the run shares; `nil` without geo.
     let geo: () -> GeoTagger?
+    /// Objections in force, given to every processor made from now on (`nil`: none).
+    public var objections: ObjectionFilter?
 
     /// - Parameters:
     ///   - scrub: the scrub stage's settings (`nil`: off).
@@ -97,6 +99,7 @@ public final class ProcessorFactory {
             }
         processor.setScrubber(scrub.map { Scrubber(settings: $0) })
         processor.geo = geo
+        processor.objections = objections
         return processor
     }
 

@@ -137,6 +137,7 @@ public final class StateStore: @unchecked Sendable {
         Self.registerBatchTables(in: &migrator)
         Self.registerFingerprintScheme(in: &migrator)
         AuditLog.registerChain(in: &migrator)
+        Objections.registerTable(in: &migrator)
         try Self.refuseNewerSchema(pool, known: migrator.migrations, path: path)
         if !readOnly {
             try migrator.migrate(pool)

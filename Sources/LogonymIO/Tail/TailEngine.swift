@@ -14,6 +14,9 @@ public final class TailEngine {
     public var maintenance: Maintenance { state.maintenance }
     let logger: Logger
     let trackers: [any EngineInput]
+    /// Makes each input's processor; holds the objections in force for those made later.
+    let processors: ProcessorFactory
+    private var lastObjectionCheck = ContinuousClock.now
     private let scratch: UnsafeMutableRawBufferPointer
     private var lastCommit = ContinuousClock.now
     private var lastScan = ContinuousClock.now - .seconds(10)
@@ -33,6 +36,8 @@ public final class TailEngine {
         state = try StateDirectory(settings: settings, role: .engine(maintainer: maintainer))
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
         let processors = try ProcessorFactory(engine: settings, windows: state.maintenance.ring, logger: logger)
+        processors.objections = try Objections(store: state.store, stateDirectory: settings.stateDirectory).filter()
+        self.processors = processors
         let store = state.store
         trackers = try settings.inputs.map { input -> any EngineInput in
             if input.source == .files {
@@ -85,6 +90,7 @@ public final class TailEngine {
             }
         }
         if let failure = maintenance.ring.failure { throw failure }
+        if ContinuousClock.now - lastObjectionCheck >= .seconds(1) { try refreshObjections() }
         let pending = trackers.reduce(0) { $0 + $1.segments.pendingBytes }
         if ContinuousClock.now - lastCommit >= .seconds(1)
             || pending > SegmentSet.commitBytes(compress: settings.compress)
@@ -93,6 +99,17 @@ public final class TailEngine {
         }
         if state.isMaintainer { try maintain() }
         return read
+    }
+
+    /// Takes up objections made or withdrawn since the last look (`logonym object`, from another process), and
+    /// those whose end has come: the lines read from then on follow them.
+    func refreshObjections() throws {
+        lastObjectionCheck = ContinuousClock.now
+        let current = try Objections(store: store, stateDirectory: settings.stateDirectory).filter()
+        if let current, current.isSame(as: processors.objections) { return }
+        if current == nil && processors.objections == nil { return }
+        processors.objections = current
+        for tracker in trackers { tracker.lineProcessor?.objections = current }
     }
 
     /// Whether every file of every input was read to its current end.

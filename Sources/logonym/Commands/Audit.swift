@@ -37,7 +37,7 @@ struct Audit: ParsableCommand {
     @Option(help: ArgumentHelp("Only entries before this time.", valueName: "time"))
     var until: String?
 
-    @Option(help: ArgumentHelp("Only entries of this kind: read, delete, key or config.", valueName: "kind"))
+    @Option(help: ArgumentHelp("Only entries of this kind: read, delete, key, config or request.", valueName: "kind"))
     var kind: String?
 
     @Option(help: ArgumentHelp("Only entries about this tenant.", valueName: "name"))
@@ -54,7 +54,7 @@ struct Audit: ParsableCommand {
         let until = try TimeArgument.option(until, "--until")
         let kind = try kind.map { name in
             guard let kind = AuditEvent.Kind(rawValue: name), kind != .other else {
-                throw CommandFailure.usage("--kind '\(name)': must be read, delete, key or config")
+                throw CommandFailure.usage("--kind '\(name)': must be read, delete, key, config or request")
             }
             return kind
         }

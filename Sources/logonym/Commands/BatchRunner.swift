@@ -176,10 +176,13 @@ struct BatchRunner {
             let ring = state.maintenance.ring
             let ledger = try BatchLedger(store: state.store, source: windowed.source, force: settings.force)
             let sink = try WindowedOutput(source: windowed.source, settings: engine, store: state.store, ledger: ledger)
+            // The state's objections hold for the lines of this run too.
+            let factory = processors(.windows(ring))
+            factory.objections = try Objections(store: state.store, stateDirectory: windowed.stateDirectory).filter()
             return Output(
                 sink: sink,
                 windows: ring,
-                processors: processors(.windows(ring)),
+                processors: factory,
                 state: state,
                 ledger: ledger
             )

@@ -12,7 +12,7 @@ struct AuditTrailTests {
         var state: String { scratch.file("state") }
         var config: String { scratch.file("logonym.toml") }
 
-        init() throws {
+        init(retention: String = "") throws {
             scratch = try Scratch()
             let input = scratch.file("in.log")
             try StatsTests.distinctClientLines(3_000).write(to: URL(fileURLWithPath: input))
@@ -28,10 +28,24 @@ struct AuditTrailTests {
             dir = "\(scratch.file("out"))"
             [anonymize]
             method = "hmac"
+            [retention]
+            \(retention)
             [[input]]
             name = "batch"
             paths = ["\(input)"]
             """.write(toFile: config, atomically: true, encoding: .utf8)
+        }
+
+        /// Writes `lines` back as the month files.
+        func rewriteFiles(_ lines: [(name: String, line: String)]) throws {
+            let directory = state + "/audit"
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.hasSuffix(".jsonl") {
+                try FileManager.default.removeItem(atPath: directory + "/" + name)
+            }
+            for name in Set(lines.map(\.name)) {
+                let text = lines.filter { $0.name == name }.map(\.line).joined(separator: "\n") + "\n"
+                try text.write(toFile: directory + "/" + name, atomically: false, encoding: .utf8)
+            }
         }
 
         /// The audit entries, as `audit --json` prints them (itself adding one).
@@ -168,21 +182,50 @@ struct AuditTrailTests {
         #expect(first.hasPrefix("broken: entry 4 ") || first.hasPrefix("broken: entry 5 "), "\(change): \(first)")
     }
 
-    @Test func retentionOfTheAuditLogKeepsTheChainVerifiable() throws {
-        let state = try State()
+    @Test func auditRetentionKeepsTheChainVerifiableAndIdsGoingAndAPruneByHandIsFound() throws {
+        let state = try State(retention: "audit = \"1d\"")
         defer { state.scratch.cleanup() }
         for _ in 0..<3 { _ = try CLI.run(["stats", "--state-dir", state.state]) }
-        // Entries 1 to 3 go, as audit retention would delete them; the anchor is their last hash.
+        let lastBefore = try #require(try State.count(state.state).last?["id"] as? Int)
+        // Two days on, every entry is past audit retention: all go, an audit_pruned entry names the anchor.
+        let sweep = try CLI.run(["retention", "--config", state.config, "--now=+2d"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        _ = try CLI.run(["stats", "--state-dir", state.state])
+        let intact = try state.verify()
+        #expect(intact.status == 0, "\(intact.stdoutText)")
+        let entries = try state.entries()
+        let pruned = try #require(entries.first { $0["event"] as? String == "audit_pruned" })
+        #expect((pruned["id"] as? Int ?? 0) > lastBefore, "ids go on after the table was emptied")
+        #expect(entries.allSatisfy { ($0["id"] as? Int ?? 0) > lastBefore })
+        // The oldest entries deleted from both copies, with the anchor set by hand: found.
+        let first = try #require(entries.first?["id"] as? Int)
         try state.sql(
-            "INSERT OR REPLACE INTO meta (key, value) SELECT 'audit_anchor', CAST(hash AS BLOB) FROM audit WHERE id = 3"
+            "INSERT OR REPLACE INTO meta (key, value) SELECT 'audit_anchor', CAST(hash AS BLOB) FROM audit WHERE id = \(first + 1)"
         )
-        try state.sql("DELETE FROM audit WHERE id <= 3")
-        #expect(try state.verify().status == 0)
-        // Without the anchor's agreement the first entry left is a break.
-        try state.sql("DELETE FROM audit WHERE id = 4")
+        try state.sql("DELETE FROM audit WHERE id <= \(first + 1)")
+        var lines = try state.fileLines()
+        lines.removeAll { ($0.line.contains("\"id\":\(first),") || $0.line.contains("\"id\":\(first + 1),")) }
+        try state.rewriteFiles(lines)
         let result = try state.verify()
-        #expect(result.status == 1)
-        #expect(result.stdoutText.hasPrefix("broken: entry 4 ") || result.stdoutText.hasPrefix("broken: entry 5 "))
+        #expect(result.status == 1 && result.stdoutText.contains("not set by audit retention"), "\(result.stdoutText)")
+    }
+
+    /// The files' oldest lines deleted, the database untouched; a forged unchained entry; files a member cannot read.
+    @Test func oldestLinesDeletedAndForgedUnchainedEntriesAreFound() throws {
+        let state = try State()
+        defer { state.scratch.cleanup() }
+        for _ in 0..<4 { _ = try CLI.run(["stats", "--state-dir", state.state]) }
+        let lines = try state.fileLines()
+        try state.rewriteFiles(Array(lines.dropFirst(2)))
+        var result = try state.verify()
+        #expect(result.status == 1 && result.stdoutText.hasPrefix("broken: entry 1 "), "\(result.stdoutText)")
+        try state.rewriteFiles(lines)
+        #expect(try state.verify().status == 0)
+        try state.sql(
+            "INSERT INTO audit (id, at, event, detail) VALUES (0, 1, 'key_destroyed', '{\"event\":\"key_destroyed\"}')"
+        )
+        result = try state.verify()
+        #expect(result.status == 1 && result.stdoutText.hasPrefix("broken: entry 0 "), "\(result.stdoutText)")
     }
 }
 

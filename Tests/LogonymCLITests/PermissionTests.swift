@@ -100,6 +100,26 @@ struct PermissionTests {
         #expect(reads.contains { $0["uid"] as? Int == 65534 && $0["command"] as? String == "stats" }, "\(reads)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: state + "/audit-inbox").isEmpty)
         #expect(try CLI.run(["audit", "--state-dir", state, "--verify"]).status == 0)
+        // What a member writes there by hand reaches the log only as a known command, a range and counts; a
+        // directory is removed and recorded once.
+        let forged = state + "/audit-inbox/forged.json"
+        try
+            #"{"command":"stats 203.0.113.77","note":"client 203.0.113.77","path":"/etc/shadow","user":"root","uid":0,"returned":3}"#
+            .write(toFile: forged, atomically: false, encoding: .utf8)
+        chown(forged, 65534, gid)
+        mkdir(state + "/audit-inbox/a-directory", 0o755)
+        chown(state + "/audit-inbox/a-directory", 65534, gid)
+        let again = try CLI.run(["audit", "--state-dir", state, "--kind", "read", "--json"])
+        let taken = again.stdoutText.split(separator: "\n").compactMap { try? CLI.jsonObject(Data($0.utf8)) }
+            .filter { $0["uid"] as? Int == 65534 && ($0["command"] as? String) == "unknown" }
+        #expect(taken.count == 2, "\(taken)")
+        #expect(taken.contains { $0["returned"] as? Int == 3 })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state + "/audit-inbox").isEmpty)
+        _ = try CLI.run(["audit", "--state-dir", state])
+        for name in try FileManager.default.contentsOfDirectory(atPath: state + "/audit") {
+            let text = (try? String(contentsOfFile: state + "/audit/" + name, encoding: .utf8)) ?? ""
+            #expect(!text.contains("203.0.113.77") && !text.contains("/etc/shadow"), "\(name)")
+        }
     }
 
     @Test func anUnknownGroupIsAConfigurationErrorNamingTheKey() throws {

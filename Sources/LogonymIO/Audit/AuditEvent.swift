@@ -18,6 +18,8 @@ public struct AuditEvent: Codable, Sendable, Equatable {
     public var since: String?
     public var until: String?
     public var returned: Int64?
+    /// `audit_pruned`: the hash of the last entry deleted, which the first one left follows.
+    public var anchor: String?
     public var keyID: String?
     public var input: String?
     public var path: String?
@@ -37,7 +39,7 @@ public struct AuditEvent: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case event, input, path, window, lines, bytes, segments, keys, windows, unlinkable, note
-        case uid, user, command, tenant, since, until, returned
+        case uid, user, command, tenant, since, until, returned, anchor
         case keyID = "key_id"
         case rawInputs = "raw_inputs"
     }
@@ -90,7 +92,8 @@ public struct AuditEvent: Codable, Sendable, Equatable {
         switch event {
         case "read": .read
         case "key_created", "key_destroyed": .key
-        case "segment_deleted", "segment_rewritten", "raw_input_deleted", "erasure_started", "erasure_done", "sweep":
+        case "segment_deleted", "segment_rewritten", "raw_input_deleted", "erasure_started", "erasure_done", "sweep",
+            "audit_pruned":
             .delete
         case "config_loaded", "config_reloaded": .config
         case "objection_added", "objection_changed", "objection_withdrawn": .request

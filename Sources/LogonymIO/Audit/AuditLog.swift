@@ -36,12 +36,31 @@ public final class AuditLog {
 
     /// Version 6 of the state: each entry's link to the one before it (`prev`) and the SHA-256 of its own line
     /// (`hash`), and the hash of the last entry audit retention deleted (`meta.audit_anchor`), which the first entry
-    /// left must follow. Entries written before stay unchained (`prev` NULL); the first chained one follows 64
-    /// zeros.
+    /// left must follow. Entries written before stay unchained (`prev` NULL), and only they may be
+    /// (`meta.audit_legacy_max_id`); the first chained one follows 64 zeros.
     static func registerChain(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v6-audit-chain") { db in
-            try db.execute(sql: "ALTER TABLE audit ADD COLUMN prev TEXT; ALTER TABLE audit ADD COLUMN hash TEXT;")
+            try db.execute(
+                sql: """
+                    ALTER TABLE audit ADD COLUMN prev TEXT;
+                    ALTER TABLE audit ADD COLUMN hash TEXT;
+                    INSERT INTO meta (key, value)
+                        SELECT 'audit_legacy_max_id', CAST(coalesce(max(id), 0) AS TEXT) FROM audit;
+                    """
+            )
         }
+    }
+
+    /// A text value of `meta`.
+    static func meta(_ key: String, in db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = ?", arguments: [key])
+    }
+
+    static func setMeta(_ key: String, _ value: String, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, CAST(? AS BLOB))",
+            arguments: [key, value]
+        )
     }
 
     /// The line of `entry` in the audit files (without its newline): what its successor's `prev` hashes.
@@ -52,16 +71,21 @@ public final class AuditLog {
     /// Adds an entry inside a transaction that makes the change it records: stamped with the process's user and
     /// command, and chained to the entry before it (the transaction holds the database's write lock, so two
     /// processes never chain to the same entry).
+    /// Ids go on from the last one ever used, also after audit retention emptied the table.
     static func insert(_ event: AuditEvent, into db: Database, at time: Double = Date().timeIntervalSince1970) throws {
         var event = event
         ProcessIdentity.current.stamp(&event)
         let detail = String(decoding: try encoder.encode(event), as: UTF8.self)
         let prev = try chainEnd(in: db)
-        try db.execute(
-            sql: "INSERT INTO audit (at, event, detail, prev) VALUES (?, ?, ?, ?)",
-            arguments: [time, event.event, detail, prev]
+        let last = max(
+            try Int64.fetchOne(db, sql: "SELECT max(id) FROM audit") ?? 0,
+            Int64(try meta("audit_last_pruned_id", in: db) ?? "0") ?? 0
         )
-        let entry = AuditEntry(id: db.lastInsertedRowID, at: time, event: event, prev: prev)
+        try db.execute(
+            sql: "INSERT INTO audit (id, at, event, detail, prev) VALUES (?, ?, ?, ?, ?)",
+            arguments: [last + 1, time, event.event, detail, prev]
+        )
+        let entry = AuditEntry(id: last + 1, at: time, event: event, prev: prev)
         try db.execute(
             sql: "UPDATE audit SET hash = ? WHERE id = ?",
             arguments: [SHA256Digest.hex(try line(entry)), entry.id]
@@ -74,8 +98,7 @@ public final class AuditLog {
         if let last = try Row.fetchOne(db, sql: "SELECT hash FROM audit ORDER BY id DESC LIMIT 1") {
             return (last["hash"] as String?) ?? SHA256Digest.genesis
         }
-        return try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'audit_anchor'")
-            ?? SHA256Digest.genesis
+        return try meta("audit_anchor", in: db) ?? SHA256Digest.genesis
     }
 
     /// Records one event on its own and writes it to the file.
@@ -84,104 +107,43 @@ public final class AuditLog {
         try sync()
     }
 
-    // MARK: Reads by members of state.group
-
-    /// `STATE/audit-inbox`: where members of `state.group`, who read the database and cannot write it, leave their
-    /// reads (mode 1730 to the group: they create files in it, cannot list it, and cannot remove each other's).
-    static let inboxName = "audit-inbox"
-
-    /// Creates the inbox, empty, for `group`; an existing one is left as it is.
-    static func makeInbox(_ path: String, group: UInt32) throws {
-        if mkdir(path, 0o700) != 0 {
-            if errno == EEXIST { return }
-            throw LogonymIOError.system("mkdir", path: path, errno: errno)
-        }
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw LogonymIOError.system("open", path: path, errno: errno) }
-        defer { close(fd) }
-        try FileAccess(mode: 0o1730, group: group).apply(to: fd, path: path)
-    }
-
-    /// Leaves a read in the inbox of a state directory whose database this process can only read: one new file,
-    /// fsynced, which the owner's next logonym process (the daemon within a second) records in the chain under the
-    /// file's owner, whatever the file says.
-    public static func submit(_ event: AuditEvent, stateDirectory: String) throws {
-        var event = event
-        ProcessIdentity.current.stamp(&event)
-        var name = ""
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<16 { name += String(UInt8.random(in: 0...255, using: &generator), radix: 16) }
-        let path = stateDirectory + "/" + inboxName + "/" + name + ".json"
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw LogonymIOError.system("open", path: path, errno: errno) }
-        defer { close(fd) }
-        let bytes = Array(try encoder.encode(event))
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fd) == 0 else {
-            let failure = errno
-            unlink(path)
-            throw LogonymIOError.system("write", path: path, errno: failure)
-        }
-    }
-
-    /// Records every read left in the inbox, in the order they were left, and removes them. Who read is the
-    /// file's owner, and when is its time of last change: the content is trusted for the command, range and counts
-    /// only (a member can write what they like there, but not as someone else). A file removed by its owner before
-    /// this ran is not recorded (the README says so); a crash between the commit and the removal records it twice.
-    public func ingestInbox() throws {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: inbox), !names.isEmpty else { return }
-        var found: [(path: String, at: Double, event: AuditEvent)] = []
-        for name in names {
-            let path = inbox + "/" + name
-            let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-            guard fd >= 0 else {
-                unlink(path)
-                continue
-            }
-            defer { close(fd) }
-            var info = stat()
-            guard fstat(fd, &info) == 0 else { continue }
-            var bytes = [UInt8](repeating: 0, count: 4096)
-            let count =
-                (info.st_mode & S_IFMT) == S_IFREG
-                ? bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) } : -1
-            var event = AuditEvent("read", note: "unreadable entry in \(Self.inboxName)")
-            if count > 0, let claimed = try? JSONDecoder().decode(AuditEvent.self, from: Data(bytes[0..<count])) {
-                event = claimed
-                if event.event != "read" {
-                    event.note = "left in \(Self.inboxName) as '\(event.event)'"
-                    event.event = "read"
-                }
-            }
-            event.uid = info.st_uid
-            event.user = ProcessIdentity.userName(info.st_uid)
-            if event.command == nil { event.command = "unknown" }
-            found.append((path, Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) / 1e9, event))
-        }
-        guard !found.isEmpty else { return }
-        found.sort { $0.at < $1.at }
-        try store.write { db in
-            for entry in found { try Self.insert(entry.event, into: db, at: entry.at) }
-        }
-        for entry in found { unlink(entry.path) }
-        try sync()
-    }
-
-    /// Appends every entry newer than the files' last line, and fsyncs. Under an exclusive lock on
-    /// `audit/.lock`, and from the files' last line as it is then: the daemon and a command run beside it both
-    /// record entries, and each line must be written once.
-    public func sync() throws {
+    /// Runs `body` holding `audit/.lock` exclusively: the daemon, a command beside it and their inbox takes all
+    /// write the files, and each line and each inbox read must be taken once.
+    func withLock<T>(_ body: () throws -> T) throws -> T {
         let lockPath = directory + "/.lock"
         let lock = open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard lock >= 0 else { throw LogonymIOError.system("open", path: lockPath, errno: errno) }
         defer { close(lock) }
+        handToDirectoryOwner(lock)
         while flock(lock, LOCK_EX) != 0 {
             guard errno == EINTR else { throw LogonymIOError.system("flock", path: lockPath, errno: errno) }
         }
+        return try body()
+    }
+
+    /// A file root makes in the audit directory (`sudo logonym stats`) goes to the directory's owner, the user the
+    /// daemon runs as, who must go on appending to it.
+    private func handToDirectoryOwner(_ fd: Int32) {
+        guard geteuid() == 0 else { return }
+        var owner = stat()
+        var file = stat()
+        guard stat(directory, &owner) == 0, fstat(fd, &file) == 0, file.st_uid != owner.st_uid else { return }
+        _ = fchown(fd, owner.st_uid, owner.st_gid)
+    }
+
+    /// Appends every entry newer than the files' last line, and fsyncs, under the lock.
+    public func sync() throws {
+        try withLock { try syncLocked() }
+    }
+
+    /// An entry goes to the file of its month, or to the newest file if that is later (an entry's time can be
+    /// earlier than the one before it: a clock set back), so that the files' last line is always the newest entry.
+    func syncLocked() throws {
+        let newest = Self.monthFiles(in: directory).last
         let entries = try Self.entries(in: store, after: try Self.lastWrittenID(in: directory))
         var byFile: [(String, [UInt8])] = []
         for entry in entries {
-            let name = String(AuditEntry.timestamp(entry.at).prefix(7)) + ".jsonl"
+            let name = max(String(AuditEntry.timestamp(entry.at).prefix(7)) + ".jsonl", byFile.last?.0 ?? newest ?? "")
             var line = try Self.line(entry)
             line.append(0x0A)
             if byFile.last?.0 == name {
@@ -194,13 +156,14 @@ public final class AuditLog {
             let path = directory + "/" + name
             var fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
             if fd >= 0 {
-                // 0600 whatever the umask, before the first entry.
+                // 0600 whatever the umask, before the first entry, and the directory owner's.
                 defer { if fd < 0 { unlink(path) } }
                 do { try FileAccess.ownerOnly.apply(to: fd, path: path) } catch {
                     close(fd)
                     fd = -1
                     throw error
                 }
+                handToDirectoryOwner(fd)
             } else if errno == EEXIST {
                 fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
             }
@@ -212,6 +175,12 @@ public final class AuditLog {
             }
         }
         if !byFile.isEmpty { DirectorySync.sync(directory) }
+    }
+
+    /// The month files, oldest first.
+    static func monthFiles(in directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".jsonl") }
+            .sorted()
     }
 
     /// Entries in order, optionally only those at or after `since` (seconds since the epoch).
@@ -232,7 +201,8 @@ public final class AuditLog {
     }
 
     /// Deletes the entries up to the last one older than `cutoff` (a head of the chain, in id order), keeping the
-    /// hash of the last one deleted as the anchor the first entry left must follow, and the month files that ended
+    /// hash of the last one deleted as the anchor the first entry left must follow, and records that in an
+    /// `audit_pruned` entry naming the anchor (so an anchor set by hand shows); then the month files that ended
     /// before it.
     ///
     /// - Returns: how many entries were deleted.
@@ -250,26 +220,27 @@ public final class AuditLog {
             let anchor = (last["hash"] as String?) ?? SHA256Digest.genesis
             try db.execute(sql: "DELETE FROM audit WHERE id <= ?", arguments: [lastID])
             let count = db.changesCount
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_anchor', CAST(? AS BLOB))",
-                arguments: [anchor]
-            )
+            try Self.setMeta("audit_anchor", anchor, in: db)
+            let before = Int64(try Self.meta("audit_last_pruned_id", in: db) ?? "0") ?? 0
+            try Self.setMeta("audit_last_pruned_id", String(max(before, lastID)), in: db)
+            var event = AuditEvent("audit_pruned", lines: Int64(count))
+            event.anchor = anchor
+            event.until = AuditEntry.timestamp(cutoff)
+            try Self.insert(event, into: db)
             return count
         }
         let cutoffMonth = String(AuditEntry.timestamp(cutoff).prefix(7))
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        where name.hasSuffix(".jsonl") && String(name.prefix(7)) < cutoffMonth {
+        for name in Self.monthFiles(in: directory) where String(name.prefix(7)) < cutoffMonth {
             unlink(directory + "/" + name)
         }
+        if deleted > 0 { try sync() }
         return deleted
     }
 
     /// The id in the last complete line of the newest month file; a partial last line (a crash while writing)
     /// is cut off. Reads the files' ends only.
     private static func lastWrittenID(in directory: String) throws -> Int64 {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .filter { $0.hasSuffix(".jsonl") }.sorted()
-        for name in names.reversed() {
+        for name in monthFiles(in: directory).reversed() {
             let path = directory + "/" + name
             guard var (tail, size) = try fileTail(path, holdingLines: 2) else { continue }
             if tail.last != 0x0A {

@@ -71,30 +71,41 @@ public struct AuditVerification: Sendable, Encodable {
     /// left by audit retention) and hashes to what is stored. Returns every entry's id and stored hash (`nil`
     /// unchained).
     private mutating func checkDatabase(_ store: StateStore) throws -> [(id: Int64, hash: String?)] {
-        let (rows, anchor) = try store.read { db in
+        let (rows, anchor, legacyMax) = try store.read { db in
             (
                 try Row.fetchAll(db, sql: "SELECT id, at, detail, prev, hash FROM audit ORDER BY id"),
-                try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'audit_anchor'")
+                try AuditLog.meta("audit_anchor", in: db),
+                Int64(try AuditLog.meta("audit_legacy_max_id", in: db) ?? "0") ?? 0
             )
         }
         let decoder = JSONDecoder()
         var stored: [(id: Int64, hash: String?)] = []
         var previous: (id: Int64, hash: String?)?
+        var lastPruneAnchor: String?
         for row in rows {
             entries += 1
             let id: Int64 = row["id"]
             let prev: String? = row["prev"]
-            let hash: String? = row["hash"]
+            var hash: String? = row["hash"]
             defer { previous = (id, hash) }
-            stored.append((id, hash))
+            let detail: String = row["detail"]
+            let event = try? decoder.decode(AuditEvent.self, from: Data(detail.utf8))
+            if event?.event == "audit_pruned" { lastPruneAnchor = event?.anchor }
             guard let prev else {
-                if let previous, previous.hash != nil {
-                    problem(id, "state.db", "has no link to entry \(previous.id) before it (written outside logonym)")
+                // Only the entries of an older logonym, there when the chain began, are unchained. What they say is
+                // still compared with the files.
+                if id < 1 || id > legacyMax || (previous != nil && previous?.hash != nil) {
+                    problem(id, "state.db", "has no link to the entry before it (written outside logonym)")
                 } else {
                     unchained += 1
+                    hash = try event.map {
+                        SHA256Digest.hex(try AuditLog.line(AuditEntry(id: id, at: row["at"], event: $0)))
+                    }
                 }
+                stored.append((id, hash))
                 continue
             }
+            stored.append((id, hash))
             if let previous {
                 let expected = previous.hash ?? SHA256Digest.genesis
                 if prev != expected {
@@ -111,8 +122,7 @@ public struct AuditVerification: Sendable, Encodable {
                     "is the first entry but does not follow what audit retention deleted: entries before it were removed"
                 )
             }
-            let detail: String = row["detail"]
-            guard let hash, let event = try? decoder.decode(AuditEvent.self, from: Data(detail.utf8)) else {
+            guard let hash, let event else {
                 problem(id, "state.db", "cannot be read as an audit entry")
                 continue
             }
@@ -123,13 +133,27 @@ public struct AuditVerification: Sendable, Encodable {
             headID = last["id"]
             headHash = last["hash"]
         }
+        if let anchor, anchor != lastPruneAnchor {
+            problem(
+                rows.first?["id"],
+                "state.db",
+                "the anchor the first entry follows was not set by audit retention (no audit_pruned entry names it): entries were removed"
+            )
+        }
         return stored
     }
 
     /// The month files in order: ids increase, and each chained line follows the line before it.
     private mutating func checkFiles(_ directory: String) throws -> [Int64: Written] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .filter { $0.hasSuffix(".jsonl") }.sorted()
+        guard access(directory, R_OK | X_OK) == 0 else {
+            problem(
+                nil,
+                "audit",
+                "the audit files cannot be read (\(String(cString: strerror(errno)))): only state.db was checked"
+            )
+            return [:]
+        }
+        let names = AuditLog.monthFiles(in: directory)
         struct Head: Decodable {
             var id: Int64
             var prev: String?
@@ -180,15 +204,17 @@ public struct AuditVerification: Sendable, Encodable {
         return written
     }
 
-    /// Both copies hold the same chained entries: every entry of the database from the files' first on is in the
-    /// files with the same hash, and every line from the database's first entry on is in the database.
+    /// Both copies hold the same entries: every entry of the database is in the files with the same hash (unless
+    /// newer than their last line: not written yet), and every line from the database's first entry on is in the
+    /// database.
     private mutating func compare(stored: [(id: Int64, hash: String?)], written: [Int64: Written]) {
         guard let firstWritten = written.keys.min() else {
             pending = stored.count
             return
         }
         let lastWritten = written.keys.max() ?? firstWritten
-        for (id, hash) in stored where id >= firstWritten {
+        // The files keep at least what the database keeps (audit retention removes whole months from them).
+        for (id, hash) in stored {
             if let line = written[id] {
                 if let hash, line.hash != hash { problem(id, line.place, "differs from the entry in state.db") }
             } else if id > lastWritten {

@@ -51,7 +51,10 @@ public final class StateStore: @unchecked Sendable {
     /// the WAL and SHM files the database's mode, and they are handed to the group as soon as they exist. Existing
     /// files (an older version made `state.db` 0644) are brought to the same access when they can be: a reader
     /// such as `stats` run by a member of the group leaves them as they are.
-    public init(directory: String, group: UInt32? = nil) throws {
+    ///
+    /// A command that only reads the state (`stats`, `audit`, `verify`, `report`) passes `reader`: it leaves the
+    /// files' modes and group as the daemon set them (it does not know `state.group`).
+    public init(directory: String, group: UInt32? = nil, reader: Bool = false) throws {
         path = directory + "/state.db"
         let access = FileAccess.state(group: group)
         // A member of `state.group` who does not own the database reads it (`stats`) and never writes.
@@ -64,7 +67,7 @@ public final class StateStore: @unchecked Sendable {
                 defer { close(fd) }
                 try access.apply(to: fd, path: path)
             }
-            Self.settle([path, path + "-wal", path + "-shm"], access)
+            if !reader { Self.settle([path, path + "-wal", path + "-shm"], access) }
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -141,7 +144,7 @@ public final class StateStore: @unchecked Sendable {
         try Self.refuseNewerSchema(pool, known: migrator.migrations, path: path)
         if !readOnly {
             try migrator.migrate(pool)
-            Self.settle([path, path + "-wal", path + "-shm"], access)
+            if !reader { Self.settle([path, path + "-wal", path + "-shm"], access) }
         }
         fingerprintKey = try pool.read { db in
             let data = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint_key'")

@@ -72,7 +72,7 @@ struct Audit: ParsableCommand {
         guard FileManager.default.fileExists(atPath: directory + "/state.db") else {
             throw CommandFailure.usage("\(directory): no state database (state.db) here")
         }
-        let store = try StateStore(directory: directory)
+        let store = try StateStore(directory: directory, reader: true)
         if verify {
             // Recorded first, so that the check covers this read too and every entry before it is in the files.
             try ReadTrace.record(.read("audit --verify"), stateDirectory: directory, store: store)

@@ -56,7 +56,7 @@ struct Report: ParsableCommand {
         guard FileManager.default.fileExists(atPath: engine.stateDirectory + "/state.db") else {
             throw CommandFailure.usage("\(engine.stateDirectory): no state database (state.db) here")
         }
-        let store = try StateStore(directory: engine.stateDirectory)
+        let store = try StateStore(directory: engine.stateDirectory, reader: true)
         try ReadTrace.record(
             .read("report --format \(format)", since: since.map(Double.init), until: until.map(Double.init)),
             stateDirectory: engine.stateDirectory,

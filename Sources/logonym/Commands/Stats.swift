@@ -89,7 +89,7 @@ struct Stats: ParsableCommand {
             guard FileManager.default.fileExists(atPath: database) else {
                 throw CommandFailure.usage("\(database): no such state database")
             }
-            let store = try StateStore(directory: (database as NSString).deletingLastPathComponent)
+            let store = try StateStore(directory: (database as NSString).deletingLastPathComponent, reader: true)
             rows += try store.statsRows(since: since, until: until, input: source)
             if grouping.geoLevel != nil {
                 geo += try store.geoRows(since: since, until: until, input: source).map {
@@ -98,22 +98,23 @@ struct Stats: ParsableCommand {
             }
             stores.append(store)
         }
-        // The read goes into the audit log of the state directory read (copies added with --merge are other nodes'
-        // databases, outside any state directory).
-        if let directory = primary {
-            let notes =
-                (source.map { ["source \($0)"] } ?? []) + (merge.isEmpty ? [] : ["\(merge.count) databases merged"])
-            try ReadTrace.record(
-                .read(
-                    "stats",
-                    since: since.map(Double.init),
-                    until: until.map(Double.init),
-                    returned: Int64(rows.count),
-                    note: notes.isEmpty ? nil : notes.joined(separator: "; ")
-                ),
-                stateDirectory: directory,
-                store: stores[0]
-            )
+        // The read goes into the audit log of every state directory read: the primary one, and a database added
+        // with --merge that is a live state directory's (it has an audit log). Copies elsewhere are other nodes'
+        // databases, outside any state directory.
+        let notes = (source.map { ["source \($0)"] } ?? []) + (merge.isEmpty ? [] : ["\(merge.count) databases merged"])
+        let read = AuditEvent.read(
+            "stats",
+            since: since.map(Double.init),
+            until: until.map(Double.init),
+            returned: Int64(rows.count),
+            note: notes.isEmpty ? nil : notes.joined(separator: "; ")
+        )
+        for (database, store) in zip(databases, stores) {
+            let directory = (database as NSString).deletingLastPathComponent
+            let live =
+                database == primary.map { $0 + "/state.db" }
+                || FileManager.default.fileExists(atPath: directory + "/audit")
+            if live { try ReadTrace.record(read, stateDirectory: directory, store: store) }
         }
         var report = StatsReport(rows: rows, grouping: grouping)
         if let level = grouping.geoLevel {

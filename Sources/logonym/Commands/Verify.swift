@@ -78,7 +78,7 @@ struct Verify: ParsableCommand {
             try ReadTrace.record(
                 .read("verify", note: targets.joined(separator: " ")),
                 stateDirectory: stateDirectory,
-                store: try StateStore(directory: stateDirectory)
+                store: try StateStore(directory: stateDirectory, reader: true)
             )
         }
         var report = VerifyReport(method: method, prefixes: prefixes)

@@ -23,6 +23,8 @@ struct ObjectionTests {
             case 1:
                 line = "100.64.0.9 - - [\(time)] \"GET \(path) HTTP/1.1\" 200 5 \"-\" \"x\" \"\(objector), 10.0.0.1\""
             case 2: line = "garbage \(path) from \(objector) at \(time)"
+            // nginx writes a quote as \x22, whose digits glue onto the quad: only decoding sees the address.
+            case 5 where i % 20 == 5: line = "garbage \(path) for=\\x22\(objector):4711\\x22 at \(time)"
             case 3: line = "203.0.113.78 - - [\(time)] \"GET \(path) HTTP/1.1\" 200 5 \"-\" \"x\""
             default: line = "198.51.100.\(i % 250) - - [\(time)] \"GET \(path) HTTP/1.1\" 200 5 \"-\" \"x\""
             }
@@ -77,7 +79,7 @@ struct ObjectionTests {
             try Self.writtenPaths(daemon, tag: "during") == kept
         }
         try waitUntil("the objected lines are counted") { try Self.objectedCount(daemon) == during.objected.count }
-        #expect(during.objected.count == 60)
+        #expect(during.objected.count == 70)
         // The lines before the objection stay; withdrawn, the objector's lines flow again.
         #expect(try Self.writtenPaths(daemon, tag: "before").count == 200)
         let withdraw = try CLI.run(["object", "--config", daemon.config, "--withdraw", "--address", Self.objector])
@@ -88,7 +90,7 @@ struct ObjectionTests {
         try waitUntil("every line after the withdrawal is committed") {
             try Self.writtenPaths(daemon, tag: "after").count == 200
         }
-        #expect(try Self.objectedCount(daemon) == 60)
+        #expect(try Self.objectedCount(daemon) == during.objected.count)
         // Both changes are in the audit log, as requests, and nothing there or in the state is the address.
         let audit = try CLI.run(["audit", "--config", daemon.config, "--kind", "request", "--json"])
         let events = audit.stdoutText.split(separator: "\n").compactMap {
@@ -146,6 +148,13 @@ struct ObjectionTests {
         let list = try CLI.run(["object", "--config", config, "--list"])
         #expect(list.stdoutText.contains("1 objections, 1 in force") && !list.stdoutText.contains(Self.objector))
         try Self.expectNoFormOfTheAddress(in: scratch.file("state"))
+        // Without their key the objections cannot be followed: the run refuses rather than write the lines.
+        try FileManager.default.removeItem(atPath: scratch.file("state/keys/objections.key"))
+        let refused = try CLI.run([
+            "anonymize", "--method", "hmac", "--window", "1h", "--output-dir", scratch.file("out"), "--state-dir",
+            scratch.file("state"), "--summary", "none", "--force", log,
+        ])
+        #expect(refused.status != 0 && refused.stderr.contains("their key is missing"), "\(refused.stderr)")
     }
 
     /// Neither the address's text nor its four bytes are in any file of the state directory.

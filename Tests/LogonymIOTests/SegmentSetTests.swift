@@ -28,4 +28,31 @@ struct SegmentSetTests {
         #expect(segments.pendingBytes == 0)
         #expect(records.reduce(0) { $0 + $1.lines } == 500)
     }
+
+    /// The output directory spelled another way than when the segments were recorded (relative, a trailing or
+    /// doubled slash): recovery removes no committed segment, only segment files the database does not know.
+    @Test func recoveryKnowsCommittedSegmentsByNameNotBySpelling() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let output = directory.path + "/out"
+        try FileManager.default.createDirectory(atPath: output + "/web", withIntermediateDirectories: true)
+        for name in ["2030-01-01T00.log.gz", "2030-01-01T01.log.gz", "stray.log.gz", "notes.txt"] {
+            _ = FileManager.default.createFile(atPath: output + "/web/" + name, contents: Data("x".utf8))
+        }
+        let recorded = ["2030-01-01T00.log.gz", "2030-01-01T01.log.gz"].enumerated().map { k, name in
+            StateStore.SegmentRecord(
+                path: directory.path + "//out/./web/" + name,
+                input: "web",
+                windowStart: Int64(k) * 3600,
+                part: 0,
+                length: 1,
+                lines: 1,
+                open: false
+            )
+        }
+        let segments = SegmentSet(input: "web", outputDirectory: output + "/", window: .hour, compress: true)
+        try segments.recover(committed: recorded)
+        let left = try FileManager.default.contentsOfDirectory(atPath: output + "/web").sorted()
+        #expect(left == ["2030-01-01T00.log.gz", "2030-01-01T01.log.gz", "notes.txt"])
+    }
 }

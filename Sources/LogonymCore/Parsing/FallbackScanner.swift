@@ -161,6 +161,29 @@ public enum FallbackScanner: Sendable {
         }
     }
 
+    /// Calls `body` with every address-looking token in `bytes[start..<end]` as written, and then in the text with
+    /// its escapes decoded (``PercentDecoding``: `%XX` round after round, `\xXX`, `\u00XX`), as the anonymizer reads
+    /// them: nginx writes `"` as `\x22`, whose digits glue onto a quad (`\x22203.0.113.7`) that only decoding sees.
+    /// An address may be reported twice. `verify`, `forget`, `access` and the objection check find a line's addresses
+    /// with it.
+    public static func forEachAddressDecoded(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        to end: Int,
+        decoding: PercentDecoding,
+        includingNoHost: Bool = false,
+        _ body: (AddressField) -> Void
+    ) {
+        forEachAddress(bytes, from: start, to: end, includingNoHost: includingNoHost, body)
+        guard start < end,
+            memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "%")), end - start) != nil
+                || memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\\")), end - start) != nil
+        else { return }
+        decoding.decode(bytes, start..<end)
+        let decoded = UnsafeBufferPointer(decoding.decoded)
+        forEachAddress(decoded, from: 0, to: decoded.count, includingNoHost: includingNoHost, body)
+    }
+
     /// The addresses of one run of `[0-9A-Fa-f:.]`: IPv6 tokens and dotted quads, left to right. A quad wins over
     /// an IPv6 token that starts inside it (`81.2.69.24::` is the quad, not `24::`); an IPv6 token wins over the
     /// quads inside it (`::ffff:81.2.69.1`).

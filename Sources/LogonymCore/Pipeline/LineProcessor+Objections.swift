@@ -18,7 +18,9 @@ extension LineProcessor {
     func holdsObjected(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ objections: ObjectionFilter) -> Bool
     {
         var found = false
-        FallbackScanner.forEachAddress(b, from: start, to: end) { field in
+        FallbackScanner.forEachAddressDecoded(b, from: start, to: end, decoding: percentDecoding, includingNoHost: true)
+        {
+            field in
             if !found && isObjected(field.address, objections) { found = true }
         }
         return found

@@ -81,20 +81,10 @@ public final class OutputVerifier {
     public func findings(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
         precondition(start >= 0 && start <= end && end <= bytes.count, "range outside the buffer")
         seen.removeAll(keepingCapacity: true)
-        collect(bytes, from: start, to: end)
-        guard start < end,
-            memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "%")), end - start) != nil
-                || memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\\")), end - start) != nil
-        else { return seen.count }
-        decoding.decode(bytes, start..<end)
-        collect(UnsafeBufferPointer(decoding.decoded), from: 0, to: decoding.decoded.count)
-        return seen.count
-    }
-
-    private func collect(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
-        FallbackScanner.forEachAddress(bytes, from: start, to: end) { field in
+        FallbackScanner.forEachAddressDecoded(bytes, from: start, to: end, decoding: decoding) { field in
             if isFinding(field.address) { seen.insert(field.address.canonical) }
         }
+        return seen.count
     }
 }
 

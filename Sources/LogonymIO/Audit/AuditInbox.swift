@@ -94,10 +94,21 @@ extension AuditLog {
     /// its owner before this ran is not recorded (the README says so); a crash between the commit and the
     /// removal records it twice.
     public func ingestInbox() throws {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: inbox), !names.isEmpty else { return }
+        guard let all = try? FileManager.default.contentsOfDirectory(atPath: inbox), !all.isEmpty else { return }
+        // A read still being written has a dot name; one left so for a minute never will be (a crash, or a member
+        // filling the inbox): removed, so that dot names cannot keep the others waiting.
+        let now = Date().timeIntervalSince1970
+        for name in all where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            var info = stat()
+            if lstat(inbox + "/" + name, &info) == 0 && Double(info.st_ctim.tv_sec) < now - 60 {
+                unlink(inbox + "/" + name)
+            }
+        }
+        let names = all.filter { !$0.hasPrefix(".") }
+        guard !names.isEmpty else { return }
         try withLock {
             var found: [(path: String, left: Double, event: AuditEvent)] = []
-            for name in names.prefix(Self.inboxBatch) where !name.hasPrefix(".") {
+            for name in names.prefix(Self.inboxBatch) {
                 let path = inbox + "/" + name
                 var info = stat()
                 guard lstat(path, &info) == 0 else { continue }

@@ -190,8 +190,9 @@ public struct Eraser {
             length += Int64(data.count)
             pending.removeAll(keepingCapacity: true)
         }
+        let decoding = PercentDecoding()
         try SegmentLines.forEach(in: segment.path, limit: segment.length) { b, range in
-            if SegmentLines.line(b, range, holds: pseudonym) {
+            if SegmentLines.line(b, range, holds: pseudonym, decoding: decoding) {
                 removed += 1
             } else {
                 kept += 1
@@ -253,9 +254,23 @@ enum SegmentLines {
 
     /// Whether `pseudonym` appears in the line as an address (client, forwarded-for, or anywhere in a scrubbed
     /// line): the lines `forget` removes and `access` returns.
-    static func line(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, holds pseudonym: IPAddress) -> Bool {
+    ///
+    /// Every address counts, those that name no host too (Crypto-PAn maps one /8 onto `0.x.x.x`), as written and
+    /// with escapes decoded (`\x22` before a quad in an nginx log).
+    static func line(
+        _ b: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>,
+        holds pseudonym: IPAddress,
+        decoding: PercentDecoding
+    ) -> Bool {
         var holds = false
-        FallbackScanner.forEachAddress(b, from: range.lowerBound, to: range.upperBound) { field in
+        FallbackScanner.forEachAddressDecoded(
+            b,
+            from: range.lowerBound,
+            to: range.upperBound,
+            decoding: decoding,
+            includingNoHost: true
+        ) { field in
             if field.address.canonical == pseudonym { holds = true }
         }
         return holds

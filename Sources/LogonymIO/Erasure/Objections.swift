@@ -49,7 +49,16 @@ public struct Objections {
                 arguments: [now]
             ).map { [UInt8]($0) }
         }
-        guard !hashes.isEmpty, let key = try key(create: false) else { return nil }
+        guard !hashes.isEmpty else { return nil }
+        // Objections without their key cannot be told from other addresses: nothing is processed until it is back.
+        guard let key = try key(create: false) else {
+            throw LogonymIOError(
+                code: .openFailed,
+                path: keyPath,
+                message:
+                    "\(hashes.count) objections are recorded but their key is missing: restore keys/ from the backup of this state directory (lines are not processed without it)"
+            )
+        }
         return ObjectionFilter(key: key, hashes: hashes)
     }
 

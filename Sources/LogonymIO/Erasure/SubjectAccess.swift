@@ -39,25 +39,31 @@ public struct SubjectAccess {
         }
     }
 
-    /// Calls `body` with every line of the plan's windows that holds their pseudonym (window name, line bytes
-    /// without the newline), in window order and in each window's segment order.
+    /// The segments as committed now, in window, input and part order: what one access reads, counted and shown
+    /// alike while the daemon goes on writing.
+    public func segments() throws -> [StateStore.SegmentRecord] {
+        try store.segments().sorted { ($0.windowStart, $0.input, $0.part) < ($1.windowStart, $1.input, $1.part) }
+    }
+
+    /// Calls `body` with every line of the plan's windows in `segments` (up to their lengths there) that holds
+    /// their pseudonym (window name, line bytes without the newline), in window order and in each window's segment
+    /// order.
     @discardableResult
     public func run(
         _ plan: ErasurePlan,
+        segments: [StateStore.SegmentRecord],
         _ body: (String, UnsafeBufferPointer<UInt8>) throws -> Void = { _, _ in }
     ) throws -> Report {
         var report = Report(method: plan.method, unlinkable: plan.unlinkable)
         guard plan.method != .truncate else { return report }
-        let segments = try store.segments().sorted {
-            ($0.windowStart, $0.input, $0.part) < ($1.windowStart, $1.input, $1.part)
-        }
+        let decoding = PercentDecoding()
         for target in plan.targets {
             guard let pseudonym = IPAddress(target.pseudonym) else { continue }
             let name = window.name(ofWindowStarting: target.windowStart)
             var found: Int64 = 0
             for segment in segments where segment.windowStart == target.windowStart && segment.length > 0 {
                 try SegmentLines.forEach(in: segment.path, limit: segment.length) { b, range in
-                    guard SegmentLines.line(b, range, holds: pseudonym) else { return }
+                    guard SegmentLines.line(b, range, holds: pseudonym, decoding: decoding) else { return }
                     found += 1
                     try body(name, UnsafeBufferPointer(rebasing: b[range]))
                 }

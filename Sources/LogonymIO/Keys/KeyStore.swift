@@ -135,13 +135,19 @@ public final class KeyStore {
         return key
     }
 
-    /// Writes a new key file `NAME.key` (0600) in the key directory: under a temporary name first (`.NAME.tmp`,
-    /// removed at the next start if a crash leaves it), fsynced, renamed into place, the directory fsynced.
+    /// Writes a new key file `NAME.key` (0600, the key directory owner's) in the key directory: under a temporary
+    /// name first (`.NAME.tmp`, removed at the next start if a crash leaves it), fsynced, renamed into place, the
+    /// directory fsynced.
     static func install(_ key: PseudonymKey, name: String, in directory: String) throws {
         let path = directory + "/" + name + ".key"
         let temporary = directory + "/." + name + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LogonymIOError.system("create", path: temporary, errno: errno) }
+        // Made by root (`sudo logonym object`) in a directory of the user the daemon runs as: that user's.
+        var owner = stat()
+        if geteuid() == 0, stat(directory, &owner) == 0, owner.st_uid != 0 {
+            _ = fchown(fd, owner.st_uid, owner.st_gid)
+        }
         let written = key.bytes.withUnsafeBytes { write(fd, $0.baseAddress, 32) }
         guard written == 32, fsync(fd) == 0 else {
             let error = errno

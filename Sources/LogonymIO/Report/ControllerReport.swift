@@ -126,6 +126,8 @@ public struct ControllerReport: Encodable, Sendable {
     public var linesRead = 0
     public var linesWritten = 0
     public var linesDropped = 0
+    /// Written, then removed by `forget`.
+    public var linesErased = 0
     public var dropped: [String: Int] = [:]
     public var days: [Day] = []
     public var keys: [Key] = []
@@ -144,6 +146,7 @@ public struct ControllerReport: Encodable, Sendable {
         case linesRead = "lines_read"
         case linesWritten = "lines_written"
         case linesDropped = "lines_dropped"
+        case linesErased = "lines_erased"
         case keysCreated = "keys_created"
         case keysDestroyed = "keys_destroyed"
         case keysLate = "keys_late"
@@ -183,6 +186,7 @@ public struct ControllerReport: Encodable, Sendable {
             report.linesRead += counters.linesRead
             report.linesWritten += counters.linesWritten
             report.linesDropped += counters.linesDropped
+            report.linesErased += counters.linesErased
             for (reason, count) in counters.dropped where count > 0 {
                 report.dropped[reason.rawValue, default: 0] += count
             }

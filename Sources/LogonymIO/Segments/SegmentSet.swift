@@ -89,9 +89,11 @@ final class SegmentSet {
     /// Cuts open segments back to their committed lengths and removes uncommitted files.
     func recover(committed: [StateStore.SegmentRecord]) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // Known by name: the output directory may be spelled another way than when they were recorded
+        // (`out`, `./out/`, an absolute path), and a committed segment is never removed for that.
         var known = Set<String>()
         for record in committed {
-            known.insert(record.path)
+            known.insert((record.path as NSString).lastPathComponent)
             lastPart[record.windowStart] = max(lastPart[record.windowStart] ?? 0, record.part)
             guard record.open else { continue }
             let segment = Segment(
@@ -112,10 +114,10 @@ final class SegmentSet {
             }
             open[record.windowStart] = segment
         }
-        // Whatever else is in the input's output directory was created after the last commit.
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
-            let path = directory + "/" + name
-            if !known.contains(path) { unlink(path) }
+        // A segment file the database does not know was created after the last commit. Nothing else is touched.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        where !known.contains(name) && (name.hasSuffix(".log") || name.hasSuffix(".log.gz")) && !name.hasPrefix(".") {
+            unlink(directory + "/" + name)
         }
     }
 

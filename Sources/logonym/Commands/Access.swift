@@ -69,20 +69,27 @@ struct Access: ParsableCommand {
         let access = try MaintenanceAccess.open(configPath: config)
         let plan = try access.maintenance.erasurePlan(address: parsed.canonical, since: since, until: until)
         let reader = SubjectAccess(store: access.state.store, window: access.state.settings.window)
-        // Counted first, recorded, then shown: nothing is shown unless the read is in the audit log.
-        let report = try reader.run(plan)
-        try access.recordRead(
-            .read("access", since: since.map(Double.init), until: until.map(Double.init), lines: report.lines)
-        )
+        // One snapshot of the segments, counted, recorded, then shown: nothing is shown unless the read is in the
+        // audit log, and what the log counts is what is shown.
+        let segments = try reader.segments()
+        let report = try reader.run(plan, segments: segments)
         let sink: FileOutput
         do throws(LogonymIOError) {
             sink = try output.map { (path) throws(LogonymIOError) in try FileOutput(path: path) } ?? FileOutput()
         } catch {
             throw CommandFailure(message: error.description, exitCode: 3)
         }
+        do {
+            try access.recordRead(
+                .read("access", since: since.map(Double.init), until: until.map(Double.init), lines: report.lines)
+            )
+        } catch {
+            sink.abandon()
+            throw error
+        }
         var pending: [UInt8] = []
         do {
-            try reader.run(plan) { window, line in
+            try reader.run(plan, segments: segments) { window, line in
                 if outputFormat == "json" {
                     struct Line: Encodable {
                         var window: String

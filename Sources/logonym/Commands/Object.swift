@@ -62,6 +62,9 @@ struct Object: ParsableCommand {
             throw CommandFailure.usage("give --address (or --list)")
         }
         if withdraw && until != nil { throw CommandFailure.usage("--withdraw takes no --until") }
+        if let until, Double(until) <= Date().timeIntervalSince1970 {
+            throw CommandFailure.usage("--until \(AuditEntry.timestamp(Double(until))): is not in the future")
+        }
         let parsed = try address.map { text in
             // The address is never echoed, not even in an error.
             let given = text == "-" ? readLine(strippingNewline: true) ?? "" : text

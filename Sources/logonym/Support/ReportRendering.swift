@@ -6,16 +6,27 @@ import LogonymIO
 enum ReportRendering {
     // MARK: Markdown
 
+    /// Markdown text: what could open a tag or a table cell, or mark up, is escaped.
+    static func m(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            if "\\`*_[]<>|#".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
     static func markdown(_ r: ControllerReport) -> String {
         var md = "# logonym report\n\n"
         md += "Period: \(r.period.since ?? "start") to \(r.period.until ?? "now"); generated \(r.generated).\n\n"
         if let c = r.configuration {
             md += "## Configuration in force\n\n| setting | value |\n|---|---|\n"
-            for (name, value) in configurationRows(c) { md += "| \(name) | \(value) |\n" }
+            for (name, value) in configurationRows(c) { md += "| \(name) | \(m(value)) |\n" }
             md += "\n"
         }
         md += "## Lines\n\n| | lines |\n|---|---:|\n"
         md += "| read | \(r.linesRead) |\n| written | \(r.linesWritten) |\n| dropped | \(r.linesDropped) |\n"
+        md += "| erased (forget) | \(r.linesErased) |\n"
         for (reason, count) in r.dropped.sorted(by: { $0.key < $1.key }) { md += "| dropped: \(reason) | \(count) |\n" }
         md += "\n| day | read | written | dropped |\n|---|---:|---:|---:|\n"
         for day in r.days { md += "| \(day.day) | \(day.read) | \(day.written) | \(day.dropped) |\n" }
@@ -23,23 +34,23 @@ enum ReportRendering {
         md += "| key | window | created | due | destroyed | |\n|---|---|---|---|---|---|\n"
         for key in r.keys {
             md +=
-                "| \(key.id) | \(key.window) | \(key.created) | \(key.due) | \(key.destroyed ?? "alive") | \(key.late ? "**late**" : "") |\n"
+                "| \(m(key.id)) | \(key.window) | \(key.created) | \(key.due) | \(key.destroyed ?? "alive") | \(key.late ? "**late**" : "") |\n"
         }
         md += "\n## Deletions\n\n\(r.segmentsDeleted) segments deleted.\n\n"
         md += "## Requests\n\n"
         if r.requests.isEmpty { md += "None.\n" }
         for request in r.requests {
-            md += "- \(request.time) \(request.kind) by \(request.user ?? "unknown"): \(request.outcome)\n"
+            md += "- \(request.time) \(request.kind) by \(m(request.user ?? "unknown")): \(m(request.outcome))\n"
         }
         md += "\n## Reads by user\n\n| user | uid | reads | commands |\n|---|---:|---:|---|\n"
         for read in r.reads {
             md +=
-                "| \(read.user) | \(read.uid.map(String.init) ?? "") | \(read.reads) | \(read.commands.joined(separator: ", ")) |\n"
+                "| \(m(read.user)) | \(read.uid.map(String.init) ?? "") | \(read.reads) | \(m(read.commands.joined(separator: ", "))) |\n"
         }
         md += "\n## Losses\n\n"
         if r.losses.isEmpty { md += "None recorded.\n" }
         for loss in r.losses {
-            md += "- \(loss.time) \(loss.input): \(loss.reason)\(loss.bytes.map { ", \($0) bytes" } ?? "")\n"
+            md += "- \(loss.time) \(m(loss.input)): \(m(loss.reason))\(loss.bytes.map { ", \($0) bytes" } ?? "")\n"
         }
         md += "\n## Audit log\n\n\(r.auditEntries) entries in the period. "
         if let chain = r.auditChain {
@@ -93,7 +104,7 @@ enum ReportRendering {
         }
         h += "<h2>Lines</h2><table>\n"
         h += row("read", "lines_read", r.linesRead) + row("written", "lines_written", r.linesWritten)
-        h += row("dropped", "lines_dropped", r.linesDropped)
+        h += row("dropped", "lines_dropped", r.linesDropped) + row("erased (forget)", "lines_erased", r.linesErased)
         for (reason, count) in r.dropped.sorted(by: { $0.key < $1.key }) {
             h += row("dropped: \(reason)", "dropped.\(reason)", count)
         }

@@ -18,7 +18,7 @@ struct SegmentSetTests {
         var expected = 0
         for hour in Int64(0)..<5 {
             for _ in 0..<100 { segments.append(line[...], windowStart: hour * 3600) }
-            expected += 100 * line.count
+            expected += 100 * line.count + SegmentSet.windowBytes
             segments.closeWindows(before: (hour + 1) * 3600, grace: 0)
             #expect(segments.open.isEmpty)
             #expect(segments.pendingBytes == expected)

@@ -7,9 +7,9 @@ import Synchronization
 ///
 /// A level means what it means to gzip: about the size `gzip -N` gives, for less work. Each is done by the
 /// fastest library level whose output is within 5% of `gzip -N`'s on access logs (measured on the benchmark log;
-/// README, "Compression"), except the default, 6, which the daemon and every windowed run use: within 10%, for 6%
-/// more speed on the windowed path. Level 1 is ISA-L's igzip (smaller than `gzip -1`, about twice libdeflate's
-/// speed), the others libdeflate, whose whole-buffer compression fits one member per block.
+/// README, "Compression"). Level 1 is ISA-L's igzip (smaller than `gzip -1`, about twice libdeflate's speed), the
+/// others libdeflate, whose whole-buffer compression fits one member per block. (libdeflate 4 for the default would
+/// be 6% faster on the windowed path, but 1.14 times `gzip -6` on JSON logs: over the 1.1 allowed.)
 public enum GzipMember: Sendable {
     /// The gzip member holding `block`.
     ///
@@ -38,11 +38,10 @@ public enum GzipMember: Sendable {
 
     /// libdeflate's level for gzip's `level` (2 to 9): sizes on the benchmark log's output, in bytes per 60 MB, gzip
     /// then libdeflate: 2 and 3: 6.27 M and 6.05 M, libdeflate 1 5.74 M; 4: 5.38 M, 3 5.43 M; 5: 4.98 M, 4 5.09 M;
-    /// 6: 4.79 M, 4 5.09 M (1.06 times; 5 4.90 M); 7: 4.65 M, 6 4.65 M; 8: 4.54 M, 7 4.54 M; 9: 4.53 M, 9 4.40 M.
+    /// 6: 4.79 M, 5 4.90 M; 7: 4.65 M, 6 4.65 M; 8: 4.54 M, 7 4.54 M; 9: 4.53 M, 9 4.40 M.
     static func libdeflateLevel(_ level: Int32) -> Int32 {
         switch level {
         case ...3: 1
-        case 6: 4
         case 4...8: level - 1
         default: 9
         }

@@ -21,7 +21,9 @@ public final class ParallelGzipSink: OutputSink, @unchecked Sendable {
     public init(file: FileOutput, level: Int32, threads: Int) {
         self.file = file
         self.level = level
-        self.slots = DispatchSemaphore(value: max(1, threads) * 2)
+        // More blocks in flight than the compression threads can take would only wait, in memory.
+        let compressing = max(1, min(threads, ProcessInfo.processInfo.activeProcessorCount))
+        self.slots = DispatchSemaphore(value: compressing * 2)
     }
 
     public var bytesWritten: Int {
@@ -57,6 +59,8 @@ public final class ParallelGzipSink: OutputSink, @unchecked Sendable {
     }
 
     public func finish() throws(LogonymIOError) {
+        // No line at all is still a gzip file: one empty member (`gzip -t` refuses an empty file).
+        if nextToSubmit == 0 { try write([]) }
         group.wait()
         if let failure = currentFailure() {
             file.abandon()

@@ -84,7 +84,15 @@ final class SegmentSet {
 
     /// Bytes waiting to be written, in open segments and in those closed since the last commit (whose compressed
     /// members are held until it: a backlog crosses many windows between two commits).
-    var pendingBytes: Int { (open.values + closing).reduce(0) { $0 + $1.uncommittedBytes } }
+    /// Each window written to since the last commit also holds its client sketch (64 KiB) and its lines' slack: it
+    /// counts this much more, so that a log touching many windows commits before they add up.
+    var pendingBytes: Int {
+        (open.values + closing).reduce(0) {
+            $0 + $1.uncommittedBytes + ($1.uncommittedBytes > 0 ? Self.windowBytes : 0)
+        }
+    }
+
+    static let windowBytes = 96 << 10
 
     /// Cuts open segments back to their committed lengths and removes uncommitted files.
     func recover(committed: [StateStore.SegmentRecord]) throws {
@@ -218,8 +226,9 @@ final class SegmentSet {
                 guard fsync(segment.fd) == 0 else { throw .system("fsync", path: segment.path, errno: errno) }
                 segment.length += Int64(data.count)
                 segment.lines += segment.pendingLines
-                // A big buffer (a batch run's window) is given back; a daemon's second of lines is kept for reuse.
-                segment.pending.removeAll(keepingCapacity: segment.pending.count <= 1 << 20)
+                // A small buffer (a daemon's second of lines) is kept for reuse; a bigger one is given back, so that
+                // many open windows do not each hold one.
+                segment.pending.removeAll(keepingCapacity: segment.pending.capacity <= 64 << 10)
                 segment.members.removeAll()
                 segment.pendingLines = 0
                 segment.uncommittedBytes = 0

@@ -18,6 +18,7 @@ public final class WindowedOutput: OutputSink {
     private var processor: LineProcessor?
     private var earlier = StateStore.Commit()
     private var linesSinceCheck = 0
+    private var bytesSinceCheck = 0
     /// The run's inputs, recorded with every commit.
     let ledger: BatchLedger?
     /// A commit is made once this many bytes are pending (checked every `checkLines` lines).
@@ -62,10 +63,13 @@ public final class WindowedOutput: OutputSink {
             self.processor?.takeStats(input: source, into: &earlier, window: window)
             self.processor = processor
         }
+        bytesSinceCheck &+= out.count
         LineRouter(processor: processor, segments: segments, state: state).route(&out)
         linesSinceCheck &+= 1
-        guard linesSinceCheck >= checkLines else { return false }
+        // Every few thousand lines, or every MiB of long ones.
+        guard linesSinceCheck >= checkLines || bytesSinceCheck >= 1 << 20 else { return false }
         linesSinceCheck = 0
+        bytesSinceCheck = 0
         return segments.pendingBytes > commitBytes
     }
 
@@ -95,6 +99,9 @@ public final class WindowedOutput: OutputSink {
         }
         ledger?.recorded()
         for record in records { lengths[record.path] = record.length }
+        // A batch keeps every window open to its end: their descriptors are closed between commits (the next
+        // flush reopens what it writes to), so that a log of thousands of windows stays under the file limit.
+        segments.closeFiles()
     }
 
     public func write(_ block: [UInt8]) throws(LogonymIOError) {

@@ -23,16 +23,7 @@ struct Forget: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The configuration file.", valueName: "path"))
-    var config: String = "/etc/logonym/logonym.toml"
-
-    @Option(
-        help: ArgumentHelp(
-            "The client's address (IPv4 or IPv6); '-' reads it from standard input, out of sight of ps.",
-            valueName: "address"
-        )
-    )
-    var address: String
+    @OptionGroup var subject: SubjectOptions
 
     @Option(help: ArgumentHelp("Only windows ending after this time (ISO 8601, -7d or @EPOCH).", valueName: "time"))
     var since: String?
@@ -47,16 +38,12 @@ struct Forget: ParsableCommand {
     var json = false
 
     func run() throws {
-        // The address is never echoed, not even in an error.
-        let text = address == "-" ? readLine(strippingNewline: true) ?? "" : address
-        guard let parsed = IPAddress(text.trimmingCharacters(in: .whitespaces)) else {
-            throw CommandFailure.usage("--address: not an IPv4 or IPv6 address")
-        }
+        let parsed = try subject.requiredSubject()
         let since = try TimeArgument.option(since, "--since")
         let until = try TimeArgument.option(until, "--until")
-        let access = try MaintenanceAccess.open(configPath: config)
+        let access = try MaintenanceAccess.open(configPath: subject.config)
         let maintenance = access.maintenance
-        var plan = try maintenance.erasurePlan(address: parsed.canonical, since: since, until: until)
+        var plan = try maintenance.erasurePlan(address: parsed, since: since, until: until)
         plan.range = Self.range(since, until)
         let report: ErasureReport
         if plan.method == .truncate {

@@ -27,16 +27,7 @@ struct Object: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The configuration file.", valueName: "path"))
-    var config: String = "/etc/logonym/logonym.toml"
-
-    @Option(
-        help: ArgumentHelp(
-            "The client's address (IPv4 or IPv6); '-' reads it from standard input, out of sight of ps.",
-            valueName: "address"
-        )
-    )
-    var address: String?
+    @OptionGroup var subject: SubjectOptions
 
     @Option(
         help: ArgumentHelp("The objection ends at this time (a restriction); default: for good.", valueName: "time")
@@ -55,25 +46,18 @@ struct Object: ParsableCommand {
     func run() throws {
         let until = try TimeArgument.option(until, "--until")
         if list {
-            guard address == nil, !withdraw, until == nil else {
+            guard subject.address == nil, !withdraw, until == nil else {
                 throw CommandFailure.usage("--list takes no --address, --withdraw or --until")
             }
-        } else if address == nil {
+        } else if subject.address == nil {
             throw CommandFailure.usage("give --address (or --list)")
         }
         if withdraw && until != nil { throw CommandFailure.usage("--withdraw takes no --until") }
         if let until, Double(until) <= Date().timeIntervalSince1970 {
             throw CommandFailure.usage("--until \(AuditEntry.timestamp(Double(until))): is not in the future")
         }
-        let parsed = try address.map { text in
-            // The address is never echoed, not even in an error.
-            let given = text == "-" ? readLine(strippingNewline: true) ?? "" : text
-            guard let parsed = IPAddress(given.trimmingCharacters(in: .whitespaces)) else {
-                throw CommandFailure.usage("--address: not an IPv4 or IPv6 address")
-            }
-            return parsed.canonical
-        }
-        let access = try MaintenanceAccess.open(configPath: config)
+        let parsed = try subject.subject()
+        let access = try MaintenanceAccess.open(configPath: subject.config)
         let objections = Objections(store: access.state.store, stateDirectory: access.state.settings.stateDirectory)
         if list {
             let listed = try objections.list()

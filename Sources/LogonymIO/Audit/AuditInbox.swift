@@ -126,14 +126,12 @@ extension AuditLog {
                             event = read.event(note: note)
                         }
                     }
-                    event.uid = info.st_uid
-                    event.user = ProcessIdentity.userName(info.st_uid)
                 } else {
                     event.note =
                         "a \((info.st_mode & S_IFMT) == S_IFDIR ? "directory" : "file of several links or not regular") in \(Self.inboxName), removed"
-                    event.uid = info.st_uid
-                    event.user = ProcessIdentity.userName(info.st_uid)
                 }
+                event.uid = info.st_uid
+                event.user = ProcessIdentity.userName(info.st_uid)
                 found.append((path, left, event))
             }
             guard !found.isEmpty else { return }

@@ -23,7 +23,7 @@ public final class AuditLog {
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             throw LogonymIOError.system("mkdir", path: directory, errno: errno)
         }
-        if let group = store.group { try Self.makeInbox(stateDirectory + "/" + Self.inboxName, group: group) }
+        if let group = store.group { try Self.makeInbox(inbox, group: group) }
         try ingestInbox()
         try sync()
     }
@@ -114,21 +114,11 @@ public final class AuditLog {
         let lock = open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard lock >= 0 else { throw LogonymIOError.system("open", path: lockPath, errno: errno) }
         defer { close(lock) }
-        handToDirectoryOwner(lock)
+        FileAccess.handToDirectoryOwner(lock, directory: directory)
         while flock(lock, LOCK_EX) != 0 {
             guard errno == EINTR else { throw LogonymIOError.system("flock", path: lockPath, errno: errno) }
         }
         return try body()
-    }
-
-    /// A file root makes in the audit directory (`sudo logonym stats`) goes to the directory's owner, the user the
-    /// daemon runs as, who must go on appending to it.
-    private func handToDirectoryOwner(_ fd: Int32) {
-        guard geteuid() == 0 else { return }
-        var owner = stat()
-        var file = stat()
-        guard stat(directory, &owner) == 0, fstat(fd, &file) == 0, file.st_uid != owner.st_uid else { return }
-        _ = fchown(fd, owner.st_uid, owner.st_gid)
     }
 
     /// Appends every entry newer than the files' last line, and fsyncs, under the lock.
@@ -163,7 +153,7 @@ public final class AuditLog {
                     fd = -1
                     throw error
                 }
-                handToDirectoryOwner(fd)
+                FileAccess.handToDirectoryOwner(fd, directory: directory)
             } else if errno == EEXIST {
                 fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
             }

@@ -143,11 +143,7 @@ public final class KeyStore {
         let temporary = directory + "/." + name + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LogonymIOError.system("create", path: temporary, errno: errno) }
-        // Made by root (`sudo logonym object`) in a directory of the user the daemon runs as: that user's.
-        var owner = stat()
-        if geteuid() == 0, stat(directory, &owner) == 0, owner.st_uid != 0 {
-            _ = fchown(fd, owner.st_uid, owner.st_gid)
-        }
+        FileAccess.handToDirectoryOwner(fd, directory: directory)
         let written = key.bytes.withUnsafeBytes { write(fd, $0.baseAddress, 32) }
         guard written == 32, fsync(fd) == 0 else {
             let error = errno

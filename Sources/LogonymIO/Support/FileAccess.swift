@@ -60,6 +60,17 @@ struct FileAccess: Sendable, Equatable {
         }
     }
 
+    /// Gives a file root just made in `directory` to the directory's owner: `sudo logonym ...` beside a daemon
+    /// that runs as another user makes audit files and key files that daemon must go on using. Nothing happens
+    /// for a process that is not root, or a file its directory's owner already owns.
+    static func handToDirectoryOwner(_ fd: Int32, directory: String) {
+        guard geteuid() == 0 else { return }
+        var owner = stat()
+        var file = stat()
+        guard stat(directory, &owner) == 0, fstat(fd, &file) == 0, file.st_uid != owner.st_uid else { return }
+        _ = fchown(fd, owner.st_uid, owner.st_gid)
+    }
+
     /// Linux's `O_PATH` and `AT_EMPTY_PATH` (uapi `asm-generic/fcntl.h`, `linux/fcntl.h`; the same on x86-64 and
     /// arm64), which Glibc's module leaves out without `_GNU_SOURCE`.
     private static let openPathOnly: Int32 = 0o10_000_000

@@ -58,17 +58,7 @@ struct Audit: ParsableCommand {
             }
             return kind
         }
-        let directory: String
-        if let stateDirectory {
-            directory = stateDirectory
-        } else {
-            switch ConfigFile.load(config) {
-            case .success(let loaded): directory = loaded.engine.stateDirectory
-            case .failure(let problems):
-                for problem in problems.problems { Diagnostics.error(problem.description) }
-                throw ExitCode(2)
-            }
-        }
+        let directory = try stateDirectory ?? ConfigFile.loadOrExit(config).engine.stateDirectory
         guard FileManager.default.fileExists(atPath: directory + "/state.db") else {
             throw CommandFailure.usage("\(directory): no state database (state.db) here")
         }

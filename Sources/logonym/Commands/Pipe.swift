@@ -23,13 +23,7 @@ struct Pipe: AsyncParsableCommand {
     var input: String
 
     func run() async throws {
-        let loaded: DaemonConfig
-        switch ConfigFile.load(config) {
-        case .success(let all): loaded = all.selecting(.pipe(input))
-        case .failure(let problems):
-            for problem in problems.problems { Diagnostics.error(problem.description) }
-            throw ExitCode(2)
-        }
+        let loaded = try ConfigFile.loadOrExit(config).selecting(.pipe(input))
         guard !loaded.engine.inputs.isEmpty else {
             throw CommandFailure.usage("\(config): no input named '\(input)' with type = \"pipe\"")
         }

@@ -45,13 +45,7 @@ struct Report: ParsableCommand {
         }
         let since = try TimeArgument.option(since, "--since")
         let until = try TimeArgument.option(until, "--until")
-        let loaded: DaemonConfig
-        switch ConfigFile.load(config) {
-        case .success(let value): loaded = value
-        case .failure(let problems):
-            for problem in problems.problems { Diagnostics.error(problem.description) }
-            throw ExitCode(2)
-        }
+        let loaded = try ConfigFile.loadOrExit(config)
         let engine = loaded.engine
         guard FileManager.default.fileExists(atPath: engine.stateDirectory + "/state.db") else {
             throw CommandFailure.usage("\(engine.stateDirectory): no state database (state.db) here")

@@ -32,13 +32,7 @@ struct Run: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
-        let daemonConfig: DaemonConfig
-        switch ConfigFile.load(config) {
-        case .success(let loaded): daemonConfig = loaded.selecting(.daemon)
-        case .failure(let problems):
-            for problem in problems.problems { Diagnostics.error(problem.description) }
-            throw ExitCode(2)
-        }
+        let daemonConfig = try ConfigFile.loadOrExit(config).selecting(.daemon)
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw CommandFailure.usage(
                 "--log-level '\(logLevel)': must be trace, debug, info, notice, warning or error"

@@ -125,16 +125,8 @@ struct Verify: ParsableCommand {
                 "--method, --preset and the prefixes come from --config \(config); give one or the other"
             )
         }
-        switch ConfigFile.load(config) {
-        case .success(let loaded):
-            return (
-                loaded.engine.method, loaded.engine.prefixes, loaded.engine.outputDirectory,
-                loaded.engine.stateDirectory
-            )
-        case .failure(let problems):
-            for problem in problems.problems { Diagnostics.error(problem.description) }
-            throw ExitCode(2)
-        }
+        let engine = try ConfigFile.loadOrExit(config).engine
+        return (engine.method, engine.prefixes, engine.outputDirectory, engine.stateDirectory)
     }
 
     /// Scans one file; a file that cannot be opened or read to its end is reported (with the lines before).

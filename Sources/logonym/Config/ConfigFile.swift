@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import LogonymCore
 import LogonymIO
@@ -86,6 +87,17 @@ struct ConfigFile {
     static func load(_ path: String) -> Result<DaemonConfig, ConfigProblems> {
         var file = ConfigFile(path: path)
         return file.resolve()
+    }
+
+    /// Loads and checks the file, for a command that cannot go on without it: each problem on standard error
+    /// (naming the file, line and key), then exit 2.
+    static func loadOrExit(_ path: String) throws -> DaemonConfig {
+        switch load(path) {
+        case .success(let loaded): return loaded
+        case .failure(let problems):
+            for problem in problems.problems { Diagnostics.error(problem.description) }
+            throw ExitCode(2)
+        }
     }
 
     mutating func problem(_ key: String, _ line: Int?, _ message: String) {

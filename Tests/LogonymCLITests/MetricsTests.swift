@@ -36,11 +36,15 @@ struct MetricsTests {
         try daemon.start()
         let curl = try #require(CLI.which("curl"))
         var metrics = ""
+        // 20 clients in 65,536 registers: two of them share a register (the estimate says 19) 0.3% of the time,
+        // since the window key is random; the estimate is never more than 20.
+        let estimates = [19, 20].map { #"logonym_window_distinct_clients{input="web"} \#($0)"# }
         try waitUntil("the metrics show every line") {
             metrics = try CLI.runProgram(curl, ["-s", "http://127.0.0.1:\(port)/metrics"]).stdoutText
             return metrics.contains(#"logonym_lines_written_total{input="web"} 320"#)
-                && metrics.contains(#"logonym_window_distinct_clients{input="web"} 20"#)
+                && estimates.contains { metrics.contains($0) }
         }
+        let estimate = metrics.contains(estimates[1]) ? 20 : 19
         for family in Self.families {
             #expect(metrics.contains("# TYPE \(family) "), "\(family) missing")
         }
@@ -55,7 +59,7 @@ struct MetricsTests {
         let object = try CLI.jsonObject(stats.stdout)
         let totals = try #require(object["totals"] as? [String: Any])
         #expect(totals["lines_written"] as? Int == 20, "the current window's lines")
-        #expect(totals["distinct_clients"] as? Int == 20)
+        #expect(totals["distinct_clients"] as? Int == estimate, "the same sketch as /metrics")
         #expect((object["rows"] as? [[String: Any]])?.first?["source"] as? String == "web")
         // Each /stats request is a read in the audit log (the requester is not known over HTTP).
         func statsReads() throws -> Int {

@@ -9,6 +9,8 @@ public final class LogonymMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let method: String
     /// What each counter had when last exported, by name and labels (counters only ever grow by the difference).
+    /// Its lock is held across a whole update and a whole render, so that a scrape never sees half an update (some
+    /// families of the first update registered and others not yet).
     private let exported = Mutex<[String: Int]>([:])
 
     public init(method: AnonymizationMethod) {
@@ -32,6 +34,22 @@ public final class LogonymMetrics: Sendable {
 
     /// Brings every family up to date.
     public func update(inputs: [InputStatus], checkpointAgeSeconds: Double, keysAlive: Int) {
+        exported.withLock { exported in update(inputs, checkpointAgeSeconds, keysAlive, &exported) }
+    }
+
+    private func update(
+        _ inputs: [InputStatus],
+        _ checkpointAgeSeconds: Double,
+        _ keysAlive: Int,
+        _ exported: inout [String: Int]
+    ) {
+        func count(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int) {
+            let key = name + labels.map { "\u{0}\($0.0)=\($0.1)" }.joined()
+            let delta = value - (exported[key] ?? 0)
+            exported[key] = value
+            let made = counter(name, help, labels)
+            if delta > 0 { made.increment(by: Int64(delta)) }
+        }
         for input in inputs {
             let c = input.counters
             let i = ("input", input.name)
@@ -89,6 +107,15 @@ public final class LogonymMetrics: Sendable {
         level: GeoLevel,
         k: Int
     ) {
+        exported.withLock { _ in updateWindow(rows, geo, level, k) }
+    }
+
+    private func updateWindow(
+        _ rows: [StateStore.StatsRow],
+        _ geo: [(bucket: GeoBucket, lines: Int, clients: BucketClients)],
+        _ level: GeoLevel,
+        _ k: Int
+    ) {
         for row in rows {
             gauge(
                 "logonym_window_distinct_clients",
@@ -110,31 +137,24 @@ public final class LogonymMetrics: Sendable {
 
     /// Counts what a retention sweep deleted.
     public func recordDeletions(_ plan: RetentionPlan) {
-        for kind in ["segment", "key", "raw_input"] {
-            counter(
-                "logonym_retention_deletions_total",
-                "Segments, keys and raw inputs deleted by retention sweeps.",
-                [("kind", kind)]
-            ).increment(by: Int64(plan.count(kind)))
+        exported.withLock { _ in
+            for kind in ["segment", "key", "raw_input"] {
+                counter(
+                    "logonym_retention_deletions_total",
+                    "Segments, keys and raw inputs deleted by retention sweeps.",
+                    [("kind", kind)]
+                ).increment(by: Int64(plan.count(kind)))
+            }
         }
     }
 
     /// The Prometheus text exposition of every family.
     public func render() -> [UInt8] {
-        var buffer: [UInt8] = []
-        registry.emit(into: &buffer)
-        return buffer
-    }
-
-    private func count(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int) {
-        let key = name + labels.map { "\u{0}\($0.0)=\($0.1)" }.joined()
-        let delta = exported.withLock { exported -> Int in
-            let delta = value - (exported[key] ?? 0)
-            exported[key] = value
-            return delta
+        exported.withLock { _ in
+            var buffer: [UInt8] = []
+            registry.emit(into: &buffer)
+            return buffer
         }
-        let made = counter(name, help, labels)
-        if delta > 0 { made.increment(by: Int64(delta)) }
     }
 
     private func counter(_ name: String, _ help: String, _ labels: [(String, String)]) -> Counter {

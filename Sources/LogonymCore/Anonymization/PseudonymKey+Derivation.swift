@@ -31,6 +31,19 @@ extension PseudonymKey {
         self.init(bytes: bytes)!
     }
 
+    /// A tenant's master secret in `derived` mode: HKDF-SHA256 of the fleet's master secret with the salt
+    /// `logonym-tenant-key-v1` and the tenant's name as info, so that two tenants' pseudonyms of one address differ
+    /// (and are the same on every node).
+    public init(tenantMasterFrom master: PseudonymKey, tenant: String) {
+        let bytes = Self.hkdfSHA256(
+            inputKey: master.bytes,
+            salt: Array("logonym-tenant-key-v1".utf8),
+            info: Array(tenant.utf8),
+            length: 32
+        )
+        self.init(bytes: bytes)!
+    }
+
     /// A fresh key from the operating system's random source.
     public static func random() -> PseudonymKey {
         var generator = SystemRandomNumberGenerator()

@@ -13,6 +13,8 @@ public enum DropReason: String, CaseIterable, Sendable, Codable {
     case damaged
     /// The line holds an address whose owner objected to the processing of their data (`logonym object`).
     case objected
+    /// The line's virtual host belongs to no tenant and no default tenant is configured (`[tenants] unrouted`).
+    case unrouted
 }
 
 /// What a run did, line by line; summed over inputs. Never holds an address.

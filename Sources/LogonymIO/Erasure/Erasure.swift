@@ -11,6 +11,19 @@ public struct ErasurePlan: Codable, Sendable, Equatable {
     public struct Target: Codable, Sendable, Equatable {
         public var windowStart: Int64
         public var pseudonym: String
+        /// The tenant whose segments of the window hold it (`nil`: a configuration without tenants).
+        public var tenant: String?
+
+        /// The window's name, after its tenant's (`acme/2026-11-27T10`) with tenants.
+        public func name(in window: WindowLength) -> String {
+            let name = window.name(ofWindowStarting: windowStart)
+            return tenant.map { "\($0)/\(name)" } ?? name
+        }
+
+        /// Whether a segment is one of the target's: of its window, and of its tenant's sources.
+        public func covers(_ segment: StateStore.SegmentRecord) -> Bool {
+            segment.windowStart == windowStart && TenantSettings.tenant(ofSource: segment.input) == tenant
+        }
     }
 
     public var method: AnonymizationMethod
@@ -20,28 +33,36 @@ public struct ErasurePlan: Codable, Sendable, Equatable {
     /// The time range asked for, as given (for the audit log).
     public var range: String?
 
-    /// The pseudonyms of `address` in every window with output in `[since, until)` (epoch seconds).
-    public static func make(
+    /// The pseudonyms of `address` in every window with output in `[since, until)` (epoch seconds), in each
+    /// scope (each tenant's windows under its own keys). Under `truncate` alone there is nothing to link.
+    static func make(
         address: IPAddress,
         since: Int64?,
         until: Int64?,
         store: StateStore,
-        ring: KeyRing
+        scopes: [Maintenance.Scope]
     ) throws -> ErasurePlan {
-        var plan = ErasurePlan(method: ring.method)
-        guard ring.method != .truncate else { return plan }
-        let window = ring.window
-        let starts = Set(
-            try store.segments().map(\.windowStart).filter {
-                $0 + window.seconds > (since ?? .min) && $0 < (until ?? .max)
-            }
-        )
-        for start in starts.sorted() {
-            if let anonymizer = try ring.existingAnonymizer(forWindowStarting: start) {
-                let pseudonym = anonymizer.pseudonym(for: address).canonical
-                plan.targets.append(Target(windowStart: start, pseudonym: pseudonym.description))
-            } else {
-                plan.unlinkable.append(window.name(ofWindowStarting: start))
+        let keyed = scopes.filter { $0.ring.method != .truncate }
+        var plan = ErasurePlan(method: keyed.first?.ring.method ?? .truncate)
+        let segments = try store.segments()
+        for scope in keyed {
+            let ring = scope.ring
+            let window = ring.window
+            let starts = Set(
+                segments.filter { scope.settings.owns(source: $0.input) }.map(\.windowStart).filter {
+                    $0 + window.seconds > (since ?? .min) && $0 < (until ?? .max)
+                }
+            )
+            for start in starts.sorted() {
+                if let anonymizer = try ring.existingAnonymizer(forWindowStarting: start) {
+                    let pseudonym = anonymizer.pseudonym(for: address).canonical
+                    plan.targets.append(
+                        Target(windowStart: start, pseudonym: pseudonym.description, tenant: scope.settings.tenant)
+                    )
+                } else {
+                    let name = window.name(ofWindowStarting: start)
+                    plan.unlinkable.append(scope.settings.tenant.map { "\($0)/\(name)" } ?? name)
+                }
             }
         }
         return plan
@@ -103,15 +124,15 @@ public struct Eraser {
         let segments = try store.segments()
         if !dryRun {
             var started = AuditEvent("erasure_started", note: plan.range)
-            started.windows = plan.targets.map { window.name(ofWindowStarting: $0.windowStart) }
+            started.windows = plan.targets.map { $0.name(in: window) }
             started.unlinkable = plan.unlinkable
             try audit.record(started)
         }
         var rewritten: [StateStore.SegmentRecord] = []
         for target in plan.targets {
             guard let pseudonym = IPAddress(target.pseudonym) else { continue }
-            var result = WindowResultBuilder(window: window.name(ofWindowStarting: target.windowStart))
-            for segment in segments where segment.windowStart == target.windowStart {
+            var result = WindowResultBuilder(window: target.name(in: window))
+            for segment in segments where target.covers(segment) {
                 if segment.open && !mayRewrite(segment.input) {
                     report.skipped.append(segment.path)
                     continue
@@ -126,7 +147,12 @@ public struct Eraser {
                 report.windows.append(result.value)
                 // The window's client sketch held the address too, and a live window key could still test it: the
                 // sketch goes (its distinct clients are no longer counted).
-                if !dryRun { try store.forgetClientSketches { $0 == target.windowStart } }
+                if !dryRun {
+                    try store.forgetClientSketches(ofSources: { TenantSettings.tenant(ofSource: $0) == target.tenant })
+                    {
+                        $0 == target.windowStart
+                    }
+                }
             }
         }
         if !dryRun {

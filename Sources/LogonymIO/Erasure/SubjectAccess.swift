@@ -59,9 +59,9 @@ public struct SubjectAccess {
         let decoding = PercentDecoding()
         for target in plan.targets {
             guard let pseudonym = IPAddress(target.pseudonym) else { continue }
-            let name = window.name(ofWindowStarting: target.windowStart)
+            let name = target.name(in: window)
             var found: Int64 = 0
-            for segment in segments where segment.windowStart == target.windowStart && segment.length > 0 {
+            for segment in segments where target.covers(segment) && segment.length > 0 {
                 try SegmentLines.forEach(in: segment.path, limit: segment.length) { b, range in
                     guard SegmentLines.line(b, range, holds: pseudonym, decoding: decoding) else { return }
                     found += 1

@@ -24,6 +24,8 @@ public final class KeyRing: WindowAnonymizers {
     let mode: KeyMode
     let keys: KeyStore?
     let stateDirectory: String?
+    /// The tenant whose keys these are (`nil`: a configuration without tenants).
+    public let tenant: String?
     let retention: RetentionPolicy
     let clock: @Sendable () -> Int64
     private var cached: [(start: Int64, value: Anonymizer)] = []
@@ -41,6 +43,7 @@ public final class KeyRing: WindowAnonymizers {
         mode: KeyMode,
         keys: KeyStore?,
         stateDirectory: String? = nil,
+        tenant: String? = nil,
         retention: RetentionPolicy,
         clock: (@Sendable () -> Int64)? = nil
     ) {
@@ -51,7 +54,12 @@ public final class KeyRing: WindowAnonymizers {
         self.window = window
         self.method = method
         self.prefixes = prefixes
-        self.mode = mode
+        self.tenant = keys.map { $0.tenant } ?? tenant
+        if case .derived(let master) = mode, let tenant = self.tenant {
+            self.mode = .derived(master: PseudonymKey(tenantMasterFrom: master, tenant: tenant))
+        } else {
+            self.mode = mode
+        }
         self.keys = keys
         self.stateDirectory = keys.map { $0.stateDirectory } ?? stateDirectory
         self.retention = retention
@@ -102,7 +110,7 @@ public final class KeyRing: WindowAnonymizers {
         case .ephemeral:
             let id = KeyStore.KeyID(window: window, windowStart: start)
             if creating, let keys { return try keys.key(for: id) }
-            return try KeyStore.existingKey(for: id, stateDirectory: stateDirectory!)
+            return try KeyStore.existingKey(for: id, stateDirectory: stateDirectory!, tenant: tenant)
         }
     }
 

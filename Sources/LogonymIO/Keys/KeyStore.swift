@@ -5,6 +5,10 @@ public import LogonymCore
 /// The `ephemeral` window keys: one random key per window in `STATE/keys` (mode 0700), each in a file of mode
 /// 0600 named by its key id (`1h-2026-11-27T10-3fa2c1d0.key`), mirrored in the state database's `keys` table.
 ///
+/// With tenants, each tenant's keys live in a directory of their own, `STATE/keys/TENANT` (0700), and their ids in
+/// the database and the audit log carry the tenant's name (`acme/1h-2026-11-27T10-3fa2c1d0`): one tenant's keys
+/// are made, listed and destroyed apart from every other's.
+///
 /// A key is written under a temporary name, fsynced and renamed before it is used, so output is never committed
 /// under a key that a restart would not find. Destroying one overwrites the file, unlinks it and fsyncs the
 /// directory before the database and the audit log say it is gone.
@@ -12,6 +16,8 @@ public final class KeyStore {
     /// The key directory.
     public let directory: String
     let stateDirectory: String
+    /// The tenant whose keys these are (`nil`: the keys of a configuration without tenants).
+    public let tenant: String?
     let store: StateStore
     let audit: AuditLog
     /// Live keys by window length and start.
@@ -28,21 +34,33 @@ public final class KeyStore {
 
     /// A live key as the retention sweep sees it.
     public struct LiveKey: Sendable {
+        /// The id in the database and the audit log (with the tenant's name and a `/` before it).
         public var id: String
         public var window: WindowLength
         public var windowStart: Int64
         public var path: String
     }
 
+    /// The key directory of a tenant (`nil`: of a configuration without tenants).
+    public static func directory(stateDirectory: String, tenant: String?) -> String {
+        stateDirectory + "/keys" + (tenant.map { "/" + $0 } ?? "")
+    }
+
+    /// What a key's id in the database starts with: the tenant's name and a `/`, or nothing.
+    static func idPrefix(_ tenant: String?) -> String { tenant.map { $0 + "/" } ?? "" }
+
     /// Opens (creating, mode 0700) the key directory; refuses one that group or others can read, or a key file
     /// that they can; reconciles the database with the files (after a crash between the two).
-    public init(stateDirectory: String, store: StateStore, audit: AuditLog) throws {
+    public init(stateDirectory: String, tenant: String? = nil, store: StateStore, audit: AuditLog) throws {
         self.stateDirectory = stateDirectory
-        directory = stateDirectory + "/keys"
+        self.tenant = tenant
+        directory = Self.directory(stateDirectory: stateDirectory, tenant: tenant)
         self.store = store
         self.audit = audit
-        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
-            throw LogonymIOError.system("mkdir", path: directory, errno: errno)
+        for path in Set([Self.directory(stateDirectory: stateDirectory, tenant: nil), directory]).sorted() {
+            if mkdir(path, 0o700) != 0 && errno != EEXIST {
+                throw LogonymIOError.system("mkdir", path: path, errno: errno)
+            }
         }
         var info = stat()
         guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
@@ -80,26 +98,25 @@ public final class KeyStore {
             }
             onDisk[String(name.dropLast(4))] = (id, path)
         }
+        // This directory's keys only: another tenant's are reconciled by its own store.
+        let prefix = Self.idPrefix(tenant)
         let recorded = try store.read { db in
             try Row.fetchAll(db, sql: "SELECT id FROM keys WHERE destroyed IS NULL").map { $0["id"] as String }
-        }
+        }.filter { tenant == nil ? !$0.contains("/") : $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
         try store.write { db in
             for name in recorded where onDisk[name] == nil {
                 try db.execute(
                     sql: "UPDATE keys SET destroyed = ? WHERE id = ?",
-                    arguments: [Date().timeIntervalSince1970, name]
+                    arguments: [Date().timeIntervalSince1970, prefix + name]
                 )
                 try AuditLog.insert(
-                    AuditEvent("key_destroyed", keyID: name, note: "completed after a restart"),
+                    keyEvent("key_destroyed", prefix + name, note: "completed after a restart"),
                     into: db
                 )
             }
             for (name, (id, _)) in onDisk where !recorded.contains(name) {
-                try Self.insertKey(name, id, into: db)
-                try AuditLog.insert(
-                    AuditEvent("key_created", keyID: name, window: id.window.name(ofWindowStarting: id.windowStart)),
-                    into: db
-                )
+                try Self.insertKey(prefix + name, id, into: db)
+                try AuditLog.insert(keyEvent("key_created", prefix + name, window: id), into: db)
             }
         }
         try audit.sync()
@@ -124,11 +141,8 @@ public final class KeyStore {
         let path = directory + "/" + name + ".key"
         try Self.install(key, name: name, in: directory)
         try store.write { db in
-            try Self.insertKey(name, id, into: db)
-            try AuditLog.insert(
-                AuditEvent("key_created", keyID: name, window: id.window.name(ofWindowStarting: id.windowStart)),
-                into: db
-            )
+            try Self.insertKey(Self.idPrefix(tenant) + name, id, into: db)
+            try AuditLog.insert(keyEvent("key_created", Self.idPrefix(tenant) + name, window: id), into: db)
         }
         try audit.sync()
         live[id] = path
@@ -156,9 +170,21 @@ public final class KeyStore {
         DirectorySync.sync(directory)
     }
 
+    /// An audit entry about one of this store's keys (named by its id, with the tenant's name).
+    private func keyEvent(_ event: String, _ id: String, window: KeyID? = nil, note: String? = nil) -> AuditEvent {
+        var entry = AuditEvent(
+            event,
+            keyID: id,
+            window: window.map { $0.window.name(ofWindowStarting: $0.windowStart) },
+            note: note
+        )
+        entry.tenant = tenant
+        return entry
+    }
+
     /// The existing key of a window in a state directory, without creating one (`forget`).
-    public static func existingKey(for id: KeyID, stateDirectory: String) throws -> PseudonymKey? {
-        try find(id, in: stateDirectory + "/keys").map { try KeyFile.load($0) }
+    public static func existingKey(for id: KeyID, stateDirectory: String, tenant: String?) throws -> PseudonymKey? {
+        try find(id, in: directory(stateDirectory: stateDirectory, tenant: tenant)).map { try KeyFile.load($0) }
     }
 
     /// The key file of a window, if there is one.
@@ -169,13 +195,13 @@ public final class KeyStore {
     }
 
     /// Every live key in a state directory, oldest window first.
-    public static func liveKeys(stateDirectory: String) -> [LiveKey] {
-        let directory = stateDirectory + "/keys"
+    public static func liveKeys(stateDirectory: String, tenant: String?) -> [LiveKey] {
+        let directory = directory(stateDirectory: stateDirectory, tenant: tenant)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.compactMap { name -> LiveKey? in
             guard name.hasSuffix(".key"), let id = parse(String(name.dropLast(4))) else { return nil }
             return LiveKey(
-                id: String(name.dropLast(4)),
+                id: idPrefix(tenant) + String(name.dropLast(4)),
                 window: id.window,
                 windowStart: id.windowStart,
                 path: directory + "/" + name
@@ -183,12 +209,17 @@ public final class KeyStore {
         }.sorted { ($0.windowStart, $0.id) < ($1.windowStart, $1.id) }
     }
 
+    /// Every live key of a configuration: each tenant's, or those of a configuration without tenants.
+    public static func liveKeys(settings: EngineSettings) -> [LiveKey] {
+        settings.scopes.flatMap { liveKeys(stateDirectory: $0.stateDirectory, tenant: $0.tenant) }
+    }
+
     /// Overwrites, unlinks and forgets a key; records it in the database and the audit log.
     ///
     /// The key is first renamed out of use (a process killed while overwriting it must not leave a file of zeros
     /// under the key's name, taken for a damaged key by the next start), then overwritten and unlinked.
     public func destroy(_ key: LiveKey) throws {
-        let doomed = directory + "/." + key.id + ".destroying"
+        let doomed = directory + "/." + key.id.dropFirst(Self.idPrefix(tenant).count) + ".destroying"
         if rename(key.path, doomed) != 0 && errno != ENOENT {
             throw LogonymIOError.system("rename", path: key.path, errno: errno)
         }
@@ -202,7 +233,7 @@ public final class KeyStore {
                 arguments: [Date().timeIntervalSince1970, key.id]
             )
             try AuditLog.insert(
-                AuditEvent("key_destroyed", keyID: key.id, window: key.window.name(ofWindowStarting: key.windowStart)),
+                keyEvent("key_destroyed", key.id, window: KeyID(window: key.window, windowStart: key.windowStart)),
                 into: db
             )
         }

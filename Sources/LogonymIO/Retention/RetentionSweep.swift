@@ -36,6 +36,12 @@ public struct RetentionPlan: Sendable, Codable {
     }
 
     public init() {}
+
+    /// Adds another scope's deletions (audit entries are counted once: every scope sees the same audit log).
+    public mutating func add(_ other: RetentionPlan) {
+        items += other.items
+        auditEntries = max(auditEntries, other.auditEntries)
+    }
 }
 
 /// Deletes what retention no longer allows: closed segments whose window ended more than `output` ago, keys whose
@@ -49,6 +55,8 @@ public struct RetentionSweep {
     public let stateDirectory: String
     public let window: WindowLength
     public let policy: RetentionPolicy
+    /// The scope swept: a tenant's segments and keys, or all of them without tenants.
+    let scope: EngineSettings
     /// Inputs by name with their path patterns (raw input deletion only touches files recorded for them).
     public let inputs: [String: [String]]
 
@@ -56,18 +64,22 @@ public struct RetentionSweep {
         store: StateStore,
         audit: AuditLog,
         keys: KeyStore?,
-        stateDirectory: String,
-        window: WindowLength,
-        policy: RetentionPolicy,
+        scope: EngineSettings,
         inputs: [String: [String]]
     ) {
         self.store = store
         self.audit = audit
         self.keys = keys
-        self.stateDirectory = stateDirectory
-        self.window = window
-        self.policy = policy
+        self.scope = scope
+        stateDirectory = scope.stateDirectory
+        window = scope.window
+        policy = scope.retention
         self.inputs = inputs
+    }
+
+    /// The scope's segments as the state database lists them.
+    private func segments() throws -> [StateStore.SegmentRecord] {
+        try store.segments().filter { scope.owns(source: $0.input) }
     }
 
     /// Whether an open segment is done with by the clock: its window ended longer ago than key retention, so
@@ -80,7 +92,7 @@ public struct RetentionSweep {
     /// an input may be closed by this process (no other process writes the input).
     public func plan(now: Int64, mayClose: (String) -> Bool) throws -> RetentionPlan {
         var plan = RetentionPlan()
-        let segments = try store.segments().map { segment in
+        let segments = try segments().map { segment in
             var segment = segment
             if isStale(segment, now: now) && mayClose(segment.input) { segment.open = false }
             return segment
@@ -101,7 +113,7 @@ public struct RetentionSweep {
             }
         }
         let openWindows = Set(segments.filter(\.open).map(\.windowStart))
-        for key in KeyStore.liveKeys(stateDirectory: stateDirectory)
+        for key in KeyStore.liveKeys(stateDirectory: stateDirectory, tenant: scope.tenant)
         where policy.keyExpired(windowStart: key.windowStart, window: key.window, now: now)
             && !openWindows.contains(key.windowStart)
         {
@@ -151,7 +163,7 @@ public struct RetentionSweep {
     @discardableResult
     public func run(now: Int64, mayClose: (String) -> Bool) throws -> RetentionPlan {
         try finishInterruptedDeletions()
-        for segment in try store.segments() where isStale(segment, now: now) && mayClose(segment.input) {
+        for segment in try segments() where isStale(segment, now: now) && mayClose(segment.input) {
             try store.write { db in
                 try db.execute(sql: "UPDATE segments SET open = 0 WHERE path = ?", arguments: [segment.path])
             }
@@ -172,7 +184,9 @@ public struct RetentionSweep {
                 )
             case "key":
                 guard let keys else { preconditionFailure("a sweep that destroys keys needs the key store") }
-                if let key = KeyStore.liveKeys(stateDirectory: stateDirectory).first(where: { $0.id == item.keyID }) {
+                if let key = KeyStore.liveKeys(stateDirectory: stateDirectory, tenant: scope.tenant)
+                    .first(where: { $0.id == item.keyID })
+                {
                     try keys.destroy(key)
                 }
             default:
@@ -191,7 +205,9 @@ public struct RetentionSweep {
             try audit.sync()
         }
         if plan.auditEntries > 0 { try audit.prune(before: Double(now - policy.audit)) }
-        try store.forgetClientSketches { policy.outputExpired(windowStart: $0, window: window, now: now) }
+        try store.forgetClientSketches(ofSources: scope.owns(source:)) {
+            policy.outputExpired(windowStart: $0, window: window, now: now)
+        }
         var summary = AuditEvent("sweep", bytes: plan.bytes, note: "now \(AuditEntry.timestamp(Double(now)))")
         summary.segments = plan.count("segment")
         summary.keys = plan.count("key")
@@ -203,7 +219,7 @@ public struct RetentionSweep {
     /// A closed segment whose file is gone but whose row remains was deleted by a sweep that was killed before
     /// its transaction: record it now.
     private func finishInterruptedDeletions() throws {
-        for segment in try store.segments() where !segment.open && FileProbe.path(segment.path) == nil {
+        for segment in try segments() where !segment.open && FileProbe.path(segment.path) == nil {
             try recordDeletion(
                 path: segment.path,
                 input: segment.input,

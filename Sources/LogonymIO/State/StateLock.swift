@@ -73,8 +73,10 @@ public final class InputLocks {
         self.owned = owned
     }
 
-    /// Whether this process may change the open segments of `input`.
-    public func mayWrite(_ input: String) -> Bool {
+    /// Whether this process may change the open segments of a source: an input, or a tenant's share of one
+    /// (`TENANT/INPUT`, written by whoever writes the input).
+    public func mayWrite(_ source: String) -> Bool {
+        let input = source.lastIndex(of: "/").map { String(source[source.index(after: $0)...]) } ?? source
         if owned.contains(input) { return true }
         if let held = taken[input] { return held != nil }
         let lock = try? StateLock.attempt(StateLock.inputLockName(input), stateDirectory: stateDirectory)

@@ -40,18 +40,30 @@ extension StateStore {
 
     /// Deletes the client sketches, and the geo buckets' client hashes, of the windows `chosen` picks (past output
     /// retention, or rewritten by an erasure); their counters stay.
-    public func forgetClientSketches(where chosen: (Int64) -> Bool) throws {
+    public func forgetClientSketches(
+        ofSources sources: (String) -> Bool = { _ in true },
+        where chosen: (Int64) -> Bool
+    ) throws {
         try pool.write { db in
-            let starts = try Int64.fetchAll(
+            let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT window_start FROM sketches UNION SELECT window_start FROM geo_stats WHERE clients != ?",
+                sql: """
+                    SELECT input, window_start FROM sketches
+                    UNION SELECT input, window_start FROM geo_stats WHERE clients != ?
+                    """,
                 arguments: [Data(BucketClients().encoded)]
             )
-            for start in starts where chosen(start) {
-                try db.execute(sql: "DELETE FROM sketches WHERE window_start = ?", arguments: [start])
+            for row in rows {
+                let input: String = row["input"]
+                let start: Int64 = row["window_start"]
+                guard sources(input), chosen(start) else { continue }
                 try db.execute(
-                    sql: "UPDATE geo_stats SET clients = ? WHERE window_start = ?",
-                    arguments: [Data(BucketClients().encoded), start]
+                    sql: "DELETE FROM sketches WHERE input = ? AND window_start = ?",
+                    arguments: [input, start]
+                )
+                try db.execute(
+                    sql: "UPDATE geo_stats SET clients = ? WHERE input = ? AND window_start = ?",
+                    arguments: [Data(BucketClients().encoded), input, start]
                 )
             }
         }

@@ -4,6 +4,8 @@ public import LogonymCore
 /// How rows are grouped.
 public enum Grouping: Equatable, Sendable {
     case totals, window, hour, day, source, reason
+    /// One row per tenant (`-`: an input's lines of no tenant, dropped as unrouted).
+    case tenant
     /// One row per scrubbed parameter name or detector (`param:email`, `detector:card`).
     case scrubbed
     case geo(GeoLevel)
@@ -22,6 +24,7 @@ public enum Grouping: Equatable, Sendable {
         case "hour": self = .hour
         case "day": self = .day
         case "source": self = .source
+        case "tenant": self = .tenant
         case "reason": self = .reason
         case "scrubbed": self = .scrubbed
         case "country": self = .geo(.country)
@@ -114,6 +117,7 @@ public struct StatsReport: Sendable {
         case .hour: [String(AuditEntry.timestamp(Double(row.windowStart - row.windowStart % 3600)).prefix(13))]
         case .day: [String(AuditEntry.timestamp(Double(row.windowStart)).prefix(10))]
         case .source: [row.input]
+        case .tenant: [TenantSettings.tenant(ofSource: row.input) ?? "-"]
         }
     }
 
@@ -124,6 +128,7 @@ public struct StatsReport: Sendable {
         case .hour: "hour"
         case .day: "day"
         case .source: "source"
+        case .tenant: "tenant"
         case .reason: "reason"
         case .scrubbed: "scrubbed"
         case .geo(let level): level == .countryASN ? "asn" : level.rawValue

@@ -4,11 +4,8 @@ import LogonymCore
 /// One input as the engine drives it: files, syslog datagrams or a stream.
 protocol EngineInput: AnyObject {
     var name: String { get }
-    var segments: SegmentSet { get }
-    var watermark: Int64 { get }
-    var lineCounters: RunCounters { get }
-    /// The input's processor, once it has one.
-    var lineProcessor: LineProcessor? { get }
+    /// Its processors and segments: one set, or one per tenant it serves.
+    var routes: InputRoutes { get }
     /// Whether everything available was read.
     var isIdle: Bool { get }
     /// Set when new files were added (committed at once).
@@ -20,9 +17,13 @@ protocol EngineInput: AnyObject {
     func committed(ids: [Int64?])
 }
 
+extension EngineInput {
+    var watermark: Int64 { routes.watermark }
+    var lineCounters: RunCounters { routes.counters }
+}
+
 extension InputTracker: EngineInput {
     var name: String { settings.name }
-    var lineProcessor: LineProcessor? { processor }
 }
 
 extension LineProcessor {

@@ -23,6 +23,9 @@ public struct InputSettings: Sendable, Equatable {
     public var format: FormatChoice
     /// Read a file never seen before from its end instead of its beginning (first adoption of a huge live log).
     public var startAtEnd: Bool
+    /// The tenant all of the input's lines belong to (`[[input]] tenant`); `nil`: each line's virtual host says
+    /// (with tenants configured).
+    public var tenant: String?
     /// logrotate's `olddir`: the directory rotated files are moved to, relative to each live file's directory
     /// (as logrotate resolves it) or absolute. Rotated files are looked for there as well as beside the live file.
     public var olddir: String?
@@ -74,6 +77,13 @@ public struct EngineSettings: Sendable {
     public var maxLineBytes: Int
     public var json: JSONLineFormat
     public var inputs: [InputSettings]
+    /// The hosting customers (`[[tenant]]`); empty: one scope for every line, as without tenants.
+    public var tenants: [TenantSettings] = []
+    /// Where lines whose virtual host matches no tenant go: a tenant's name (`[tenants] unrouted = "NAME"`), or
+    /// `nil` to drop them, counted as `unrouted`.
+    public var unroutedTenant: String?
+    /// The tenant these settings are scoped to (``scoped(to:)``); `nil` for the configuration as a whole.
+    public var tenant: String?
     /// `output.group`: the group output segments are handed to (mode 0640 either way).
     public var outputGroup: UInt32?
     /// `state.group`: the group that may read `state.db` (0640) to run `stats`.

@@ -8,7 +8,7 @@ extension InputTracker {
     /// Restores the committed state: cuts segments back, finds every unfinished file (renamed or compressed) at
     /// its committed offset, then the files rotated after it while logonym was down, oldest first.
     func recover() throws {
-        try segments.recover(committed: store.segments(input: settings.name))
+        try routes.recover(store: store)
         let records = try store.files(input: settings.name)
         hasHistory = !records.isEmpty
         nextSeq = (records.map(\.seq).max() ?? -1) + 1

@@ -11,10 +11,8 @@ final class InputTracker {
     let engine: EngineSettings
     let store: StateStore
     let fingerprints: Fingerprints
-    let segments: SegmentSet
-    let processors: ProcessorFactory
+    let routes: InputRoutes
     let logger: Logger
-    var processor: LineProcessor?
     /// Files being read, oldest first.
     var files: [TailedFile] = []
     /// Fingerprints of files read to their end (or lost), by how they were made: scheme and length.
@@ -26,9 +24,6 @@ final class InputTracker {
     var unreadable = Set<String>()
     var nextSeq: Int64 = 0
     var hasHistory = false
-    /// Where the last line went, and the newest line time (for closing windows).
-    let routing = RoutingState()
-    var watermark: Int64 { routing.watermark }
     /// Set when a file was added: it is committed right away, so that a restart knows it even if it is renamed
     /// before the next regular commit.
     var addedFiles = false
@@ -37,19 +32,16 @@ final class InputTracker {
         settings: InputSettings,
         engine: EngineSettings,
         store: StateStore,
-        processors: ProcessorFactory,
+        routes: InputRoutes,
         logger: Logger
     ) {
         self.settings = settings
         self.engine = engine
         self.store = store
         self.fingerprints = Fingerprints(key: store.fingerprintKey)
-        self.processors = processors
+        self.routes = routes
         self.logger = logger
-        self.segments = SegmentSet(input: settings.name, engine: engine)
     }
-
-    var lineCounters: RunCounters { processor?.counters ?? RunCounters() }
 
     // MARK: Reading
 
@@ -64,18 +56,16 @@ final class InputTracker {
                 index += 1
                 continue
             }
-            if processor == nil {
-                guard let created = makeProcessor(path: file.record.path) else { return total }
-                processor = created
+            if !routes.isReady {
+                guard prepareRoutes(path: file.record.path) else { return total }
             }
-            let lines = processor!
             let n: Int
             do {
-                let router = LineRouter(processor: lines, segments: segments, state: routing)
+                let routes = routes
                 n = try file.read(
                     budget: budget - total,
                     scratch: scratch,
-                    emit: { router.take($0, $1) },
+                    emit: { routes.take($0, $1) },
                     stillSameFile: { [fingerprints] fd in
                         let length = file.record.fingerprintLength
                         guard length > 0 else { return true }
@@ -127,8 +117,7 @@ final class InputTracker {
             total += n
             if file.atEnd && shouldRelease(index) {
                 // Nothing more will come: a last line without its newline is a line all the same.
-                let router = LineRouter(processor: lines, segments: segments, state: routing)
-                file.finish { router.take($0, $1) }
+                file.finish { routes.take($0, $1) }
                 var record = file.record
                 record.state = "finished"
                 record.tail = fingerprints.tailHash(file.tailBytes[...])
@@ -169,14 +158,16 @@ final class InputTracker {
         return files[(index + 1)...].contains { $0.record.chain == chain && ($0.probe?.size ?? 0) > 0 }
     }
 
-    /// The input's processor, once its first file has bytes to detect the format from (when it is not given).
-    private func makeProcessor(path: String) -> LineProcessor? {
+    /// Makes the input's processors, once its first file has bytes to detect the format from (when it is not
+    /// given); whether they are made.
+    private func prepareRoutes(path: String) -> Bool {
         var sample: [UInt8] = []
         if settings.format.fixed == nil {
-            guard let head = Fingerprints.head(of: path, count: 64 * 1024), !head.bytes.isEmpty else { return nil }
+            guard let head = Fingerprints.head(of: path, count: 64 * 1024), !head.bytes.isEmpty else { return false }
             sample = head.bytes
         }
-        return processors.make(for: settings, sample: sample, json: engine.json, logger: logger)
+        routes.prepare(sample: sample, json: engine.json, logger: logger)
+        return true
     }
 
     // MARK: Committing

@@ -9,11 +9,8 @@ import LogonymCore
 final class MessageInput: EngineInput {
     let settings: InputSettings
     let engine: EngineSettings
-    let segments: SegmentSet
-    let processors: ProcessorFactory
+    let routes: InputRoutes
     let logger: Logger
-    let routing = RoutingState()
-    private var processor: LineProcessor?
     private var descriptors: [Int32] = []
     private var receiver: DatagramReceiver?
     private var socketPath: String?
@@ -25,9 +22,6 @@ final class MessageInput: EngineInput {
     var addedFiles = false
 
     var name: String { settings.name }
-    var watermark: Int64 { routing.watermark }
-    var lineCounters: RunCounters { processor?.counters ?? RunCounters() }
-    var lineProcessor: LineProcessor? { processor }
     var isIdle: Bool { idle }
 
     let store: StateStore
@@ -36,16 +30,15 @@ final class MessageInput: EngineInput {
         settings: InputSettings,
         engine: EngineSettings,
         store: StateStore,
-        processors: ProcessorFactory,
+        routes: InputRoutes,
         logger: Logger
     ) throws {
         self.store = store
         self.settings = settings
         self.engine = engine
-        self.processors = processors
+        self.routes = routes
         self.logger = logger
         framer = engine.lineFramer
-        segments = SegmentSet(input: settings.name, engine: engine)
         switch settings.source {
         case .syslog(let socket, let udp, let mode):
             if let socket { try bindUnix(socket, mode: mode) }
@@ -70,7 +63,7 @@ final class MessageInput: EngineInput {
 
     /// Cuts this input's open segments back to their committed lengths.
     func recover() throws {
-        try segments.recover(committed: store.segments(input: settings.name))
+        try routes.recover(store: store)
     }
     func scan() {}
     func takeCommit(into commit: inout StateStore.Commit) {}
@@ -86,7 +79,8 @@ final class MessageInput: EngineInput {
                 message.withUnsafeBufferPointer { datagram($0) }
             }
             let dropped = receiver.takeDropped()
-            for _ in 0..<dropped { processorFor([]).countDroppedLine(.overflow) }
+            prepare([])
+            for _ in 0..<dropped { (routes.unrouted ?? routes.routes[0].processor!).countDroppedLine(.overflow) }
             return total
         }
         for fd in descriptors {
@@ -156,8 +150,8 @@ final class MessageInput: EngineInput {
 
     private func handle(_ b: UnsafeBufferPointer<UInt8>, _ event: LineFramer.Event) {
         // The first line is the sample the format is detected from, when it is not given.
-        let lines = processor ?? processorFor(Self.bytes(of: event, in: b))
-        LineRouter(processor: lines, segments: segments, state: routing).take(b, event)
+        if !routes.isReady { prepare(Self.bytes(of: event, in: b)) }
+        routes.take(b, event)
     }
 
     /// The bytes of a line the framer cut (none for a dropped one).
@@ -168,11 +162,9 @@ final class MessageInput: EngineInput {
         }
     }
 
-    private func processorFor(_ sample: [UInt8]) -> LineProcessor {
-        if let processor { return processor }
-        let created = processors.make(for: settings, sample: sample, json: engine.json, logger: logger)
-        processor = created
-        return created
+    /// Makes the input's processors, the format detected from `sample` when it is not given.
+    private func prepare(_ sample: [UInt8]) {
+        routes.prepare(sample: sample, json: engine.json, logger: logger)
     }
 
     private func bindUnix(_ path: String, mode: UInt16) throws {

@@ -39,14 +39,22 @@ extension TailEngine {
     /// Closes the segments of windows that ended longer ago than key retention (by the clock): an idle input's
     /// last window is done with, and its key can go.
     func closeStaleWindows(now: Int64) {
-        let grace = settings.retention.keySeconds(settings.window)
-        for tracker in trackers { tracker.segments.closeWindows(before: now, grace: grace) }
+        for tracker in trackers {
+            for route in tracker.routes.routes {
+                let retention = maintenance.scope(tenant: route.tenant)?.settings.retention ?? settings.retention
+                route.segments.closeWindows(before: now, grace: retention.keySeconds(settings.window))
+            }
+        }
     }
 
     /// Open segments rewritten by an erasure continue at their new length, in their new file.
     func apply(_ rewritten: [StateStore.SegmentRecord]) {
         for record in rewritten {
-            trackers.first { $0.name == record.input }?.segments.replaced(record)
+            for tracker in trackers {
+                for segments in tracker.routes.segmentSets where segments.input == record.input {
+                    segments.replaced(record)
+                }
+            }
         }
     }
 }

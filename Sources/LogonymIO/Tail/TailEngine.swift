@@ -14,8 +14,8 @@ public final class TailEngine {
     public var maintenance: Maintenance { state.maintenance }
     let logger: Logger
     let trackers: [any EngineInput]
-    /// Makes each input's processor; holds the objections in force for those made later.
-    let processors: ProcessorFactory
+    /// Make each input's processors, one per scope (tenant); hold the objections in force for those made later.
+    let factories: [ProcessorFactory]
     private var lastObjectionCheck = ContinuousClock.now
     private let scratch: UnsafeMutableRawBufferPointer
     private var lastCommit = ContinuousClock.now
@@ -35,27 +35,21 @@ public final class TailEngine {
         self.logger = logger
         state = try StateDirectory(settings: settings, role: .engine(maintainer: maintainer))
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
-        let processors = try ProcessorFactory(engine: settings, windows: state.maintenance.ring, logger: logger)
-        processors.objections = try Objections(store: state.store, stateDirectory: settings.stateDirectory).filter()
-        self.processors = processors
+        let objections = try Objections(store: state.store, stateDirectory: settings.stateDirectory).filter()
+        var factories: [String?: ProcessorFactory] = [:]
+        for scope in state.maintenance.scopes {
+            let factory = try ProcessorFactory(engine: scope.settings, windows: scope.ring, logger: logger)
+            factory.objections = objections
+            factories[scope.settings.tenant] = factory
+        }
+        self.factories = Array(factories.values)
         let store = state.store
         trackers = try settings.inputs.map { input -> any EngineInput in
+            let routes = try InputRoutes(input: input, engine: settings, factories: factories)
             if input.source == .files {
-                return InputTracker(
-                    settings: input,
-                    engine: settings,
-                    store: store,
-                    processors: processors,
-                    logger: logger
-                )
+                return InputTracker(settings: input, engine: settings, store: store, routes: routes, logger: logger)
             }
-            return try MessageInput(
-                settings: input,
-                engine: settings,
-                store: store,
-                processors: processors,
-                logger: logger
-            )
+            return try MessageInput(settings: input, engine: settings, store: store, routes: routes, logger: logger)
         }
         scratch = .allocate(byteCount: settings.holdLimit + 256 * 1024, alignment: 64)
         lastSweep = ContinuousClock.now - settings.sweepInterval
@@ -85,13 +79,16 @@ public final class TailEngine {
         var read = 0
         for tracker in trackers {
             read += try tracker.read(budget: budget / max(1, trackers.count), scratch: scratch)
-            if tracker.watermark > .min {
-                tracker.segments.closeWindows(before: tracker.watermark, grace: settings.closeGraceSeconds)
+            let watermark = tracker.watermark
+            if watermark > .min {
+                for segments in tracker.routes.segmentSets {
+                    segments.closeWindows(before: watermark, grace: settings.closeGraceSeconds)
+                }
             }
         }
-        if let failure = maintenance.ring.failure { throw failure }
+        if let failure = maintenance.keyFailure { throw failure }
         if ContinuousClock.now - lastObjectionCheck >= .seconds(1) { try refreshObjections() }
-        let pending = trackers.reduce(0) { $0 + $1.segments.pendingBytes }
+        let pending = trackers.reduce(0) { $0 + $1.routes.pendingBytes }
         if ContinuousClock.now - lastCommit >= .seconds(1)
             || pending > SegmentSet.commitBytes(compress: settings.compress)
         {
@@ -106,10 +103,13 @@ public final class TailEngine {
     func refreshObjections() throws {
         lastObjectionCheck = ContinuousClock.now
         let current = try Objections(store: store, stateDirectory: settings.stateDirectory).filter()
-        if let current, current.isSame(as: processors.objections) { return }
-        if current == nil && processors.objections == nil { return }
-        processors.objections = current
-        for tracker in trackers { tracker.lineProcessor?.objections = current }
+        let previous = factories[0].objections
+        if let current, current.isSame(as: previous) { return }
+        if current == nil && previous == nil { return }
+        for factory in factories { factory.objections = current }
+        for tracker in trackers {
+            for processor in tracker.routes.processors { processor.objections = current }
+        }
     }
 
     /// Whether every file of every input was read to its current end.
@@ -130,13 +130,11 @@ public final class TailEngine {
         var commit = StateStore.Commit()
         var ranges: [Range<Int>] = []
         for tracker in trackers {
-            commit.segments += try tracker.segments.flush()
+            for segments in tracker.routes.segmentSets { commit.segments += try segments.flush() }
             let start = commit.files.count
             tracker.takeCommit(into: &commit)
             ranges.append(start..<commit.files.count)
-            if let processor = tracker.lineProcessor {
-                processor.takeStats(input: tracker.name, into: &commit, window: settings.window)
-            }
+            tracker.routes.takeStats(into: &commit, window: settings.window)
         }
         lastCommit = ContinuousClock.now
         guard !commit.files.isEmpty || !commit.segments.isEmpty || !commit.losses.isEmpty || !commit.stats.isEmpty
@@ -150,7 +148,9 @@ public final class TailEngine {
     /// The final commit; descriptors are closed, segments stay open for the next start.
     public func shutdown() throws {
         try commit()
-        for tracker in trackers { tracker.segments.closeFiles() }
+        for tracker in trackers {
+            for segments in tracker.routes.segmentSets { segments.closeFiles() }
+        }
         state.release()
     }
 

@@ -41,7 +41,7 @@ struct Retention: ParsableCommand {
         let access = try MaintenanceAccess.open(configPath: config)
         let plan: RetentionPlan
         if dryRun {
-            plan = try access.maintenance.sweeper.plan(now: at, mayClose: { _ in true })
+            plan = try access.maintenance.plan(now: at, mayClose: { _ in true })
         } else {
             let outcome = try access.perform(.retention(now: at))
             if let error = outcome.error { throw CommandFailure(message: "retention: \(error)", exitCode: 1) }

@@ -41,7 +41,7 @@ struct Stats: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Rows per window, hour, day, source, reason, scrubbed (parameter names and detectors), country, continent or asn (default: totals only).",
+            "Rows per window, hour, day, source, tenant, reason, scrubbed (parameter names and detectors), country, continent or asn (default: totals only).",
             valueName: "group"
         )
     )
@@ -55,8 +55,11 @@ struct Stats: ParsableCommand {
     )
     var k: Int?
 
-    @Option(help: ArgumentHelp("Only this source (input).", valueName: "name"))
+    @Option(help: ArgumentHelp("Only this source (input, or TENANT/INPUT with tenants).", valueName: "name"))
     var source: String?
+
+    @Option(help: ArgumentHelp("Only this tenant's sources.", valueName: "name"))
+    var tenant: String?
 
     @Flag(help: "One JSON object: {\"totals\": {...}, \"rows\": [...]}.")
     var json = false
@@ -67,7 +70,7 @@ struct Stats: ParsableCommand {
     func run() throws {
         guard let grouping = Grouping(by) else {
             throw CommandFailure.usage(
-                "--by '\(by ?? "")': must be window, hour, day, source, reason, scrubbed, country, continent or asn"
+                "--by '\(by ?? "")': must be window, hour, day, source, tenant, reason, scrubbed, country, continent or asn"
             )
         }
         let since = try TimeArgument.option(since, "--since")
@@ -90,9 +93,9 @@ struct Stats: ParsableCommand {
                 throw CommandFailure.usage("\(database): no such state database")
             }
             let store = try StateStore(directory: (database as NSString).deletingLastPathComponent, reader: true)
-            rows += try store.statsRows(since: since, until: until, input: source)
+            rows += try store.statsRows(since: since, until: until, input: source).filter { ofTenant($0.input) }
             if grouping.geoLevel != nil {
-                geo += try store.geoRows(since: since, until: until, input: source).map {
+                geo += try store.geoRows(since: since, until: until, input: source).filter { ofTenant($0.input) }.map {
                     ($0.bucket, $0.lines, $0.clients)
                 }
             }
@@ -104,6 +107,7 @@ struct Stats: ParsableCommand {
         let notes = (source.map { ["source \($0)"] } ?? []) + (merge.isEmpty ? [] : ["\(merge.count) databases merged"])
         let read = AuditEvent.read(
             "stats",
+            tenant: tenant,
             since: since.map(Double.init),
             until: until.map(Double.init),
             returned: Int64(rows.count),
@@ -129,6 +133,11 @@ struct Stats: ParsableCommand {
         } else {
             print(report.table, terminator: "")
         }
+    }
+
+    /// Whether a source is of the tenant asked for (any, without `--tenant`).
+    private func ofTenant(_ source: String) -> Bool {
+        tenant.map { TenantSettings.tenant(ofSource: source) == $0 } ?? true
     }
 
     private func primaryDirectory(_ loaded: Result<DaemonConfig, ConfigProblems>?) throws -> String? {

@@ -4,10 +4,14 @@ import LogonymIO
 
 extension ConfigFile {
     /// `anonymize.key_mode` and the master secret of `derived` mode (`key_file`, else the systemd credential).
-    mutating func resolveKeyMode(_ anonymize: TOMLDocument.Table?, method: AnonymizationMethod) -> KeyMode {
-        let modeEntry = string(anonymize, "anonymize.key_mode")
-        let keyFile = string(anonymize, "anonymize.key_file")
-        let mode = checked("anonymize.key_mode", modeEntry?.1) {
+    mutating func resolveKeyMode(
+        _ anonymize: TOMLDocument.Table?,
+        method: AnonymizationMethod,
+        prefix: String = ""
+    ) -> KeyMode {
+        let modeEntry = string(anonymize, prefix + "anonymize.key_mode")
+        let keyFile = string(anonymize, prefix + "anonymize.key_file")
+        let mode = checked(prefix + "anonymize.key_mode", modeEntry?.1) {
             try SettingRule.keyMode(modeEntry?.0 ?? "ephemeral")
         }
         guard let mode else { return .none }
@@ -16,7 +20,7 @@ extension ConfigFile {
         guard derived else {
             if let (_, line) = keyFile {
                 problem(
-                    "anonymize.key_file",
+                    prefix + "anonymize.key_file",
                     line,
                     "is read only with key_mode = \"derived\"; ephemeral keys (the default) are made per window in the state directory. Remove key_file or set key_mode = \"derived\""
                 )
@@ -34,7 +38,7 @@ extension ConfigFile {
         } else {
             line = modeEntry?.1
             problem(
-                "anonymize.key_file",
+                prefix + "anonymize.key_file",
                 line,
                 "key_mode = \"derived\" needs a master secret: set key_file or pass the credential logonym.key"
             )
@@ -43,7 +47,7 @@ extension ConfigFile {
         do {
             return .derived(master: try KeyFile.load(path))
         } catch {
-            problem("anonymize.key_file", line, error.message)
+            problem(prefix + "anonymize.key_file", line, error.message)
             return .none
         }
     }
@@ -70,30 +74,43 @@ extension ConfigFile {
     }
 
     /// The `[retention]` table: durations such as `"90d"`, or `"off"` where keeping forever is allowed.
-    mutating func resolveRetention(_ table: TOMLDocument.Table?) -> (RetentionPolicy, Duration) {
-        var policy = RetentionPolicy()
-        policy.output = optionalSeconds(table, "retention.output", example: "90d", default: policy.output)
-        policy.rawInputs = optionalSeconds(table, "retention.raw_inputs", example: "7d", default: policy.rawInputs)
-        if let (text, line) = string(table, "retention.keys") {
+    mutating func resolveRetention(
+        _ table: TOMLDocument.Table?,
+        base: RetentionPolicy = RetentionPolicy(),
+        prefix: String = ""
+    ) -> (RetentionPolicy, Duration) {
+        var policy = base
+        policy.output = optionalSeconds(table, prefix + "retention.output", example: "90d", default: policy.output)
+        policy.rawInputs = optionalSeconds(
+            table,
+            prefix + "retention.raw_inputs",
+            example: "7d",
+            default: policy.rawInputs
+        )
+        if let (text, line) = string(table, prefix + "retention.keys") {
             if let seconds = seconds(text) {
                 policy.keys = seconds
             } else {
-                problem("retention.keys", line, "'\(text)' is not a duration such as \"2h\"")
+                problem(prefix + "retention.keys", line, "'\(text)' is not a duration such as \"2h\"")
             }
         }
-        if let (text, line) = string(table, "retention.audit") {
+        if let (text, line) = string(table, prefix + "retention.audit") {
             if let seconds = seconds(text), seconds > 0 {
                 policy.audit = seconds
             } else {
-                problem("retention.audit", line, "'\(text)' is not a duration such as \"400d\"")
+                problem(prefix + "retention.audit", line, "'\(text)' is not a duration such as \"400d\"")
             }
         }
         var interval = Duration.seconds(300)
-        if let (text, line) = string(table, "retention.sweep_interval") {
+        if let (text, line) = string(table, prefix + "retention.sweep_interval") {
             if let parsed = Self.duration(text), parsed >= .seconds(1) {
                 interval = parsed
             } else {
-                problem("retention.sweep_interval", line, "'\(text)' is not a duration of at least 1s (e.g. \"5m\")")
+                problem(
+                    prefix + "retention.sweep_interval",
+                    line,
+                    "'\(text)' is not a duration of at least 1s (e.g. \"5m\")"
+                )
             }
         }
         return (policy, interval)
@@ -117,23 +134,23 @@ extension ConfigFile {
 
     /// The `[geo]` table; the databases are opened (and checked) here, so `check-config` and the daemon's start
     /// report a missing or corrupt one under its key.
-    mutating func resolveGeo(_ table: TOMLDocument.Table?) -> GeoSettings? {
+    mutating func resolveGeo(_ table: TOMLDocument.Table?, prefix: String = "") -> GeoSettings? {
         guard let table else { return nil }
         var settings = GeoSettings()
-        if let (text, _) = string(table, "geo.database") {
+        if let (text, _) = string(table, prefix + "geo.database") {
             settings.database = text == "auto" ? text : resolvePath(text)
         }
-        if let (text, _) = string(table, "geo.asn_database") {
+        if let (text, _) = string(table, prefix + "geo.asn_database") {
             settings.asnDatabase = text == "auto" ? text : resolvePath(text)
         }
-        settings.level = string(table, "geo.line_level", SettingRule.geoLevel) ?? .country
-        settings.appendField = string(table, "geo.field", SettingRule.geoFieldAppends) ?? settings.appendField
-        settings.k = integer(table, "geo.k", SettingRule.geoK) ?? settings.k
+        settings.level = string(table, prefix + "geo.line_level", SettingRule.geoLevel) ?? .country
+        settings.appendField = string(table, prefix + "geo.field", SettingRule.geoFieldAppends) ?? settings.appendField
+        settings.k = integer(table, prefix + "geo.k", SettingRule.geoK) ?? settings.k
         do {
             _ = try GeoDatabases.open(settings)
         } catch {
-            let key = error.path == settings.asnDatabase ? "geo.asn_database" : "geo.database"
-            problem(key, table[String(key.dropFirst(4))]?.line, error.description)
+            let key = error.path == settings.asnDatabase ? prefix + "geo.asn_database" : prefix + "geo.database"
+            problem(key, table[String(key.split(separator: ".").last!)]?.line, error.description)
         }
         return settings
     }
@@ -169,22 +186,27 @@ extension ConfigFile {
     }
 
     /// `[scrub]`: on by default with the deny list; `mode = "off"` turns it off.
-    mutating func resolveScrub(_ table: TOMLDocument.Table?, method: AnonymizationMethod) -> ScrubSettings? {
+    mutating func resolveScrub(
+        _ table: TOMLDocument.Table?,
+        method: AnonymizationMethod,
+        prefix: String = ""
+    ) -> ScrubSettings? {
         var settings = ScrubSettings()
         guard let table else { return settings }
-        switch string(table, "scrub.mode", { try SettingRule.scrubMode($0, offAllowed: true) }) {
+        switch string(table, prefix + "scrub.mode", { try SettingRule.scrubMode($0, offAllowed: true) }) {
         case .some(nil): return nil
         case .some(let mode?): settings.mode = mode
         case nil: break
         }
-        if let names = stringArray(table, "scrub.deny") { settings.denyNames = names }
-        if let names = stringArray(table, "scrub.extra_deny") { settings.denyNames += names }
-        if let names = stringArray(table, "scrub.keep") { settings.keepNames += names }
-        if let names = stringArray(table, "scrub.allow") { settings.allowNames = names }
-        settings.marker = string(table, "scrub.marker", SettingRule.marker) ?? settings.marker
+        if let names = stringArray(table, prefix + "scrub.deny") { settings.denyNames = names }
+        if let names = stringArray(table, prefix + "scrub.extra_deny") { settings.denyNames += names }
+        if let names = stringArray(table, prefix + "scrub.keep") { settings.keepNames += names }
+        if let names = stringArray(table, prefix + "scrub.allow") { settings.allowNames = names }
+        settings.marker = string(table, prefix + "scrub.marker", SettingRule.marker) ?? settings.marker
         settings.remoteUser =
-            string(table, "scrub.remote_user") { text in try SettingRule.remoteUser(text, method: method) } ?? .keep
-        settings.userAgent = string(table, "scrub.user_agent", SettingRule.userAgent) ?? .keep
+            string(table, prefix + "scrub.remote_user") { text in try SettingRule.remoteUser(text, method: method) }
+            ?? .keep
+        settings.userAgent = string(table, prefix + "scrub.user_agent", SettingRule.userAgent) ?? .keep
         return settings
     }
 

@@ -66,7 +66,10 @@ struct ConfigFile {
     }
 
     static let knownKeys: [String: Set<String>] = [
-        "": ["state", "output", "anonymize", "daemon", "retention", "geo", "metrics", "scrub", "input"],
+        "": [
+            "state", "output", "anonymize", "daemon", "retention", "geo", "metrics", "scrub", "input", "tenant",
+            "tenants",
+        ],
         "state": ["dir", "group"],
         "output": ["dir", "window", "compress", "compression_level", "format", "group"],
         "anonymize": [
@@ -80,7 +83,15 @@ struct ConfigFile {
         "scrub": ["mode", "deny", "extra_deny", "keep", "allow", "marker", "remote_user", "user_agent"],
         "input": [
             "name", "type", "paths", "socket", "udp", "socket_mode", "format", "log_format", "start_at", "olddir",
+            "tenant",
         ],
+        "tenants": ["default"],
+        "tenant": ["name", "hosts", "anonymize", "retention", "scrub", "geo"],
+        // A tenant overrides what is about its data; reading, windows and the audit log stay the daemon's.
+        "tenant.anonymize": ["method", "ipv4_prefix", "ipv6_prefix", "preset", "key_mode", "key_file"],
+        "tenant.retention": ["output", "keys"],
+        "tenant.scrub": ["mode", "deny", "extra_deny", "keep", "allow", "marker", "remote_user", "user_agent"],
+        "tenant.geo": ["database", "asn_database", "line_level", "field", "k"],
     ]
 
     /// Loads and checks the file.
@@ -181,7 +192,18 @@ struct ConfigFile {
         let geo = resolveGeo(geoTable)
         let metrics = resolveMetrics(metricsTable)
         let scrub = resolveScrub(scrubTable, method: method)
-        let inputs = resolveInputs(root, json: json)
+        var inputs = resolveInputs(root, json: json)
+        let defaults = TenantSettings(
+            name: "",
+            hosts: [],
+            method: method,
+            prefixes: prefixes,
+            keyMode: keyMode,
+            retention: retention,
+            scrub: scrub,
+            geo: geo
+        )
+        let (tenants, unroutedTenant) = resolveTenants(root, defaults: defaults, inputs: &inputs)
 
         guard problems.isEmpty, let stateDirectory, let outputDirectory else {
             return .failure(ConfigProblems(problems))
@@ -208,6 +230,8 @@ struct ConfigFile {
         engine.sweepInterval = sweepInterval
         engine.geo = geo
         engine.scrub = scrub
+        engine.tenants = tenants
+        engine.unroutedTenant = unroutedTenant
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         var config = DaemonConfig(path: absolute, engine: engine, pollInterval: poll)
         config.metrics = metrics
@@ -305,23 +329,23 @@ struct ConfigFile {
             if olddir?.isEmpty == true {
                 problem(prefix + "olddir", table["olddir"]?.line, "must name a directory")
             }
-            inputs.append(
-                InputSettings(
-                    name: name,
-                    paths: paths,
-                    format: format,
-                    startAtEnd: startAtEnd,
-                    olddir: olddir,
-                    source: source
-                )
+            var input = InputSettings(
+                name: name,
+                paths: paths,
+                format: format,
+                startAtEnd: startAtEnd,
+                olddir: olddir,
+                source: source
             )
+            input.tenant = string(table, prefix + "tenant")?.0
+            inputs.append(input)
         }
         return inputs
     }
 
     // MARK: Typed access
 
-    private mutating func checkUnknown(_ table: TOMLDocument.Table, section: String, prefix: String) {
+    mutating func checkUnknown(_ table: TOMLDocument.Table, section: String, prefix: String) {
         let known = Self.knownKeys[section] ?? []
         for entry in table.entries where !known.contains(entry.key) {
             problem(prefix + entry.key, entry.line, "unknown key")

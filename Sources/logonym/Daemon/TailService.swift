@@ -97,7 +97,7 @@ final class TailService: Service, Sendable {
                 endpoint.metrics.update(
                     inputs: engine.inputStatus,
                     checkpointAgeSeconds: engine.checkpointAgeSeconds,
-                    keysAlive: KeyStore.liveKeys(stateDirectory: config.engine.stateDirectory).count
+                    keysAlive: KeyStore.liveKeys(settings: config.engine).count
                 )
                 lastMetrics = now
             }

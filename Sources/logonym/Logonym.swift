@@ -16,7 +16,7 @@ struct Logonym: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Anonymize.self, Run.self, Pipe.self, CheckConfig.self, Stats.self, Retention.self, Forget.self, Access.self,
-            Object.self, Audit.self, Report.self, Verify.self,
+            Object.self, Audit.self, Report.self, Verify.self, Tenant.self,
         ]
     )
 
@@ -27,7 +27,9 @@ struct Logonym: AsyncParsableCommand {
         _ = logonym_set_dumpable(0)
         do {
             var command = try parseAsRoot()
-            ProcessIdentity.setCommand(type(of: command)._commandName)
+            // A subcommand is named with its parent: `tenant remove`.
+            let parent = command is Tenant.List || command is Tenant.Remove ? "tenant " : ""
+            ProcessIdentity.setCommand(parent + type(of: command)._commandName)
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
             } else {

@@ -6,7 +6,7 @@ import Foundation
 public struct AuditEvent: Codable, Sendable, Equatable {
     /// `key_created`, `key_destroyed`, `segment_deleted`, `segment_rewritten`, `raw_input_deleted`,
     /// `erasure_started`, `erasure_done`, `config_loaded`, `config_reloaded`, `sweep`, `read`, `objection_added`,
-    /// `objection_changed`, `objection_withdrawn`.
+    /// `objection_changed`, `objection_withdrawn`, `tenant_removal_started`, `tenant_removed`.
     public var event: String
     /// Who: the real user id of the process and its name (filled in when the entry is recorded).
     public var uid: UInt32?
@@ -93,7 +93,7 @@ public struct AuditEvent: Codable, Sendable, Equatable {
         case "read": .read
         case "key_created", "key_destroyed": .key
         case "segment_deleted", "segment_rewritten", "raw_input_deleted", "erasure_started", "erasure_done", "sweep",
-            "audit_pruned":
+            "audit_pruned", "tenant_removal_started", "tenant_removed":
             .delete
         case "config_loaded", "config_reloaded": .config
         case "objection_added", "objection_changed", "objection_withdrawn": .request

@@ -148,10 +148,10 @@ public struct Eraser {
                 // The window's client sketch held the address too, and a live window key could still test it: the
                 // sketch goes (its distinct clients are no longer counted).
                 if !dryRun {
-                    try store.forgetClientSketches(ofSources: { TenantSettings.tenant(ofSource: $0) == target.tenant })
-                    {
-                        $0 == target.windowStart
-                    }
+                    try store.forgetClientSketches(
+                        ofSources: { TenantSettings.tenant(ofSource: $0) == target.tenant },
+                        where: { $0 == target.windowStart }
+                    )
                 }
             }
         }

@@ -13,11 +13,14 @@ extension Maintenance {
     public enum Request: Codable, Sendable {
         case forget(ErasurePlan)
         case retention(now: Int64)
+        /// `logonym tenant remove`: every segment and key of a tenant no longer configured.
+        case removeTenant(String)
 
         public var kind: String {
             switch self {
             case .forget: "forget"
             case .retention: "retention"
+            case .removeTenant: "tenant remove"
             }
         }
     }
@@ -45,6 +48,8 @@ extension Maintenance {
                 return (Outcome(erasure: report), rewritten)
             case .retention(let now):
                 return (Outcome(retention: try sweep(now: now, mayClose: mayWrite)), [])
+            case .removeTenant(let name):
+                return (Outcome(retention: try removeTenant(name, dryRun: false)), [])
             }
         } catch {
             return (Outcome(error: "\(error)"), [])

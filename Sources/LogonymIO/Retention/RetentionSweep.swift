@@ -57,6 +57,9 @@ public struct RetentionSweep {
     public let policy: RetentionPolicy
     /// The scope swept: a tenant's segments and keys, or all of them without tenants.
     let scope: EngineSettings
+    /// Deletes every segment and key of the scope whatever their time, and leaves the audit log's retention and
+    /// the sweep's summary entry alone (``Maintenance/removeTenant(_:dryRun:)``).
+    var removesEverything = false
     /// Inputs by name with their path patterns (raw input deletion only touches files recorded for them).
     public let inputs: [String: [String]]
 
@@ -85,7 +88,8 @@ public struct RetentionSweep {
     /// Whether an open segment is done with by the clock: its window ended longer ago than key retention, so
     /// a line for it now is a late line (it goes to a new part, under a new key).
     func isStale(_ segment: StateStore.SegmentRecord, now: Int64) -> Bool {
-        segment.open && policy.keyExpired(windowStart: segment.windowStart, window: window, now: now)
+        segment.open
+            && (removesEverything || policy.keyExpired(windowStart: segment.windowStart, window: window, now: now))
     }
 
     /// What a sweep at `now` (seconds since the epoch) deletes; `mayClose` says whether a stale open segment of
@@ -97,9 +101,12 @@ public struct RetentionSweep {
             if isStale(segment, now: now) && mayClose(segment.input) { segment.open = false }
             return segment
         }
-        if policy.output != nil {
+        if policy.output != nil || removesEverything {
             for segment in segments
-            where !segment.open && policy.outputExpired(windowStart: segment.windowStart, window: window, now: now) {
+            where !segment.open
+                && (removesEverything
+                    || policy.outputExpired(windowStart: segment.windowStart, window: window, now: now))
+            {
                 plan.items.append(
                     .init(
                         kind: "segment",
@@ -114,8 +121,9 @@ public struct RetentionSweep {
         }
         let openWindows = Set(segments.filter(\.open).map(\.windowStart))
         for key in KeyStore.liveKeys(stateDirectory: stateDirectory, tenant: scope.tenant)
-        where policy.keyExpired(windowStart: key.windowStart, window: key.window, now: now)
-            && !openWindows.contains(key.windowStart)
+        where removesEverything
+            || (policy.keyExpired(windowStart: key.windowStart, window: key.window, now: now)
+                && !openWindows.contains(key.windowStart))
         {
             plan.items.append(
                 .init(
@@ -147,6 +155,7 @@ public struct RetentionSweep {
                 }
             }
         }
+        if removesEverything { return plan }
         plan.auditEntries = try store.read { db in
             try Int.fetchOne(
                 db,
@@ -204,10 +213,11 @@ public struct RetentionSweep {
             }
             try audit.sync()
         }
-        if plan.auditEntries > 0 { try audit.prune(before: Double(now - policy.audit)) }
         try store.forgetClientSketches(ofSources: scope.owns(source:)) {
-            policy.outputExpired(windowStart: $0, window: window, now: now)
+            removesEverything || policy.outputExpired(windowStart: $0, window: window, now: now)
         }
+        if removesEverything { return plan }
+        if plan.auditEntries > 0 { try audit.prune(before: Double(now - policy.audit)) }
         var summary = AuditEvent("sweep", bytes: plan.bytes, note: "now \(AuditEntry.timestamp(Double(now)))")
         summary.segments = plan.count("segment")
         summary.keys = plan.count("key")
@@ -241,20 +251,19 @@ public struct RetentionSweep {
         bytes: Int64,
         note: String?
     ) throws {
+        var event = AuditEvent(
+            "segment_deleted",
+            input: input,
+            path: path,
+            window: window,
+            lines: lines,
+            bytes: bytes,
+            note: note
+        )
+        event.tenant = input.flatMap(TenantSettings.tenant(ofSource:))
         try store.write { db in
             try db.execute(sql: "DELETE FROM segments WHERE path = ?", arguments: [path])
-            try AuditLog.insert(
-                AuditEvent(
-                    "segment_deleted",
-                    input: input,
-                    path: path,
-                    window: window,
-                    lines: lines,
-                    bytes: bytes,
-                    note: note
-                ),
-                into: db
-            )
+            try AuditLog.insert(event, into: db)
         }
     }
 

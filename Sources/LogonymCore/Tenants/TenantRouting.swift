@@ -60,7 +60,8 @@ public struct TenantHosts: Sendable {
     static func normalized(_ bytes: ArraySlice<UInt8>, keepsLeadingDot: Bool) -> [UInt8]? {
         var value = bytes
         if let colon = value.firstIndex(of: UInt8(ascii: ":")) {
-            guard value[(colon + 1)...].allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            let port = value[(colon + 1)...]
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
             value = value[..<colon]
         }
         if value.last == UInt8(ascii: ".") { value = value.dropLast() }

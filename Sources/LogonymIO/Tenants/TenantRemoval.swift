@@ -30,7 +30,9 @@ extension Maintenance {
         scope.tenants = []
         scope.tenant = name
         let now = Int64(Date().timeIntervalSince1970)
-        let keys = dryRun ? nil : try KeyStore(stateDirectory: settings.stateDirectory, tenant: name, store: store, audit: audit)
+        let keys =
+            dryRun
+            ? nil : try KeyStore(stateDirectory: settings.stateDirectory, tenant: name, store: store, audit: audit)
         var sweep = RetentionSweep(store: store, audit: audit, keys: keys, scope: scope, inputs: [:])
         sweep.removesEverything = true
         guard !dryRun else { return try sweep.plan(now: now, mayClose: { _ in true }) }
@@ -39,7 +41,8 @@ extension Maintenance {
         try audit.record(started)
         let plan = try sweep.run(now: now, mayClose: { _ in true })
         for directory in [
-            settings.outputDirectory + "/" + name, KeyStore.directory(stateDirectory: settings.stateDirectory, tenant: name),
+            settings.outputDirectory + "/" + name,
+            KeyStore.directory(stateDirectory: settings.stateDirectory, tenant: name),
         ] {
             Self.removeEmptyFolders(directory)
         }

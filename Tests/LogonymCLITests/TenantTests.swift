@@ -181,6 +181,16 @@ struct TenantTests {
                 #expect(data.range(of: Data((client + "\"").utf8)) == nil, "\(client) in \(path)")
             }
         }
+        // The controller's report of one tenant: its numbers, as stats counts them for that tenant.
+        let report = try CLI.run(["report", "--config", setup.config, "--tenant", "gamma", "--format", "json"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let evidence = try CLI.jsonObject(report.stdout)
+        #expect(evidence["tenant"] as? String == "gamma")
+        #expect(evidence["lines_read"] as? Int == setup.expected("gamma").count)
+        #expect(
+            (evidence["keys"] as? [[String: Any]])?.allSatisfy { ($0["id"] as? String)?.hasPrefix("gamma/") == true }
+                == true
+        )
         let verify = try CLI.run(["audit", "--config", setup.config, "--verify"])
         #expect(verify.status == 0, "\(verify.stdoutText)")
     }
@@ -195,6 +205,11 @@ struct TenantTests {
         #expect(access.status == 0, "\(access.stderr)")
         let found = access.stdoutText.split(separator: "\n").map { Self.parse(String($0)).number }.sorted()
         #expect(found == keyed, "hmac tenants' lines of the subject (beta truncates: not attributable)")
+        let onlyGamma = try CLI.run(["access", "--config", setup.config, "--address", subject, "--tenant", "gamma"])
+        #expect(
+            onlyGamma.stdoutText.split(separator: "\n").map { Self.parse(String($0)).number }.sorted()
+                == keyed.filter { setup.lines[$0].tenant == "gamma" }
+        )
         let before = try setup.output("beta")
         let forget = try CLI.run(["forget", "--config", setup.config, "--address", subject])
         #expect(forget.status == 0, "\(forget.stderr)")
@@ -236,8 +251,10 @@ struct TenantTests {
         #expect(try setup.files(under: "out") == others, "other tenants' segments byte-identical")
         #expect(try setup.files(under: "state/keys") == otherKeys, "other tenants' keys untouched")
         let audit = try CLI.run(["audit", "--config", setup.config, "--tenant", "beta", "--kind", "delete", "--json"])
-        let events = audit.stdoutText.split(separator: "\n").compactMap {
-            (try? CLI.jsonObject(Data($0.utf8)))?["event"] as? String
+        // Entries about beta (those about every tenant, such as sweeps, are listed too).
+        let events = audit.stdoutText.split(separator: "\n").compactMap { line -> String? in
+            let entry = try? CLI.jsonObject(Data(line.utf8))
+            return entry?["tenant"] as? String == "beta" ? entry?["event"] as? String : nil
         }
         #expect(events == ["tenant_removal_started", "segment_deleted", "tenant_removed"], "\(audit.stdoutText)")
         let keyEvents = try CLI.run(["audit", "--config", setup.config, "--tenant", "beta", "--kind", "key"])

@@ -83,6 +83,13 @@ public struct AuditEvent: Codable, Sendable, Equatable {
         return event
     }
 
+    /// Whether an entry concerns a tenant (`audit --tenant`, the controller's report): one about that tenant, or
+    /// one about every tenant (no tenant named: a sweep, a configuration loaded, a read of all counters); never
+    /// one about another tenant.
+    public func concerns(tenant: String) -> Bool {
+        self.tenant == nil || self.tenant == tenant
+    }
+
     /// What an entry is about, for `audit --kind`.
     public enum Kind: String, CaseIterable, Sendable {
         case read, delete, key, config, request, other

@@ -47,7 +47,7 @@ public final class KeyStore {
     }
 
     /// What a key's id in the database starts with: the tenant's name and a `/`, or nothing.
-    static func idPrefix(_ tenant: String?) -> String { tenant.map { $0 + "/" } ?? "" }
+    public static func idPrefix(_ tenant: String?) -> String { tenant.map { $0 + "/" } ?? "" }
 
     /// Opens (creating, mode 0700) the key directory; refuses one that group or others can read, or a key file
     /// that they can; reconciles the database with the files (after a crash between the two).

@@ -167,11 +167,12 @@ public struct ControllerReport: Encodable, Sendable {
         configuration: Configuration?,
         since: Int64?,
         until: Int64?,
+        tenant: String? = nil,
         now: Int64? = nil
     ) throws -> ControllerReport {
         let now = now ?? Int64(Date().timeIntervalSince1970)
         var report = ControllerReport(
-            tenant: nil,
+            tenant: tenant,
             period: Period(
                 since: since.map { AuditEntry.timestamp(Double($0)) },
                 until: until.map { AuditEntry.timestamp(Double($0)) }
@@ -181,7 +182,8 @@ public struct ControllerReport: Encodable, Sendable {
         )
         // What was processed: the windows starting in the period, as `stats` counts them.
         var byDay: [String: Day] = [:]
-        for row in try store.statsRows(since: since, until: until) {
+        for row in try store.statsRows(since: since, until: until)
+        where tenant == nil || TenantSettings.tenant(ofSource: row.input) == tenant {
             let counters = row.counters
             report.linesRead += counters.linesRead
             report.linesWritten += counters.linesWritten
@@ -208,7 +210,8 @@ public struct ControllerReport: Encodable, Sendable {
             )
         }
         let keySeconds = retention.keySeconds(window)
-        for row in keyRows {
+        let keyPrefix = KeyStore.idPrefix(tenant)
+        for row in keyRows where tenant == nil || (row["id"] as String).hasPrefix(keyPrefix) {
             let start: Int64 = row["window_start"]
             let destroyed: Double? = row["destroyed"]
             let due = start + window.seconds + keySeconds
@@ -229,7 +232,7 @@ public struct ControllerReport: Encodable, Sendable {
         report.keysLate = report.keys.count { $0.late }
         // What the audit log says of the period: as `audit --since --until` lists it.
         let entries = try AuditLog.entries(in: store, since: since.map(Double.init)).filter { entry in
-            until.map { entry.at < Double($0) } ?? true
+            (until.map { entry.at < Double($0) } ?? true) && (tenant.map { entry.event.concerns(tenant: $0) } ?? true)
         }
         report.auditEntries = entries.count
         var reads: [String: Reads] = [:]

@@ -54,7 +54,8 @@ struct Access: ParsableCommand {
         let since = try TimeArgument.option(since, "--since")
         let until = try TimeArgument.option(until, "--until")
         let access = try MaintenanceAccess.open(configPath: subject.config)
-        let plan = try access.maintenance.erasurePlan(address: parsed, since: since, until: until)
+        let tenant = try subject.checkedTenant(access.state.settings)
+        let plan = try access.maintenance.erasurePlan(address: parsed, since: since, until: until, tenant: tenant)
         let reader = SubjectAccess(store: access.state.store, window: access.state.settings.window)
         // One snapshot of the segments, counted, recorded, then shown: nothing is shown unless the read is in the
         // audit log, and what the log counts is what is shown.
@@ -68,7 +69,13 @@ struct Access: ParsableCommand {
         }
         do {
             try access.recordRead(
-                .read("access", since: since.map(Double.init), until: until.map(Double.init), lines: report.lines)
+                .read(
+                    "access",
+                    tenant: tenant,
+                    since: since.map(Double.init),
+                    until: until.map(Double.init),
+                    lines: report.lines
+                )
             )
         } catch {
             sink.abandon()

@@ -40,7 +40,12 @@ struct Audit: ParsableCommand {
     @Option(help: ArgumentHelp("Only entries of this kind: read, delete, key, config or request.", valueName: "kind"))
     var kind: String?
 
-    @Option(help: ArgumentHelp("Only entries about this tenant.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Only entries about this tenant, or about every tenant (none about another tenant).",
+            valueName: "name"
+        )
+    )
     var tenant: String?
 
     @Flag(help: "Check the chain of entries in the database and the files; name the first break.")
@@ -76,7 +81,7 @@ struct Audit: ParsableCommand {
         let entries = try AuditLog.entries(in: store, since: since.map(Double.init)).filter { entry in
             (until.map { entry.at < Double($0) } ?? true)
                 && (kind.map { entry.event.kind == $0 } ?? true)
-                && (tenant.map { entry.event.tenant == $0 } ?? true)
+                && (tenant.map { entry.event.concerns(tenant: $0) } ?? true)
         }
         try ReadTrace.record(
             .read(

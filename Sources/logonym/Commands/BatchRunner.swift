@@ -215,7 +215,8 @@ struct BatchRunner {
     /// node_exporter never reads half a file).
     private func writeMetrics(_ report: RunReport, to path: String) throws {
         let metrics = LogonymMetrics(method: settings.method)
-        let keys = settings.windowed.map { KeyStore.liveKeys(stateDirectory: $0.stateDirectory, tenant: nil) }?.count ?? 0
+        let keys =
+            settings.windowed.map { KeyStore.liveKeys(stateDirectory: $0.stateDirectory, tenant: nil) }?.count ?? 0
         metrics.update(
             inputs: [
                 .init(name: settings.windowed?.source ?? "batch", counters: report.totals, lagBytes: 0, lagSeconds: 0)

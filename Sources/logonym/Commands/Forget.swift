@@ -43,7 +43,8 @@ struct Forget: ParsableCommand {
         let until = try TimeArgument.option(until, "--until")
         let access = try MaintenanceAccess.open(configPath: subject.config)
         let maintenance = access.maintenance
-        var plan = try maintenance.erasurePlan(address: parsed, since: since, until: until)
+        let tenant = try subject.checkedTenant(access.state.settings)
+        var plan = try maintenance.erasurePlan(address: parsed, since: since, until: until, tenant: tenant)
         plan.range = Self.range(since, until)
         let report: ErasureReport
         if plan.method == .truncate {
@@ -58,6 +59,7 @@ struct Forget: ParsableCommand {
         try access.recordRead(
             .read(
                 dryRun ? "forget --dry-run" : "forget",
+                tenant: tenant,
                 since: since.map(Double.init),
                 until: until.map(Double.init),
                 lines: report.linesRemoved

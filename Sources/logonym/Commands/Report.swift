@@ -13,7 +13,8 @@ struct Report: ParsableCommand {
             created and destroyed against their schedule (late ones flagged), segments deleted, access, erasure \
             and objection requests with their outcomes, reads by user, recorded losses, and the audit chain's state \
             with its head hash (the entries of the period, as logonym audit --since --until lists them). Never an \
-            address.
+            address. With --tenant, the tenant's own: its counters, window keys, retention and settings, and the \
+            audit entries about it or about every tenant (as logonym audit --tenant lists them).
 
             md (default) is Markdown; json one object; html one self-contained file with inline SVG charts (lines \
             per day, drops per day, key destruction timeline) and no external assets. The report is a read, \
@@ -33,6 +34,14 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("The period's end.", valueName: "time"))
     var until: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "One tenant's report: its counters, keys, retention and settings, and the audit entries about it.",
+            valueName: "name"
+        )
+    )
+    var tenant: String?
+
     @Option(help: ArgumentHelp("md, json or html.", valueName: "format"))
     var format: String = "md"
 
@@ -46,13 +55,24 @@ struct Report: ParsableCommand {
         let since = try TimeArgument.option(since, "--since")
         let until = try TimeArgument.option(until, "--until")
         let loaded = try ConfigFile.loadOrExit(config)
-        let engine = loaded.engine
+        var engine = loaded.engine
+        if let tenant {
+            guard let settings = engine.tenants.first(where: { $0.name == tenant }) else {
+                throw CommandFailure.usage("--tenant '\(tenant)': not a configured tenant")
+            }
+            engine = engine.scoped(to: settings)
+        }
         guard FileManager.default.fileExists(atPath: engine.stateDirectory + "/state.db") else {
             throw CommandFailure.usage("\(engine.stateDirectory): no state database (state.db) here")
         }
         let store = try StateStore(directory: engine.stateDirectory, reader: true)
         try ReadTrace.record(
-            .read("report --format \(format)", since: since.map(Double.init), until: until.map(Double.init)),
+            .read(
+                "report --format \(format)",
+                tenant: tenant,
+                since: since.map(Double.init),
+                until: until.map(Double.init)
+            ),
             stateDirectory: engine.stateDirectory,
             store: store
         )
@@ -81,7 +101,8 @@ struct Report: ParsableCommand {
             sweepInterval: engine.sweepInterval.components.seconds,
             configuration: configuration,
             since: since,
-            until: until
+            until: until,
+            tenant: tenant
         )
         let text: String =
             switch format {

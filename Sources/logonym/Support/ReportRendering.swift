@@ -17,7 +17,7 @@ enum ReportRendering {
     }
 
     static func markdown(_ r: ControllerReport) -> String {
-        var md = "# logonym report\n\n"
+        var md = "# logonym report" + (r.tenant.map { ": tenant \($0)" } ?? "") + "\n\n"
         md += "Period: \(r.period.since ?? "start") to \(r.period.until ?? "now"); generated \(r.generated).\n\n"
         if let c = r.configuration {
             md += "## Configuration in force\n\n| setting | value |\n|---|---|\n"
@@ -94,6 +94,7 @@ enum ReportRendering {
             <h1>logonym report</h1>
 
             """
+        if let tenant = r.tenant { h += "<p>Tenant: <span data-field=\"tenant\">\(e(tenant))</span></p>\n" }
         h += "<p>Period: <span data-field=\"period.since\">\(e(r.period.since ?? "start"))</span> to "
         h +=
             "<span data-field=\"period.until\">\(e(r.period.until ?? "now"))</span>; generated \(e(r.generated)).</p>\n"

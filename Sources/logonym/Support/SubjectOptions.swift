@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LogonymCore
+import LogonymIO
 
 /// `--config` and `--address` of the commands about one data subject (`forget`, `access`, `object`).
 struct SubjectOptions: ParsableArguments {
@@ -14,6 +15,23 @@ struct SubjectOptions: ParsableArguments {
         )
     )
     var address: String?
+
+    @Option(help: ArgumentHelp("Only this tenant's windows (a configuration with tenants).", valueName: "name"))
+    var tenant: String?
+
+    /// `--tenant`, checked against the configuration's tenants.
+    func checkedTenant(_ settings: EngineSettings) throws -> String? {
+        guard let tenant else { return nil }
+        guard settings.tenants.contains(where: { $0.name == tenant }) else {
+            let names = settings.tenants.map(\.name)
+            throw CommandFailure.usage(
+                names.isEmpty
+                    ? "--tenant: the configuration has no [[tenant]]"
+                    : "--tenant '\(tenant)': not a configured tenant (\(names.joined(separator: ", ")))"
+            )
+        }
+        return tenant
+    }
 
     /// The address given, canonical; `nil` when none was. It is never echoed, not even in an error.
     func subject() throws -> IPAddress? {

@@ -96,10 +96,15 @@ final class DaemonHarness: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// The last lines the daemon logged (for failure messages).
+    /// The last lines the daemon logged (for failure messages); after a crash, the lines before it and the first
+    /// frames of its backtrace instead.
     func daemonLogTail(_ count: Int = 60) -> String {
         let text = (try? String(contentsOfFile: root + "/daemon.log", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(count).joined(separator: "\n")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if let crash = lines.firstIndex(where: { $0.contains("Fatal error") || $0.contains("Program crashed") }) {
+            return lines[max(0, crash - 10)..<min(lines.count, crash + count - 10)].joined(separator: "\n")
+        }
+        return lines.suffix(count).joined(separator: "\n")
     }
 
     /// Runs `logonym run --once` to the end of every input.

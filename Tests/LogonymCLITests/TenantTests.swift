@@ -59,7 +59,8 @@ struct TenantTests {
                 // Some clients visit several customers' sites.
                 let client =
                     random.chance(30) ? "198.51.100.\(1 + random.below(5))" : "203.0.113.\(1 + random.below(200))"
-                let time = RetentionTests.logTime(now - 3_000 + i * 3)
+                // All in the current hour (some minutes ahead of the clock): one window, its keys alive.
+                let time = RetentionTests.logTime(now / 3_600 * 3_600 + i * 3)
                 text +=
                     "\(host):443 \(client) - - [\(time)] \"GET /p\(i) HTTP/1.1\" 200 \(random.below(5_000)) \"-\" \"ua\"\n"
                 lines.append((tenant, client))
@@ -141,11 +142,10 @@ struct TenantTests {
                     let parts = raw.split(separator: ".")
                     #expect(client == "\(parts[0]).\(parts[1]).0.0")
                 } else {
-                    // One pseudonym per client in the tenant (one window key per hour: compare within a tenant).
-                    let window = raw + "@" + String((setup.now - 3_000 + number * 3) / 3_600)
-                    let previous = pseudonyms[tenant, default: [:]][window]
+                    // One pseudonym per client in the tenant (one window, one key).
+                    let previous = pseudonyms[tenant, default: [:]][raw]
                     #expect(previous == nil || previous == client)
-                    pseudonyms[tenant, default: [:]][window] = client
+                    pseudonyms[tenant, default: [:]][raw] = client
                 }
             }
         }
@@ -342,6 +342,55 @@ struct TenantTests {
         #expect(try lines("beta").count == 2)
         #expect(try lines("beta").allSatisfy { $0.contains("beta.example") && !$0.contains("203.0.113.") })
         #expect(try lines("gamma").isEmpty)
+    }
+
+    @Test func aBatchRunWritesOneTenantsSegmentsUnderItsKeysOnce() throws {
+        let setup = try Setup(seed: 0xBA7)
+        defer { setup.scratch.cleanup() }
+        let log = setup.scratch.file("access.log")
+        for (arguments, message) in [
+            (["--tenant", "gamma", log], "--tenant goes with --config"),
+            (["--config", setup.config, log], "give --tenant"),
+            (["--config", setup.config, "--tenant", "gamma", "--method", "hmac", log], "--method"),
+            (["--config", setup.config, "--tenant", "nobody", log], "not a tenant"),
+        ] {
+            let refused = try CLI.run(["anonymize"] + arguments)
+            #expect(refused.status == 2, "\(arguments)")
+            #expect(refused.stderr.contains(message), "\(refused.stderr)")
+        }
+        let arguments = [
+            "anonymize", "--config", setup.config, "--tenant", "gamma", "--source", "archive", "--format", "vhost_combined",
+            "--summary", "json", log,
+        ]
+        let run = try CLI.run(arguments)
+        #expect(run.status == 0, "\(run.stderr)")
+        let directory = setup.scratch.file("out/gamma/archive")
+        let segments = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(!segments.isEmpty && segments.allSatisfy { $0.hasSuffix(".log.gz") })
+        var text = ""
+        for name in segments {
+            let plain = try CLI.runProgram(try #require(CLI.which("gzip")), ["-dc", directory + "/" + name])
+            text += plain.stdoutText
+        }
+        let lines = text.split(separator: "\n").map { Self.parse(String($0)) }
+        // Every line once, whatever its host (one whose host is an IPv6 literal does not parse: it has no time of its
+        // own and goes to the window of the clock).
+        #expect(lines.map(\.number).sorted() == Array(setup.lines.indices), "every line, once, whatever its host")
+        for (number, client) in lines { #expect(client != setup.lines[number].client) }
+        // gamma's keys: the same pseudonyms as the daemon's gamma lines of the same window.
+        let daemon = Dictionary(
+            try setup.output("gamma").map(Self.parse).map { ($0.number, $0.client) },
+            uniquingKeysWith: { a, _ in a }
+        )
+        for (number, client) in lines where daemon[number] != nil { #expect(daemon[number] == client) }
+        // A rerun reads nothing again.
+        let again = try CLI.run(arguments)
+        #expect(again.status == 0, "\(again.stderr)")
+        let after = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(after == segments)
+        let stats = try CLI.run(["stats", "--config", setup.config, "--tenant", "gamma", "--by", "source", "--json"])
+        let rows = try #require(try CLI.jsonObject(stats.stdout)["rows"] as? [[String: Any]])
+        #expect(rows.first { $0["source"] as? String == "gamma/archive" }?["lines_written"] as? Int == setup.lines.count)
     }
 
     @Test func tenantMistakesNameTheirKeys() throws {

@@ -19,6 +19,7 @@ struct Anonymize: ParsableCommand {
               tail -F access.log | logonym anonymize --format combined --summary none
               logonym anonymize --method hmac --key-file /etc/logonym/key --output-format json a.log
               logonym anonymize --window 1h --output-dir /srv/anon --state-dir /var/lib/logonym /archive/*.gz
+              logonym anonymize --config /etc/logonym/logonym.toml --tenant acme --source archive /archive/acme/*.gz
 
             With --window, a rerun over the same files (same --state-dir and --source) reads each line once: \
             inputs read to their end are skipped, an interrupted one is resumed where its committed lines end, one \
@@ -137,6 +138,22 @@ struct Anonymize: ParsableCommand {
 
     @Option(help: ArgumentHelp("With --window: the source's folder name under --output-dir.", valueName: "name"))
     var source: String = "batch"
+
+    @Option(
+        help: ArgumentHelp(
+            "Window segments as the daemon of this configuration writes them: its state and output directories, window, method, keys and scrub and geo settings (instead of --window, --output-dir, --state-dir and the method, key, scrub and geo flags).",
+            valueName: "path"
+        )
+    )
+    var config: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "With --config: every line belongs to this tenant (OUTPUT-DIR/TENANT/SOURCE, the tenant's method, keys, scrub and geo).",
+            valueName: "name"
+        )
+    )
+    var tenant: String?
 
     @Flag(
         help: ArgumentHelp(

@@ -36,6 +36,8 @@ struct AnonymizeSettings {
         var stateDirectory: String
         var source: String
         var keyMode: KeyMode
+        /// The tenant whose segments and keys these are (`--config --tenant`).
+        var tenant: String? = nil
     }
 
     enum SummaryKind: String, CaseIterable {
@@ -59,7 +61,24 @@ struct AnonymizeSettings {
         method = try options.addressing.resolvedMethod()
         prefixes = try options.addressing.resolvedPrefixes()
         windowed = nil
-        if let windowText = options.window {
+        var configured: EngineSettings?
+        if let config = options.config {
+            let scope = try Self.configured(options, config)
+            configured = scope
+            method = scope.method
+            prefixes = scope.prefixes
+            windowed = Windowed(
+                window: scope.window,
+                outputDirectory: scope.outputDirectory,
+                stateDirectory: scope.stateDirectory,
+                source: try SettingRule.flag("--source") { try SettingRule.folderName(options.source) },
+                keyMode: scope.method.needsKey ? scope.keyMode : .none,
+                tenant: scope.tenant
+            )
+            key = nil
+        } else if options.tenant != nil {
+            throw CommandFailure.usage("--tenant goes with --config (the configuration that names the tenant)")
+        } else if let windowText = options.window {
             windowed = try Self.windowed(options, windowText, method: method)
             key = nil
         } else if method.needsKey {
@@ -102,6 +121,10 @@ struct AnonymizeSettings {
         default:
             let problem = SettingRule.notOneOf(options.scrub, "a scrub switch", ["on", "off"])
             throw CommandFailure.usage("--scrub: \(problem)")
+        }
+        if let configured {
+            geo = configured.geo
+            scrub = configured.scrub
         }
         if windowed == nil && (options.outputDirectory != nil || options.stateDirectory != nil) {
             throw CommandFailure.usage("--output-dir and --state-dir go with --window")
@@ -207,6 +230,35 @@ extension AnonymizeSettings {
 }
 
 extension AnonymizeSettings {
+    /// `--config` (with `--tenant`): the settings of the configuration, or of one of its tenants; the flags it
+    /// replaces are refused beside it.
+    static func configured(_ options: Anonymize, _ path: String) throws -> EngineSettings {
+        let replaced: [(String, Bool)] = [
+            ("--window", options.window != nil), ("--output-dir", options.outputDirectory != nil),
+            ("--state-dir", options.stateDirectory != nil), ("--key-file", options.keyFile != nil),
+            ("--key-mode", options.keyMode != nil), ("--geo", options.geo != nil),
+            ("--method", options.addressing.method != nil), ("--preset", options.addressing.preset != nil),
+            ("--ipv4-prefix", options.addressing.ipv4Prefix != nil),
+            ("--ipv6-prefix", options.addressing.ipv6Prefix != nil),
+        ]
+        if let (flag, _) = replaced.first(where: { $0.1 }) {
+            throw CommandFailure.usage("\(flag): with --config, the configuration says this")
+        }
+        let engine = try ConfigFile.loadOrExit(path).engine
+        guard let name = options.tenant else {
+            guard engine.tenants.isEmpty else {
+                throw CommandFailure.usage(
+                    "the configuration has tenants: give --tenant NAME (a batch run is not routed by virtual host)"
+                )
+            }
+            return engine
+        }
+        guard let tenant = engine.tenants.first(where: { $0.name == name }) else {
+            throw CommandFailure.usage("--tenant '\(name)': not a tenant of \(path)")
+        }
+        return engine.scoped(to: tenant)
+    }
+
     /// `--geo` and its companions.
     static func geo(_ options: Anonymize) throws -> GeoSettings? {
         guard let database = options.geo else {

@@ -171,11 +171,14 @@ struct BatchRunner {
             inputs: [InputSettings(name: windowed.source, paths: [], format: settings.format)]
         )
         engine.retention = .keepAll
+        // A tenant's run: its keys (STATE/keys/TENANT) and its folder (OUT/TENANT/SOURCE).
+        engine.tenant = windowed.tenant
+        let source = engine.source(input: windowed.source)
         do {
             let state = try StateDirectory(settings: engine, role: .batch)
             let ring = state.maintenance.ring
-            let ledger = try BatchLedger(store: state.store, source: windowed.source, force: settings.force)
-            let sink = try WindowedOutput(source: windowed.source, settings: engine, store: state.store, ledger: ledger)
+            let ledger = try BatchLedger(store: state.store, source: source, force: settings.force)
+            let sink = try WindowedOutput(source: source, settings: engine, store: state.store, ledger: ledger)
             // The state's objections hold for the lines of this run too.
             let factory = processors(.windows(ring))
             factory.objections = try Objections(store: state.store, stateDirectory: windowed.stateDirectory).filter()
@@ -216,7 +219,7 @@ struct BatchRunner {
     private func writeMetrics(_ report: RunReport, to path: String) throws {
         let metrics = LogonymMetrics(method: settings.method)
         let keys =
-            settings.windowed.map { KeyStore.liveKeys(stateDirectory: $0.stateDirectory, tenant: nil) }?.count ?? 0
+            settings.windowed.map { KeyStore.liveKeys(stateDirectory: $0.stateDirectory, tenant: $0.tenant) }?.count ?? 0
         metrics.update(
             inputs: [
                 .init(name: settings.windowed?.source ?? "batch", counters: report.totals, lagBytes: 0, lagSeconds: 0)

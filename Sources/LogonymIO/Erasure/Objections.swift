@@ -6,20 +6,45 @@ public import LogonymCore
 /// (``ObjectionFilter``) under a long-lived key of the state directory (`keys/objections.key`, made by the first
 /// objection). The hashes are in the state database (`objections`), with when each was made and until when it
 /// holds; never an address.
+///
+/// With tenants, an objection is to one tenant's processing (`object --tenant`), or to every tenant's: each tenant's
+/// filter holds its own and those of every tenant (the `tenant` column: its name, or empty for every tenant).
 public struct Objections {
     public let store: StateStore
     public let stateDirectory: String
+    /// The tenant whose objections these are: added, withdrawn and listed for it, and filtered with every tenant's
+    /// (`nil`: a configuration without tenants, or objections to every tenant).
+    public let tenant: String?
 
-    public init(store: StateStore, stateDirectory: String) {
+    public init(store: StateStore, stateDirectory: String, tenant: String? = nil) {
         self.store = store
         self.stateDirectory = stateDirectory
+        self.tenant = tenant
     }
+
+    /// The `tenant` column's value for this tenant.
+    private var column: String { tenant ?? "" }
 
     /// Version 7 of the state: the objections.
     static func registerTable(in migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v7-objections") { db in
             try db.execute(
                 sql: "CREATE TABLE objections (hash BLOB PRIMARY KEY, created REAL NOT NULL, until REAL)"
+            )
+        }
+        // Version 8: an objection is to one tenant's processing, or to every tenant's (empty).
+        migrator.registerMigration("v8-objection-tenants") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE objections_by_tenant (
+                        hash BLOB NOT NULL, tenant TEXT NOT NULL DEFAULT '', created REAL NOT NULL, until REAL,
+                        PRIMARY KEY (hash, tenant)
+                    );
+                    INSERT INTO objections_by_tenant (hash, tenant, created, until)
+                        SELECT hash, '', created, until FROM objections;
+                    DROP TABLE objections;
+                    ALTER TABLE objections_by_tenant RENAME TO objections;
+                    """
             )
         }
     }
@@ -45,8 +70,8 @@ public struct Objections {
         let hashes = try store.read { db in
             try Data.fetchAll(
                 db,
-                sql: "SELECT hash FROM objections WHERE until IS NULL OR until > ?",
-                arguments: [now]
+                sql: "SELECT hash FROM objections WHERE (until IS NULL OR until > ?) AND (tenant = '' OR tenant = ?)",
+                arguments: [now, column]
             ).map { [UInt8]($0) }
         }
         guard !hashes.isEmpty else { return nil }
@@ -71,18 +96,19 @@ public struct Objections {
             let exists =
                 try Bool.fetchOne(
                     db,
-                    sql: "SELECT 1 FROM objections WHERE hash = ?",
-                    arguments: [Data(hash)]
+                    sql: "SELECT 1 FROM objections WHERE hash = ? AND tenant = ?",
+                    arguments: [Data(hash), column]
                 ) ?? false
             try db.execute(
                 sql: """
-                    INSERT INTO objections (hash, created, until) VALUES (?, ?, ?)
-                    ON CONFLICT(hash) DO UPDATE SET until = excluded.until
+                    INSERT INTO objections (hash, tenant, created, until) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(hash, tenant) DO UPDATE SET until = excluded.until
                     """,
-                arguments: [Data(hash), Date().timeIntervalSince1970, until]
+                arguments: [Data(hash), column, Date().timeIntervalSince1970, until]
             )
             var event = AuditEvent(exists ? "objection_changed" : "objection_added")
             event.until = until.map(AuditEntry.timestamp)
+            event.tenant = tenant
             try AuditLog.insert(event, into: db)
             return !exists
         }
@@ -96,9 +122,14 @@ public struct Objections {
         guard let key = try key(create: false) else { return false }
         let hash = ObjectionFilter.hash(of: address, key: key)
         let removed = try store.write { db in
-            try db.execute(sql: "DELETE FROM objections WHERE hash = ?", arguments: [Data(hash)])
+            try db.execute(
+                sql: "DELETE FROM objections WHERE hash = ? AND tenant = ?",
+                arguments: [Data(hash), column]
+            )
             guard db.changesCount > 0 else { return false }
-            try AuditLog.insert(AuditEvent("objection_withdrawn"), into: db)
+            var event = AuditEvent("objection_withdrawn")
+            event.tenant = tenant
+            try AuditLog.insert(event, into: db)
             return true
         }
         try audit.sync()
@@ -110,9 +141,11 @@ public struct Objections {
         public var created: String
         public var until: String?
         public var inForce: Bool
+        /// The tenant objected to (`nil`: every tenant).
+        public var tenant: String?
 
         enum CodingKeys: String, CodingKey {
-            case created, until
+            case created, until, tenant
             case inForce = "in_force"
         }
     }
@@ -120,12 +153,18 @@ public struct Objections {
     public func list(now: Double? = nil) throws -> [Listed] {
         let now = now ?? Date().timeIntervalSince1970
         return try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT created, until FROM objections ORDER BY created").map { row in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT created, until, tenant FROM objections WHERE ? IS NULL OR tenant = '' OR tenant = ? ORDER BY created",
+                arguments: [tenant, column]
+            ).map { row in
                 let until: Double? = row["until"]
+                let tenant: String = row["tenant"]
                 return Listed(
                     created: AuditEntry.timestamp(row["created"]),
                     until: until.map(AuditEntry.timestamp),
-                    inForce: until.map { $0 > now } ?? true
+                    inForce: until.map { $0 > now } ?? true,
+                    tenant: tenant.isEmpty ? nil : tenant
                 )
             }
         }

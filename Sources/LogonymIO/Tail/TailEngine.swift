@@ -14,8 +14,9 @@ public final class TailEngine {
     public var maintenance: Maintenance { state.maintenance }
     let logger: Logger
     let trackers: [any EngineInput]
-    /// Make each input's processors, one per scope (tenant); hold the objections in force for those made later.
-    let factories: [ProcessorFactory]
+    /// Make each input's processors, one per scope (tenant); hold the scope's objections in force for those made
+    /// later.
+    let factories: [(tenant: String?, factory: ProcessorFactory)]
     private var lastObjectionCheck = ContinuousClock.now
     private let scratch: UnsafeMutableRawBufferPointer
     private var lastCommit = ContinuousClock.now
@@ -35,14 +36,17 @@ public final class TailEngine {
         self.logger = logger
         state = try StateDirectory(settings: settings, role: .engine(maintainer: maintainer))
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
-        let objections = try Objections(store: state.store, stateDirectory: settings.stateDirectory).filter()
         var factories: [String?: ProcessorFactory] = [:]
         for scope in state.maintenance.scopes {
             let factory = try ProcessorFactory(engine: scope.settings, windows: scope.ring, logger: logger)
-            factory.objections = objections
+            factory.objections = try Objections(
+                store: state.store,
+                stateDirectory: settings.stateDirectory,
+                tenant: scope.settings.tenant
+            ).filter()
             factories[scope.settings.tenant] = factory
         }
-        self.factories = Array(factories.values)
+        self.factories = factories.map { ($0.key, $0.value) }
         let store = state.store
         trackers = try settings.inputs.map { input -> any EngineInput in
             let routes = try InputRoutes(input: input, engine: settings, factories: factories)
@@ -102,13 +106,15 @@ public final class TailEngine {
     /// those whose end has come: the lines read from then on follow them.
     func refreshObjections() throws {
         lastObjectionCheck = ContinuousClock.now
-        let current = try Objections(store: store, stateDirectory: settings.stateDirectory).filter()
-        let previous = factories[0].objections
-        if let current, current.isSame(as: previous) { return }
-        if current == nil && previous == nil { return }
-        for factory in factories { factory.objections = current }
-        for tracker in trackers {
-            for processor in tracker.routes.processors { processor.objections = current }
+        for (tenant, factory) in factories {
+            let current = try Objections(store: store, stateDirectory: settings.stateDirectory, tenant: tenant).filter()
+            let previous = factory.objections
+            if let current, current.isSame(as: previous) { continue }
+            if current == nil && previous == nil { continue }
+            factory.objections = current
+            for tracker in trackers {
+                for route in tracker.routes.routes where route.tenant == tenant { route.processor?.objections = current }
+            }
         }
     }
 

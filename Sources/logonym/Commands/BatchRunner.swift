@@ -181,7 +181,11 @@ struct BatchRunner {
             let sink = try WindowedOutput(source: source, settings: engine, store: state.store, ledger: ledger)
             // The state's objections hold for the lines of this run too.
             let factory = processors(.windows(ring))
-            factory.objections = try Objections(store: state.store, stateDirectory: windowed.stateDirectory).filter()
+            factory.objections = try Objections(
+                store: state.store,
+                stateDirectory: windowed.stateDirectory,
+                tenant: windowed.tenant
+            ).filter()
             return Output(
                 sink: sink,
                 windows: ring,

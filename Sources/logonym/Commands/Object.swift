@@ -58,10 +58,15 @@ struct Object: ParsableCommand {
         }
         let parsed = try subject.subject()
         let access = try MaintenanceAccess.open(configPath: subject.config)
-        let objections = Objections(store: access.state.store, stateDirectory: access.state.settings.stateDirectory)
+        let tenant = try subject.checkedTenant(access.state.settings)
+        let objections = Objections(
+            store: access.state.store,
+            stateDirectory: access.state.settings.stateDirectory,
+            tenant: tenant
+        )
         if list {
             let listed = try objections.list()
-            try access.recordRead(.read("object --list", returned: Int64(listed.count)))
+            try access.recordRead(.read("object --list", tenant: tenant, returned: Int64(listed.count)))
             if json {
                 struct Output: Encodable {
                     var count: Int
@@ -79,7 +84,8 @@ struct Object: ParsableCommand {
             }
             for item in listed {
                 let end = item.until.map { " until \($0)" } ?? " (for good)"
-                print("objection made \(item.created)\(end)\(item.inForce ? "" : ", ended")")
+                let scope = item.tenant.map { ", tenant \($0)" } ?? (access.state.settings.tenants.isEmpty ? "" : ", every tenant")
+                print("objection made \(item.created)\(end)\(scope)\(item.inForce ? "" : ", ended")")
             }
             print("\(listed.count) objections, \(listed.count { $0.inForce }) in force")
             return

@@ -359,7 +359,8 @@ struct TenantTests {
             #expect(refused.stderr.contains(message), "\(refused.stderr)")
         }
         let arguments = [
-            "anonymize", "--config", setup.config, "--tenant", "gamma", "--source", "archive", "--format", "vhost_combined",
+            "anonymize", "--config", setup.config, "--tenant", "gamma", "--source", "archive", "--format",
+            "vhost_combined",
             "--summary", "json", log,
         ]
         let run = try CLI.run(arguments)
@@ -390,7 +391,133 @@ struct TenantTests {
         #expect(after == segments)
         let stats = try CLI.run(["stats", "--config", setup.config, "--tenant", "gamma", "--by", "source", "--json"])
         let rows = try #require(try CLI.jsonObject(stats.stdout)["rows"] as? [[String: Any]])
-        #expect(rows.first { $0["source"] as? String == "gamma/archive" }?["lines_written"] as? Int == setup.lines.count)
+        #expect(
+            rows.first { $0["source"] as? String == "gamma/archive" }?["lines_written"] as? Int == setup.lines.count
+        )
+    }
+
+    /// A configuration that gains tenants, then loses one: what was written before (segments and keys of no
+    /// tenant, and of the tenant removed from the configuration) is still swept by retention, and `forget` still
+    /// finds the subject in the segments of no tenant (or says which tenant it could not search).
+    @Test func whatEarlierConfigurationsWroteIsStillSweptAndSearched() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let now = Int(Date().timeIntervalSince1970)
+        let time = RetentionTests.logTime(now / 3_600 * 3_600 + 60)
+        let subject = "198.51.100.9"
+        let lines = ["shop.acme.example", "beta.example", "other.example"].map {
+            "\($0):443 \(subject) - - [\(time)] \"GET /p HTTP/1.1\" 200 5 \"-\" \"ua\"\n"
+        }
+        try lines.joined().write(toFile: scratch.file("access.log"), atomically: true, encoding: .utf8)
+        // Before tenants: one segment of the input, one key of no tenant.
+        let hmac = "[anonymize]\nmethod = \"hmac\"\n"
+        func configure(_ tenants: String) throws {
+            try Setup.writeConfig(scratch: scratch, tenants: tenants)
+            var text = try String(contentsOfFile: scratch.file("logonym.toml"), encoding: .utf8)
+            text = text.replacingOccurrences(of: "[anonymize]\nmethod = \"truncate\"\n", with: hmac)
+            text = text.replacingOccurrences(of: "output = \"off\"", with: "output = \"30d\"")
+            try text.write(toFile: scratch.file("logonym.toml"), atomically: true, encoding: .utf8)
+        }
+        try configure("")
+        #expect(try CLI.run(["run", "--config", scratch.file("logonym.toml"), "--once"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: scratch.file("out/web")))
+        // Tenants come: the old segment and key stay under the scope of no tenant.
+        try String(repeating: lines[0] + lines[1], count: 1).write(
+            toFile: scratch.file("access.log"),
+            atomically: true,
+            encoding: .utf8
+        )
+        try configure(TenantTests.tenantsConfig)
+        let config = scratch.file("logonym.toml")
+        let run = try CLI.run(["run", "--config", config, "--once"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("before tenants were configured"))
+        let dry = try CLI.run(["forget", "--config", config, "--address", subject, "--dry-run", "--json"])
+        let plan = try CLI.jsonObject(dry.stdout)
+        #expect((plan["lines_removed"] as? Int ?? plan["linesRemoved"] as? Int) ?? 0 >= 1, "\(dry.stdoutText)")
+        // beta leaves the configuration without being removed: forget says it did not search it.
+        let remaining = TenantTests.tenantsConfig.components(separatedBy: "[[tenant]]").filter {
+            !$0.contains("\"beta\"")
+        }.joined(separator: "[[tenant]]")
+        try configure(remaining)
+        let forget = try CLI.run(["forget", "--config", config, "--address", subject])
+        #expect(forget.status == 0, "\(forget.stderr)")
+        #expect(forget.stdoutText.contains("tenant beta: no longer configured"), "\(forget.stdoutText)")
+        #expect(
+            try String(
+                contentsOfFile: scratch.file("out/web/")
+                    + (try FileManager.default.contentsOfDirectory(atPath: scratch.file("out/web")).first!),
+                encoding: .utf8
+            ).isEmpty
+        )
+        // Sixty days on, every segment and key is gone, whoever wrote it.
+        let sweep = try CLI.run(["retention", "--config", config, "--now", "@\(now + 60 * 86_400)"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        var left: [String] = []
+        for directory in ["out", "state/keys"] {
+            let root = scratch.file(directory)
+            for case let path as String in FileManager.default.enumerator(atPath: root) ?? .init() {
+                if path.hasSuffix(".log") || path.hasSuffix(".key") && !path.hasSuffix("objections.key") {
+                    left.append(path)
+                }
+            }
+        }
+        #expect(left.isEmpty, "\(left)")
+    }
+
+    @Test func aLongLineGoesToTheTenantItsHostNamesOrNowhere() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let time = RetentionTests.logTime(Int(Date().timeIntervalSince1970))
+        let long = String(repeating: "a", count: 70_000)
+        let text = """
+            shop.acme.example:443 203.0.113.7 - - [\(time)] "GET /long?x=\(long) HTTP/1.1" 200 5 "-" "ua"
+            beta.example:443 203.0.113.8 - - [\(time)] "GET /short HTTP/1.1" 200 5 "-" "ua"
+            shop.acme.example garbage that does not parse 203.0.113.9
+
+            """ + " unparsable, and no host where the host goes 203.0.113.10\n"
+        try text.write(toFile: scratch.file("access.log"), atomically: true, encoding: .utf8)
+        try Setup.writeConfig(scratch: scratch, tenants: TenantTests.tenantsConfig + "[tenants]\ndefault = \"beta\"\n")
+        let run = try CLI.run(["run", "--config", scratch.file("logonym.toml"), "--once"])
+        #expect(run.status == 0, "\(run.stderr)")
+        func lines(_ tenant: String) throws -> [String] {
+            let directory = scratch.file("out/\(tenant)/web")
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+            return try names.flatMap {
+                try String(contentsOfFile: directory + "/" + $0, encoding: .utf8).split(separator: "\n").map(
+                    String.init
+                )
+            }
+        }
+        let acme = try lines("acme")
+        #expect(
+            acme.count == 2 && acme.allSatisfy { $0.hasPrefix("shop.acme.example") },
+            "the long one and the unparsable one"
+        )
+        #expect(
+            try lines("beta").count == 1,
+            "only beta's own: a line whose host is unknown is not given to the default"
+        )
+        let stats = try CLI.run(["stats", "--config", scratch.file("logonym.toml"), "--json"])
+        let totals = try #require(try CLI.jsonObject(stats.stdout)["totals"] as? [String: Any])
+        #expect(totals["dropped_unrouted"] as? Int == 1)
+        for client in ["203.0.113.7", "203.0.113.8", "203.0.113.9", "203.0.113.10"] {
+            #expect(!(try lines("acme") + lines("beta")).contains { $0.contains(client) })
+        }
+    }
+
+    @Test func anErasureInSeveralTenantsIsAuditedForEachApart() throws {
+        let setup = try Setup(seed: 0xE2A)
+        defer { setup.scratch.cleanup() }
+        let forget = try CLI.run(["forget", "--config", setup.config, "--address", "198.51.100.2"])
+        #expect(forget.status == 0, "\(forget.stderr)")
+        let audit = try CLI.run(["audit", "--config", setup.config, "--tenant", "acme", "--json"])
+        for line in audit.stdoutText.split(separator: "\n") {
+            #expect(!line.contains("gamma"), "\(line)")
+        }
+        #expect(audit.stdoutText.contains("erasure_done"))
+        let report = try CLI.run(["report", "--config", setup.config, "--tenant", "gamma"])
+        #expect(!report.stdoutText.contains("acme"))
     }
 
     @Test func tenantMistakesNameTheirKeys() throws {
@@ -407,6 +534,8 @@ struct TenantTests {
             ),
             ("[[tenant]]\nname = \"Acme Corp\"\n", "tenant[0].name"),
             ("[[tenant]]\nname = \"a\"\nhosts = [\"*\"]\n", "tenant[0].hosts"),
+            ("[[tenant]]\nname = \"a\"\nhosts = [\"a.example:80\"]\n", "tenant[0].hosts"),
+            ("[[tenant]]\nname = \"1d-2026-12-01-x.key\"\n", "tenant[0].name"),
             ("[[tenant]]\nname = \"a\"\n[tenants]\ndefault = \"b\"\n", "tenants.default"),
             ("[[tenant]]\nname = \"a\"\n[tenant.retention]\noutput = \"soon\"\n", "tenant[0].retention.output"),
         ]

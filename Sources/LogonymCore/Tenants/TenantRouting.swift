@@ -20,6 +20,12 @@ public struct TenantHosts: Sendable {
     public init(_ tenants: [[String]]) throws(Problem) {
         for (index, patterns) in tenants.enumerated() {
             for pattern in patterns {
+                guard !pattern.contains(":") else {
+                    throw Problem(
+                        pattern: pattern,
+                        message: "'\(pattern)' has a port: a tenant owns a host on every port"
+                    )
+                }
                 var bytes = Array(pattern.utf8)
                 let isWildcard = bytes.starts(with: Array("*.".utf8))
                 if isWildcard { bytes.removeFirst() }
@@ -107,6 +113,18 @@ public final class VirtualHostReader {
     public var findsHosts: Bool {
         if case .json = format { return true }
         return variable != nil
+    }
+
+    /// The host at the very start of a line too long to parse (the first piece of it): where the format begins with
+    /// its host field (`vhost_combined`, `$host $remote_addr ...`), the bytes up to the literal after it; `nil`
+    /// otherwise (such a line is not routed by guess).
+    public func leadingHost(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Range<Int>? {
+        guard case .text(let logFormat) = format, variable == 0, logFormat.literals[0].isEmpty,
+            let stop = logFormat.literals.count > 1 ? logFormat.literals[1].first : nil
+        else { return nil }
+        var i = start
+        while i < end && b[i] != stop && b[i] != 0x20 { i += 1 }
+        return i < end && i > start ? start..<i : nil
     }
 
     /// The host value's bytes in `b[start..<end]` (one line), if the line parses and has one.

@@ -30,6 +30,9 @@ public struct ErasurePlan: Codable, Sendable, Equatable {
     public var targets: [Target] = []
     /// Names of windows with output whose key is gone.
     public var unlinkable: [String] = []
+    /// Tenants no longer configured whose segments were not searched (their method is not known any more): remove
+    /// them with `logonym tenant remove`. `nil` in plans made before tenants.
+    public var unconfigured: [String]?
     /// The time range asked for, as given (for the audit log).
     public var range: String?
 
@@ -42,8 +45,10 @@ public struct ErasurePlan: Codable, Sendable, Equatable {
         store: StateStore,
         scopes: [Maintenance.Scope]
     ) throws -> ErasurePlan {
-        let keyed = scopes.filter { $0.ring.method != .truncate }
+        let unconfigured = scopes.filter { !$0.isConfigured }.compactMap(\.settings.tenant)
+        let keyed = scopes.filter { $0.ring.method != .truncate && !unconfigured.contains($0.settings.tenant ?? "") }
         var plan = ErasurePlan(method: keyed.first?.ring.method ?? .truncate)
+        if !unconfigured.isEmpty { plan.unconfigured = unconfigured }
         let segments = try store.segments()
         for scope in keyed {
             let ring = scope.ring
@@ -122,45 +127,60 @@ public struct Eraser {
         var report = ErasureReport(method: plan.method, dryRun: dryRun, unlinkable: plan.unlinkable)
         guard plan.method != .truncate else { return (report, []) }
         let segments = try store.segments()
-        if !dryRun {
-            var started = AuditEvent("erasure_started", note: plan.range)
-            started.windows = plan.targets.map { $0.name(in: window) }
-            started.unlinkable = plan.unlinkable
-            try audit.record(started)
-        }
         var rewritten: [StateStore.SegmentRecord] = []
-        for target in plan.targets {
-            guard let pseudonym = IPAddress(target.pseudonym) else { continue }
-            var result = WindowResultBuilder(window: target.name(in: window))
-            for segment in segments where target.covers(segment) {
-                if segment.open && !mayRewrite(segment.input) {
-                    report.skipped.append(segment.path)
-                    continue
-                }
-                let removed = try filter(segment, removing: pseudonym, dryRun: dryRun)
-                guard removed > 0 else { continue }
-                result.add(removed)
-                if !dryRun { rewritten += try store.completeRewrites(window: window) }
-                try audit.sync()
-            }
-            if result.segments > 0 {
-                report.windows.append(result.value)
-                // The window's client sketch held the address too, and a live window key could still test it: the
-                // sketch goes (its distinct clients are no longer counted).
-                if !dryRun {
-                    try store.forgetClientSketches(
-                        ofSources: { TenantSettings.tenant(ofSource: $0) == target.tenant },
-                        where: { $0 == target.windowStart }
-                    )
-                }
-            }
+        // One started/done pair of audit entries per tenant, naming only its windows: a tenant's audit trail and
+        // report never show where else the subject was seen.
+        var tenants: [String?] = []
+        for tenant in plan.targets.map(\.tenant) + plan.unlinkable.map(TenantSettings.tenant(ofSource:))
+        where !tenants.contains(tenant) {
+            tenants.append(tenant)
         }
-        if !dryRun {
-            var done = AuditEvent("erasure_done", lines: report.linesRemoved, note: plan.range)
-            done.segments = report.segmentsRewritten
-            done.windows = report.windows.map(\.window)
-            done.unlinkable = plan.unlinkable
-            try audit.record(done)
+        for tenant in tenants.isEmpty ? [nil] : tenants {
+            let targets = plan.targets.filter { $0.tenant == tenant }
+            let unlinkable = plan.unlinkable.filter { TenantSettings.tenant(ofSource: $0) == tenant }
+            if !dryRun {
+                var started = AuditEvent("erasure_started", note: plan.range)
+                started.windows = targets.map { $0.name(in: window) }
+                started.unlinkable = unlinkable
+                started.tenant = tenant
+                try audit.record(started)
+            }
+            var part = ErasureReport(method: plan.method, dryRun: dryRun)
+            for target in targets {
+                guard let pseudonym = IPAddress(target.pseudonym) else { continue }
+                var result = WindowResultBuilder(window: target.name(in: window))
+                for segment in segments where target.covers(segment) {
+                    if segment.open && !mayRewrite(segment.input) {
+                        report.skipped.append(segment.path)
+                        continue
+                    }
+                    let removed = try filter(segment, removing: pseudonym, dryRun: dryRun)
+                    guard removed > 0 else { continue }
+                    result.add(removed)
+                    if !dryRun { rewritten += try store.completeRewrites(window: window) }
+                    try audit.sync()
+                }
+                if result.segments > 0 {
+                    part.windows.append(result.value)
+                    // The window's client sketch held the address too, and a live window key could still test it:
+                    // the sketch goes (its distinct clients are no longer counted).
+                    if !dryRun {
+                        try store.forgetClientSketches(
+                            ofSources: { TenantSettings.tenant(ofSource: $0) == target.tenant },
+                            where: { $0 == target.windowStart }
+                        )
+                    }
+                }
+            }
+            report.windows += part.windows
+            if !dryRun {
+                var done = AuditEvent("erasure_done", lines: part.linesRemoved, note: plan.range)
+                done.segments = part.segmentsRewritten
+                done.windows = part.windows.map(\.window)
+                done.unlinkable = unlinkable
+                done.tenant = tenant
+                try audit.record(done)
+            }
         }
         return (report, rewritten)
     }

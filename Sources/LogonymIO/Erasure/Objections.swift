@@ -155,7 +155,8 @@ public struct Objections {
         return try store.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT created, until, tenant FROM objections WHERE ? IS NULL OR tenant = '' OR tenant = ? ORDER BY created",
+                sql:
+                    "SELECT created, until, tenant FROM objections WHERE ? IS NULL OR tenant = '' OR tenant = ? ORDER BY created",
                 arguments: [tenant, column]
             ).map { row in
                 let until: Double? = row["until"]

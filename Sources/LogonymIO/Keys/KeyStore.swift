@@ -89,7 +89,8 @@ public final class KeyStore {
                 continue
             }
             guard name.hasSuffix(".key"), let id = Self.parse(String(name.dropLast(4))) else { continue }
-            guard stat(path, &info) == 0 else { continue }
+            // A regular file only: a tenant's key directory is never taken for a key.
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
             if info.st_mode & 0o077 != 0 {
                 throw KeyFile.Problem(
                     path: path,
@@ -199,7 +200,9 @@ public final class KeyStore {
         let directory = directory(stateDirectory: stateDirectory, tenant: tenant)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.compactMap { name -> LiveKey? in
-            guard name.hasSuffix(".key"), let id = parse(String(name.dropLast(4))) else { return nil }
+            guard name.hasSuffix(".key"), let id = parse(String(name.dropLast(4))),
+                FileProbe.path(directory + "/" + name)?.isRegular == true
+            else { return nil }
             return LiveKey(
                 id: idPrefix(tenant) + String(name.dropLast(4)),
                 window: id.window,
@@ -209,9 +212,13 @@ public final class KeyStore {
         }.sorted { ($0.windowStart, $0.id) < ($1.windowStart, $1.id) }
     }
 
-    /// Every live key of a configuration: each tenant's, or those of a configuration without tenants.
-    public static func liveKeys(settings: EngineSettings) -> [LiveKey] {
-        settings.scopes.flatMap { liveKeys(stateDirectory: $0.stateDirectory, tenant: $0.tenant) }
+    /// Every live key of a state directory: those of no tenant, and every tenant's (configured or not).
+    public static func allLiveKeys(stateDirectory: String) -> [LiveKey] {
+        let root = directory(stateDirectory: stateDirectory, tenant: nil)
+        let tenants = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter {
+            TenantSettings.isValidName($0)
+        }
+        return ([nil] + tenants).flatMap { liveKeys(stateDirectory: stateDirectory, tenant: $0) }
     }
 
     /// Overwrites, unlinks and forgets a key; records it in the database and the audit log.

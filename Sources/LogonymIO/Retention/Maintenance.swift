@@ -7,7 +7,10 @@ public final class Maintenance {
     public let settings: EngineSettings
     public let store: StateStore
     public let audit: AuditLog
-    /// Each scope's key store and key ring: every tenant's, or the configuration's own without tenants.
+    /// Each scope's key store and key ring: every tenant's, or the configuration's own without tenants; then the
+    /// scopes of what the state directory holds for no configured tenant (``Scope/isConfigured`` false): the
+    /// segments and keys written before tenants were configured, and those of tenants no longer configured. These
+    /// are swept under the configuration's own `[retention]`, so nothing on disk escapes retention.
     public let scopes: [Scope]
     /// The first scope's (the only one without tenants).
     public var keys: KeyStore? { scopes[0].keys }
@@ -19,9 +22,12 @@ public final class Maintenance {
         public let settings: EngineSettings
         public let keys: KeyStore?
         public let ring: KeyRing
+        /// Whether lines are written in this scope now; otherwise it only holds what earlier configurations wrote.
+        public let isConfigured: Bool
 
-        init(settings: EngineSettings, store: StateStore, audit: AuditLog, readOnly: Bool) throws {
+        init(settings: EngineSettings, store: StateStore, audit: AuditLog, readOnly: Bool, isConfigured: Bool) throws {
             self.settings = settings
+            self.isConfigured = isConfigured
             keys =
                 readOnly
                 ? nil
@@ -53,13 +59,49 @@ public final class Maintenance {
         self.store = store
         let audit = try AuditLog(stateDirectory: settings.stateDirectory, store: store, readOnly: readOnly)
         self.audit = audit
-        scopes = try settings.scopes.map { try Scope(settings: $0, store: store, audit: audit, readOnly: readOnly) }
+        var scopes = try settings.scopes.map {
+            try Scope(settings: $0, store: store, audit: audit, readOnly: readOnly, isConfigured: true)
+        }
+        for tenant in try Self.leftovers(settings: settings, store: store) {
+            var leftover = settings
+            leftover.tenants = []
+            leftover.tenant = tenant
+            scopes.append(
+                try Scope(settings: leftover, store: store, audit: audit, readOnly: readOnly, isConfigured: false)
+            )
+        }
+        self.scopes = scopes
     }
+
+    /// The scopes that hold segments or keys in the state directory but are not configured: no tenant's (written
+    /// before tenants were configured) when there are tenants, and every tenant no longer configured.
+    static func leftovers(settings: EngineSettings, store: StateStore) throws -> [String?] {
+        let configured = Set(settings.scopes.map(\.tenant))
+        var found = Set(try store.segments().map { TenantSettings.tenant(ofSource: $0.input) })
+        let keyRoot = KeyStore.directory(stateDirectory: settings.stateDirectory, tenant: nil)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: keyRoot)) ?? [] {
+            var isDirectory: ObjCBool = false
+            if TenantSettings.isValidName(name),
+                FileManager.default.fileExists(atPath: keyRoot + "/" + name, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            {
+                found.insert(name)
+            }
+        }
+        if !KeyStore.liveKeys(stateDirectory: settings.stateDirectory, tenant: nil).isEmpty { found.insert(nil) }
+        return found.subtracting(configured).sorted { ($0 ?? "") < ($1 ?? "") }
+    }
+
+    /// The tenants (`nil`: no tenant) whose segments or keys are on disk but not configured.
+    public var unconfigured: [String?] { scopes.filter { !$0.isConfigured }.map(\.settings.tenant) }
 
     /// The scope of a tenant (`nil`: of a configuration without tenants).
     public func scope(tenant: String?) -> Scope? {
         scopes.first { $0.settings.tenant == tenant }
     }
+
+    /// The scopes lines are written in now.
+    public var configuredScopes: [Scope] { scopes.filter(\.isConfigured) }
 
     /// Why a key could not be made or read, in any scope.
     public var keyFailure: (any Error)? {

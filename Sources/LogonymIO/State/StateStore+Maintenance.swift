@@ -52,6 +52,13 @@ extension StateStore {
         try pool.read(body)
     }
 
+    /// Marks every open segment of a source closed (its files were cut back to their committed lengths first).
+    func closeSegments(of source: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE segments SET open = 0 WHERE input = ? AND open = 1", arguments: [source])
+        }
+    }
+
     /// Finishes the segment rewrites of a `forget` that was interrupted: the journal row is written after the new
     /// file was fsynced under its temporary name, so the rename can always be completed; then the segment's length
     /// is recorded and the journal row removed, in one transaction with the audit entry.
@@ -89,15 +96,17 @@ extension StateStore {
                 var erased = RunCounters()
                 erased.linesErased = Int(removed)
                 try Self.record(stats: [(record.input, record.windowStart, erased)], sketches: [], in: db)
+                var event = AuditEvent(
+                    "segment_rewritten",
+                    input: record.input,
+                    path: path,
+                    window: window.name(ofWindowStarting: record.windowStart),
+                    lines: removed,
+                    bytes: length
+                )
+                event.tenant = TenantSettings.tenant(ofSource: record.input)
                 try AuditLog.insert(
-                    AuditEvent(
-                        "segment_rewritten",
-                        input: record.input,
-                        path: path,
-                        window: window.name(ofWindowStarting: record.windowStart),
-                        lines: removed,
-                        bytes: length
-                    ),
+                    event,
                     into: db
                 )
                 return record

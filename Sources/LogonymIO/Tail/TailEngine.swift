@@ -37,7 +37,7 @@ public final class TailEngine {
         state = try StateDirectory(settings: settings, role: .engine(maintainer: maintainer))
         try FileManager.default.createDirectory(atPath: settings.outputDirectory, withIntermediateDirectories: true)
         var factories: [String?: ProcessorFactory] = [:]
-        for scope in state.maintenance.scopes {
+        for scope in state.maintenance.configuredScopes {
             let factory = try ProcessorFactory(engine: scope.settings, windows: scope.ring, logger: logger)
             factory.objections = try Objections(
                 store: state.store,
@@ -58,11 +58,35 @@ public final class TailEngine {
         scratch = .allocate(byteCount: settings.holdLimit + 256 * 1024, alignment: 64)
         lastSweep = ContinuousClock.now - settings.sweepInterval
         for tracker in trackers { try tracker.recover() }
+        try recoverUnrouted()
+        for tenant in state.maintenance.unconfigured {
+            logger.warning(
+                tenant.map {
+                    "tenant \($0) is no longer configured but has segments or keys: they follow [retention]; remove them with 'logonym tenant remove \($0)'"
+                }
+                    ?? "segments or keys from before tenants were configured: they follow [retention], and forget and access still search them"
+            )
+        }
         try commit()
     }
 
     deinit {
         scratch.deallocate()
+    }
+
+    /// The open segments of sources no input writes any more (a tenant or its routing removed from the
+    /// configuration, a configuration that gained or lost tenants): cut back to their committed lengths, as any
+    /// open segment is at a start, and closed, so that no uncommitted tail survives and retention can delete them.
+    private func recoverUnrouted() throws {
+        let routed = Set(trackers.flatMap { $0.routes.segmentSets.map(\.input) })
+        let locks = InputLocks(stateDirectory: settings.stateDirectory, owned: Set(trackers.map(\.name)))
+        let stale = try store.segments().filter { $0.open && !routed.contains($0.input) && locks.mayWrite($0.input) }
+        for source in Set(stale.map(\.input)).sorted() {
+            let scope = maintenance.scopes.first { $0.settings.owns(source: source) }?.settings ?? settings
+            try SegmentSet(input: source, engine: scope).recover(committed: store.segments(input: source))
+            try store.closeSegments(of: source)
+            logger.notice("closed the open segments of \(source), which no input writes any more")
+        }
     }
 
     /// One turn of the loop: scan for new and rotated files (every `scanInterval`), read up to `budget` bytes,
@@ -113,7 +137,9 @@ public final class TailEngine {
             if current == nil && previous == nil { continue }
             factory.objections = current
             for tracker in trackers {
-                for route in tracker.routes.routes where route.tenant == tenant { route.processor?.objections = current }
+                for route in tracker.routes.routes where route.tenant == tenant {
+                    route.processor?.objections = current
+                }
             }
         }
     }

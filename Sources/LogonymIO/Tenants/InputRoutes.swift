@@ -99,15 +99,18 @@ final class InputRoutes {
         guard let hosts else { return take(0, b, event) }
         switch event {
         case .line(let start, let end):
-            let tenant = hostReader?.host(b, from: start, to: end).flatMap { hosts.tenant(of: b, $0) }
-            guard let index = tenant.map({ routeOfTenant[$0] }) ?? fallback else {
+            let host = hostReader.flatMap {
+                $0.host(b, from: start, to: end) ?? $0.leadingHost(b, from: start, to: end)
+            }
+            guard let index = route(host, b) else {
                 unrouted?.countDroppedLine(.unrouted)
                 return
             }
             take(index, b, event)
-        case .piece(_, _, let begins, let ends):
-            // A line too long to parse for its host: the default tenant's, else dropped as unrouted.
-            if begins { longLineRoute = fallback }
+        case .piece(let start, let end, let begins, let ends):
+            // A line too long to parse: routed by the host its first piece starts with, where the format begins
+            // with the host.
+            if begins { longLineRoute = route(hostReader?.leadingHost(b, from: start, to: end), b) }
             guard let index = longLineRoute else {
                 if ends { unrouted?.countDroppedLine(.unrouted) }
                 return
@@ -117,6 +120,14 @@ final class InputRoutes {
         case .dropped:
             (fallback.flatMap { routes[$0].processor } ?? unrouted)?.countDroppedLine(.tooLong)
         }
+    }
+
+    /// The route of a line by its host: the tenant's, else the default tenant's; `nil` (dropped as unrouted) when
+    /// no tenant claims the host and there is no default, or when the line's host could not be found at all (a line
+    /// that does not match the format and does not begin with its host is not handed to a default tenant by guess).
+    private func route(_ host: Range<Int>?, _ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let host, let hosts else { return nil }
+        return hosts.tenant(of: b, host).map { routeOfTenant[$0] } ?? fallback
     }
 
     @inline(__always)

@@ -36,7 +36,9 @@ public struct TenantSettings: Sendable {
 
     /// Whether a name can be a tenant's: it names a folder and prefixes key ids and sources.
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name.first != "-" && name != "." && name != ".."
+        // Not a key file's or a temporary file's name either: tenants' key directories sit beside the keys.
+        !name.isEmpty && name.count <= 64 && name.first != "-" && name.first != "." && !name.hasSuffix(".key")
+            && !name.hasSuffix(".identity")
             && name.utf8.allSatisfy { byte in
                 (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2D || byte == 0x5F
                     || byte == 0x2E
@@ -82,10 +84,9 @@ extension EngineSettings {
         TenantSettings.source(tenant: tenant, input: input)
     }
 
-    /// Whether a source's segments and counters belong to this scope.
+    /// Whether a source's segments and counters belong to this scope: a tenant's `TENANT/INPUT`, or, for the
+    /// scope of no tenant, the sources without one (written before tenants were configured).
     public func owns(source: String) -> Bool {
-        tenant == nil
-            ? tenants.isEmpty || TenantSettings.tenant(ofSource: source) == nil
-            : TenantSettings.tenant(ofSource: source) == tenant
+        TenantSettings.tenant(ofSource: source) == tenant
     }
 }

@@ -107,14 +107,15 @@ struct Access: ParsableCommand {
             sink.abandon()
             throw CommandFailure(message: error.description, exitCode: 3)
         }
-        summarize(report)
+        summarize(report, unconfigured: plan.unconfigured ?? [])
     }
 
-    private func summarize(_ report: SubjectAccess.Report) {
+    private func summarize(_ report: SubjectAccess.Report, unconfigured: [String]) {
         if json {
             Diagnostics.raw(((try? JSONOutput.encode(report)) ?? "{}") + "\n")
             return
         }
+        for tenant in unconfigured { Diagnostics.raw(Forget.unconfigured(tenant) + "\n") }
         if report.method == .truncate {
             Diagnostics.raw(
                 "method truncate: lines cannot be attributed to one client (an address is cut to its network, shared with its neighbours); nothing was returned\n"

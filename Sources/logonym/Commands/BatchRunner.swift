@@ -223,7 +223,8 @@ struct BatchRunner {
     private func writeMetrics(_ report: RunReport, to path: String) throws {
         let metrics = LogonymMetrics(method: settings.method)
         let keys =
-            settings.windowed.map { KeyStore.liveKeys(stateDirectory: $0.stateDirectory, tenant: $0.tenant) }?.count ?? 0
+            settings.windowed.map { KeyStore.liveKeys(stateDirectory: $0.stateDirectory, tenant: $0.tenant) }?.count
+            ?? 0
         metrics.update(
             inputs: [
                 .init(name: settings.windowed?.source ?? "batch", counters: report.totals, lagBytes: 0, lagSeconds: 0)

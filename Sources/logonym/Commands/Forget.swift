@@ -75,6 +75,7 @@ struct Forget: ParsableCommand {
                 var windows: [ErasureReport.WindowResult]
                 var unlinkable: [String]
                 var skipped: [String]
+                var unconfiguredTenants: [String]
             }
             print(
                 try JSONOutput.encode(
@@ -86,13 +87,15 @@ struct Forget: ParsableCommand {
                         segmentsRewritten: report.segmentsRewritten,
                         windows: report.windows,
                         unlinkable: report.unlinkable,
-                        skipped: report.skipped
+                        skipped: report.skipped,
+                        unconfiguredTenants: plan.unconfigured ?? []
                     )
                 )
             )
             return
         }
         if report.method == .truncate {
+            for tenant in plan.unconfigured ?? [] { print(Self.unconfigured(tenant)) }
             print(
                 "method truncate: lines cannot be attributed to one client (an address is cut to its network, shared with its neighbours), so there is nothing to erase; nothing was changed"
             )
@@ -105,12 +108,18 @@ struct Forget: ParsableCommand {
         for window in report.unlinkable {
             print("window \(window): unlinkable (its key was destroyed); nothing there can be attributed to anyone")
         }
+        for tenant in plan.unconfigured ?? [] { print(Self.unconfigured(tenant)) }
         for path in report.skipped {
             print("skipped \(path): open and written by another logonym process; run forget again after it stops")
         }
         print(
             "\(dryRun ? "dry run" : "done"): \(verb) \(report.linesRemoved) lines in \(report.segmentsRewritten) segments; \(report.unlinkable.count) windows unlinkable"
         )
+    }
+
+    /// What forget and access say of a tenant no longer configured: its lines were not searched.
+    static func unconfigured(_ tenant: String) -> String {
+        "tenant \(tenant): no longer configured, its segments were not searched; remove them with 'logonym tenant remove \(tenant)'"
     }
 
     private static func range(_ since: Int64?, _ until: Int64?) -> String? {

@@ -84,7 +84,9 @@ struct Object: ParsableCommand {
             }
             for item in listed {
                 let end = item.until.map { " until \($0)" } ?? " (for good)"
-                let scope = item.tenant.map { ", tenant \($0)" } ?? (access.state.settings.tenants.isEmpty ? "" : ", every tenant")
+                let scope =
+                    item.tenant.map { ", tenant \($0)" }
+                    ?? (access.state.settings.tenants.isEmpty ? "" : ", every tenant")
                 print("objection made \(item.created)\(end)\(scope)\(item.inForce ? "" : ", ended")")
             }
             print("\(listed.count) objections, \(listed.count { $0.inForce }) in force")

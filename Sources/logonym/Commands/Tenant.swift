@@ -95,8 +95,9 @@ struct Tenant: ParsableCommand {
                 The tenant's counters stay in the state database (they hold no address). While the daemon runs, \
                 it does the removal. A removal that was interrupted finishes when run again.
 
-                Exit codes: 0 done; 1 the removal failed (nothing after the failure was deleted); 2 usage or \
-                configuration error (including a tenant still configured); 4 this run could not be recorded.
+                Exit codes: 0 done; 1 the removal failed (nothing after the failure was deleted), or the running \
+                daemon still has the tenant configured (reload it first); 2 usage or configuration error, including \
+                a tenant still in the configuration file; 4 this run could not be recorded.
                 """
         )
 

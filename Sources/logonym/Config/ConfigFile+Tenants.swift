@@ -11,6 +11,8 @@ extension ConfigFile {
         inputs: inout [InputSettings]
     ) -> ([TenantSettings], String?) {
         var tenants: [TenantSettings] = []
+        // The table each tenant came from, for the lines of its problems.
+        var origins: [TOMLDocument.Table] = []
         if let (value, line) = root["tenant"] {
             guard case .tableArray(let tables) = value else {
                 problem("tenant", line, "must be an array of tables ([[tenant]]), not \(value.typeName)")
@@ -22,14 +24,18 @@ extension ConfigFile {
                         problem("tenant[\(index)].name", table["name"]?.line, "'\(tenant.name)' names two tenants")
                     } else {
                         tenants.append(tenant)
+                        origins.append(table)
                     }
                 }
             }
+            // Patterns each a host (checked and named one by one in resolveTenant) may still be claimed twice.
+            let wellFormed = tenants.map { $0.hosts.filter { (try? TenantHosts([[$0]])) != nil } }
             do {
-                _ = try TenantHosts(tenants.map(\.hosts))
+                _ = try TenantHosts(wellFormed)
             } catch {
-                let index = tenants.firstIndex { $0.hosts.contains(error.pattern) } ?? 0
-                problem("tenant[\(index)].hosts", line, error.message)
+                let index = tenants.lastIndex { $0.hosts.contains(error.pattern) } ?? 0
+                let position = tables.firstIndex { $0.line == origins[index].line } ?? index
+                problem("tenant[\(position)].hosts", origins[index]["hosts"]?.line ?? line, error.message)
             }
         }
         let names = Set(tenants.map(\.name))
@@ -76,6 +82,14 @@ extension ConfigFile {
         var tenant = defaults
         tenant.name = name
         tenant.hosts = stringArray(table, prefix + "hosts") ?? []
+        // Each pattern on its own first, so that every bad one is named; claims across tenants are checked after.
+        for host in tenant.hosts {
+            do {
+                _ = try TenantHosts([[host]])
+            } catch {
+                problem(prefix + "hosts", table["hosts"]?.line, error.message)
+            }
+        }
         let sections = ["anonymize", "retention", "scrub", "geo"].map { ($0, self.table(table, $0)) }
         for case (let section, let subtable?) in sections {
             checkUnknown(subtable, section: "tenant." + section, prefix: prefix + section + ".")

@@ -97,7 +97,7 @@ final class TailService: Service, Sendable {
                 endpoint.metrics.update(
                     inputs: engine.inputStatus,
                     checkpointAgeSeconds: engine.checkpointAgeSeconds,
-                    keysAlive: KeyStore.liveKeys(settings: config.engine).count
+                    keysAlive: KeyStore.allLiveKeys(stateDirectory: config.engine.stateDirectory).count
                 )
                 lastMetrics = now
             }

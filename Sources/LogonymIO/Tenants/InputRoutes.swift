@@ -30,8 +30,7 @@ final class InputRoutes {
     let routes: [Route]
     /// The tenants' hosts, when lines are routed by host (`nil`: every line takes route 0).
     private let hosts: TenantHosts?
-    /// The route of each tenant index of ``hosts``, and of lines no tenant claims (`nil`: dropped).
-    private let routeOfTenant: [Int]
+    /// The route of lines no tenant claims (`nil`: dropped). A tenant's index in ``hosts`` is its route's.
     private let fallback: Int?
     private var hostReader: VirtualHostReader?
     /// Counts what is dropped before any tenant's processor sees it (unrouted lines, and with routing by host,
@@ -48,7 +47,6 @@ final class InputRoutes {
                 Route(tenant: nil, factory: factories[nil]!, segments: SegmentSet(input: input.name, engine: engine))
             ]
             hosts = nil
-            routeOfTenant = []
             fallback = 0
             return
         }
@@ -63,13 +61,11 @@ final class InputRoutes {
         if let tenant = input.tenant {
             routes = [route(tenant)]
             hosts = nil
-            routeOfTenant = []
             fallback = 0
             return
         }
         routes = engine.tenants.map { route($0.name) }
         hosts = try TenantHosts(engine.tenants.map(\.hosts))
-        routeOfTenant = Array(routes.indices)
         fallback = engine.unroutedTenant.flatMap { name in engine.tenants.firstIndex { $0.name == name } }
     }
 
@@ -127,7 +123,7 @@ final class InputRoutes {
     /// that does not match the format and does not begin with its host is not handed to a default tenant by guess).
     private func route(_ host: Range<Int>?, _ b: UnsafeBufferPointer<UInt8>) -> Int? {
         guard let host, let hosts else { return nil }
-        return hosts.tenant(of: b, host).map { routeOfTenant[$0] } ?? fallback
+        return hosts.tenant(of: b, host) ?? fallback
     }
 
     @inline(__always)

@@ -23,7 +23,8 @@ final class DaemonHarness: @unchecked Sendable {
         method: String = "truncate",
         anonymizeExtra: String = "",
         paths: String = "logs/access.log",
-        retention: String = "output = \"off\""
+        retention: String = "output = \"off\"",
+        format: String = "combined"
     ) throws {
         root = NSTemporaryDirectory() + "logonym-daemon-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root + "/logs", withIntermediateDirectories: true)
@@ -46,7 +47,7 @@ final class DaemonHarness: @unchecked Sendable {
             [[input]]
             name = "\(input)"
             paths = ["\(paths)"]
-            format = "combined"
+            format = "\(format)"
             \(extraInputs)
 
             """

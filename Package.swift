@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -46,7 +47,11 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
         .target(
             name: "LogonymCore",
-            dependencies: ["COpenSSL"]
+            dependencies: [
+                "COpenSSL",
+                // X25519, ChaCha20-Poly1305, HKDF and HMAC for age files (Sources/LogonymCore/Age).
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "LogonymIO",

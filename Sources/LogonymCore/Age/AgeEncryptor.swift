@@ -1,0 +1,71 @@
+import Crypto
+
+/// Writes an age v1 file to X25519 recipients as a stream: give it the plaintext in pieces of any size with
+/// ``update(_:into:)`` and end with ``finish(into:)``; it hands back the file's bytes as they are ready (the
+/// header with the first call). It holds at most one 64 KiB chunk.
+///
+/// A new random file key, payload nonce and ephemeral key per file, from the system's CSPRNG.
+public final class AgeEncryptor {
+    private let payloadKey: SymmetricKey
+    private var header: [UInt8]?
+    private var pending: [UInt8] = []
+    private var counter: UInt64 = 0
+    private var finished = false
+
+    /// Prepares a file for `recipients` (at least one).
+    public init(recipients: [AgeRecipient]) {
+        precondition(!recipients.isEmpty, "an age file needs at least one recipient")
+        let fileKey = SymmetricKey(size: SymmetricKeySize(bitCount: 128))
+        // Wrapping can fail only for a low-order recipient key, which no real age1 key is.
+        let stanzas = recipients.map { try! AgeX25519.wrap(fileKey, for: $0) }
+        var text = AgeHeader.encode(stanzas)
+        let mac = HMAC<SHA256>.authenticationCode(for: text, using: AgePayload.headerKey(fileKey: fileKey))
+        text += [0x20] + AgeBase64.encode(Array(mac)) + [0x0A]
+        var nonce = [UInt8](repeating: 0, count: AgePayload.nonceSize)
+        var generator = SystemRandomNumberGenerator()
+        for index in nonce.indices { nonce[index] = generator.next() }
+        payloadKey = AgePayload.key(fileKey: fileKey, nonce: nonce)
+        header = text + nonce
+        pending.reserveCapacity(AgePayload.chunkSize)
+    }
+
+    /// Encrypts `bytes` (after what came before); appends the file bytes that are ready to `out`.
+    public func update<Bytes: Collection<UInt8>>(_ bytes: Bytes, into out: inout [UInt8]) {
+        precondition(!finished, "update after finish")
+        if let header {
+            out += header
+            self.header = nil
+        }
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            // A full chunk is sealed only once more bytes follow: the last chunk may be full, and is sealed as last.
+            if pending.count == AgePayload.chunkSize { seal(last: false, into: &out) }
+            let taken = rest.prefix(AgePayload.chunkSize - pending.count)
+            pending += taken
+            rest = rest[taken.endIndex...]
+        }
+    }
+
+    /// Seals the last chunk (empty only for an empty file); appends the rest of the file to `out`.
+    public func finish(into out: inout [UInt8]) {
+        precondition(!finished, "finish twice")
+        if let header {
+            out += header
+            self.header = nil
+        }
+        seal(last: true, into: &out)
+        finished = true
+    }
+
+    private func seal(last: Bool, into out: inout [UInt8]) {
+        // ChaCha20-Poly1305 fails only for a nonce of the wrong length.
+        let box = try! ChaChaPoly.seal(pending, using: payloadKey, nonce: AgePayload.chunkNonce(counter, last: last))
+        out += box.ciphertext
+        out += box.tag
+        counter += 1
+        pending.removeAll(keepingCapacity: true)
+    }
+}
+
+@available(*, unavailable)
+extension AgeEncryptor: Sendable {}

@@ -8,7 +8,7 @@ public struct LogonymIOError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
             case notFound, permissionDenied, isDirectory, readFailed, corruptGzip, truncatedGzip, trailingGarbage,
-                writeFailed, openFailed, invalidDatabase, newerState, locked, unanswered
+                writeFailed, openFailed, invalidDatabase, newerState, locked, unanswered, noIdentity, decryptFailed
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -39,6 +39,12 @@ public struct LogonymIOError: Error, Sendable, CustomStringConvertible {
         public static let locked = Code(.locked)
         /// The daemon holds the `maintainer` lock but did not serve a request in time.
         public static let unanswered = Code(.unanswered)
+
+        /// An encrypted (age) segment that none of the identities at hand opens (its window's identity was
+        /// destroyed, or it was encrypted to other keys).
+        public static let noIdentity = Code(.noIdentity)
+        /// An encrypted (age) segment that is damaged, changed or cut short.
+        public static let decryptFailed = Code(.decryptFailed)
 
         public var description: String { String(describing: value) }
     }

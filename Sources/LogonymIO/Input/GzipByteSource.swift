@@ -17,9 +17,15 @@ public final class GzipByteSource: ByteSource {
     public var isGzip: Bool { true }
 
     /// Wraps a source whose bytes are gzip; `prefix` holds bytes already read from it (the magic check).
-    public init(source: FileByteSource, prefix: [UInt8], readAhead: Bool = false) {
-        self.source = source
-        let inflater = Inflater(source: source, prefix: prefix)
+    public convenience init(source: FileByteSource, prefix: [UInt8], readAhead: Bool = false) {
+        self.init(file: source, reading: source, prefix: prefix, readAhead: readAhead)
+    }
+
+    /// Inflates what `inner` yields (a decrypted segment) from `file`; `prefix` holds bytes already read from
+    /// `inner`.
+    init(file: FileByteSource, reading inner: any ByteSource, prefix: [UInt8], readAhead: Bool = false) {
+        self.source = file
+        let inflater = Inflater(source: inner, path: file.path, prefix: prefix)
         self.inflater = inflater
         guard readAhead else {
             background = nil
@@ -27,7 +33,7 @@ public final class GzipByteSource: ByteSource {
         }
         background = BackgroundReader(
             read: { (buffer) throws(LogonymIOError) in try inflater.read(into: buffer) },
-            position: { source.position }
+            position: { file.position }
         )
     }
 
@@ -39,7 +45,8 @@ public final class GzipByteSource: ByteSource {
 
 /// The inflating itself, on whichever thread reads.
 private final class Inflater {
-    let source: FileByteSource
+    let source: any ByteSource
+    let path: String
     private let state: UnsafeMutablePointer<inflate_state>
     private let input: UnsafeMutableRawBufferPointer
     /// Compressed bytes handed to the inflater and consumed by it.
@@ -48,8 +55,9 @@ private final class Inflater {
     private var inMember = false
     private var finished = false
 
-    init(source: FileByteSource, prefix: [UInt8]) {
+    init(source: any ByteSource, path: String, prefix: [UInt8]) {
         self.source = source
+        self.path = path
         input = .allocate(byteCount: 256 * 1024, alignment: 16)
         state = .allocate(capacity: 1)
         UnsafeMutableRawPointer(state).initializeMemory(
@@ -81,7 +89,7 @@ private final class Inflater {
                     if inMember {
                         throw LogonymIOError(
                             code: .truncatedGzip,
-                            path: source.path,
+                            path: path,
                             message:
                                 "truncated gzip data: the stream ends inside a member at compressed byte offset \(consumed)"
                         )
@@ -103,7 +111,7 @@ private final class Inflater {
                     finished = true
                     throw LogonymIOError(
                         code: .trailingGarbage,
-                        path: source.path,
+                        path: path,
                         message: "data after the last gzip member is not gzip, at compressed byte offset \(consumed)"
                     )
                 }
@@ -120,7 +128,7 @@ private final class Inflater {
                 finished = true
                 throw LogonymIOError(
                     code: .corruptGzip,
-                    path: source.path,
+                    path: path,
                     message: "corrupt gzip data at compressed byte offset \(consumed) (\(Self.reason(status)))"
                 )
             }

@@ -1,4 +1,5 @@
 import Glibc
+public import LogonymCore
 
 /// Opens an input by path (`-` for standard input) and recognises gzip by its magic bytes, not its name.
 public enum InputOpener: Sendable {
@@ -75,5 +76,46 @@ final class PrefixedByteSource: ByteSource {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
         if let n = prefix.take(into: buffer) { return n }
         return try source.read(into: buffer)
+    }
+}
+
+extension InputOpener {
+    /// The first line of an age v1 file.
+    static let ageVersionLine = Array("age-encryption.org/v1\n".utf8)
+
+    /// Opens an output segment: plain, gzip, or encrypted with age (recognised by its first line, whatever its
+    /// name) and then plain or gzip inside. `identities` is asked only for an encrypted segment.
+    ///
+    /// - Parameter limit: read the file's first `limit` bytes only (its committed length).
+    /// - Throws: ``LogonymIOError`` when the segment cannot be opened; ``LogonymIOError/Code/noIdentity`` when it is
+    ///   encrypted and no identity given opens it (on the first read at the latest).
+    public static func openSegment(
+        _ path: String,
+        limit: Int? = nil,
+        readAhead: Bool = false,
+        identities: () throws(LogonymIOError) -> [AgeIdentity]
+    ) throws(LogonymIOError) -> any ByteSource {
+        let file = try FileByteSource(path: path)
+        file.limit = limit
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: ageVersionLine.count, alignment: 1)
+        defer { scratch.deallocate() }
+        var got = 0
+        while got < scratch.count {
+            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[got...]))
+            if n == 0 { break }
+            got += n
+        }
+        let head = Array(scratch.prefix(got))
+        if head == ageVersionLine {
+            let age = AgeByteSource(source: file, prefix: head, identities: try identities())
+            if try age.peek(2) == [0x1F, 0x8B] {
+                return GzipByteSource(file: file, reading: age, prefix: [], readAhead: readAhead)
+            }
+            return age
+        }
+        if head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B {
+            return GzipByteSource(source: file, prefix: head, readAhead: readAhead)
+        }
+        return PrefixedByteSource(prefix: head, source: file)
     }
 }

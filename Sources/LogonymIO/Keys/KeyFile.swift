@@ -17,6 +17,22 @@ public enum KeyFile: Sendable {
     /// runs as (or root), not a symbolic link (whoever can change a link chooses the key). The bytes read are zeroed
     /// once the key is made.
     public static func load(_ path: String) throws(Problem) -> PseudonymKey {
+        var contents = try read(path, maximum: 129)
+        defer { contents.withUnsafeMutableBytes { explicit_bzero($0.baseAddress!, $0.count) } }
+        let n = contents.count
+        guard let key = PseudonymKey(fileContents: contents) else {
+            throw Problem(
+                path: path,
+                message:
+                    "a key file must hold 32 raw bytes or 64 hex characters (found \(n) bytes); create one with '(umask 077 && head -c 32 /dev/urandom > \(path))'"
+            )
+        }
+        return key
+    }
+
+    /// The first `maximum` bytes of a key file, after the checks of ``load(_:)``: a regular file, not a link, mode
+    /// 0600 or stricter, the user's or root's. The caller zeroes them when done.
+    static func read(_ path: String, maximum: Int) throws(Problem) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
             let reason =
@@ -47,17 +63,13 @@ public enum KeyFile: Sendable {
                     + "or root"
             )
         }
-        var contents = [UInt8](repeating: 0, count: 129)
-        defer { contents.withUnsafeMutableBytes { explicit_bzero($0.baseAddress!, $0.count) } }
-        let n = contents.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard n >= 0 else { throw Problem(path: path, message: "cannot read the key file") }
-        guard let key = PseudonymKey(fileContents: Array(contents.prefix(n))) else {
-            throw Problem(
-                path: path,
-                message:
-                    "a key file must hold 32 raw bytes or 64 hex characters (found \(n) bytes); create one with '(umask 077 && head -c 32 /dev/urandom > \(path))'"
-            )
+        var contents = [UInt8](repeating: 0, count: maximum)
+        let n = contents.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        guard n >= 0 else {
+            contents.withUnsafeMutableBytes { explicit_bzero($0.baseAddress!, $0.count) }
+            throw Problem(path: path, message: "cannot read the key file")
         }
-        return key
+        contents.removeLast(maximum - n)
+        return contents
     }
 }

@@ -248,12 +248,15 @@ public final class KeyStore {
         live[KeyID(window: key.window, windowStart: key.windowStart)] = nil
     }
 
-    /// Overwrites a key file with zeros (as many bytes as either key form holds) and unlinks it.
+    /// Overwrites a key or identity file with zeros (its whole length, at least as many bytes as either key form
+    /// holds) and unlinks it.
     static func shred(_ path: String) {
         let fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
         if fd >= 0 {
-            let zeros = [UInt8](repeating: 0, count: 64)
-            _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, 64, 0) }
+            var info = stat()
+            let size = fstat(fd, &info) == 0 ? max(64, Int(info.st_size)) : 4096
+            let zeros = [UInt8](repeating: 0, count: size)
+            _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, size, 0) }
             fsync(fd)
             close(fd)
         }

@@ -141,6 +141,7 @@ public final class StateStore: @unchecked Sendable {
         Self.registerFingerprintScheme(in: &migrator)
         AuditLog.registerChain(in: &migrator)
         Objections.registerTable(in: &migrator)
+        WindowIdentities.registerTable(in: &migrator)
         try Self.refuseNewerSchema(pool, known: migrator.migrations, path: path)
         if !readOnly {
             try migrator.migrate(pool)

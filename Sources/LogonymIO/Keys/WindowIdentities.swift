@@ -1,0 +1,244 @@
+import Foundation
+import GRDB
+public import LogonymCore
+
+/// The age X25519 identities of `[output] encrypt = "window"`: one per window, in `STATE/keys` beside the window
+/// keys (mode 0600, age's identity file format, named `1h-2026-11-27T10-3fa2c1d0.identity`), mirrored in the state
+/// database's `identities` table and the audit log. A window's closed segments are encrypted to its identity, which
+/// retention destroys when the window's output retention ends: from then on every copy of those segments, backups
+/// included, is unreadable (crypto-shredding).
+///
+/// Made as the window keys are (temporary name, fsync, rename, directory fsync, under the `keys` lock) and destroyed
+/// as they are (renamed out of use, overwritten, unlinked, the directory fsynced, then recorded).
+public final class WindowIdentities {
+    let directory: String
+    let stateDirectory: String
+    let store: StateStore
+    let audit: AuditLog
+    /// Identities already read, by window.
+    private var loaded: [KeyStore.KeyID: AgeIdentity] = [:]
+
+    static let suffix = ".identity"
+
+    /// A live identity file.
+    public struct Live: Sendable {
+        public var id: String
+        public var window: WindowLength
+        public var windowStart: Int64
+        public var path: String
+    }
+
+    static func registerTable(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v8-identities") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE identities (
+                        id TEXT PRIMARY KEY,
+                        window_seconds INTEGER NOT NULL,
+                        window_start INTEGER NOT NULL,
+                        recipient TEXT NOT NULL,
+                        created REAL NOT NULL,
+                        destroyed REAL
+                    );
+                    """
+            )
+        }
+    }
+
+    /// Opens the identities of a state directory whose key store is open (the key directory exists and is
+    /// checked); records destructions a crash interrupted (the file gone, the row not yet marked).
+    public init(keys: KeyStore) throws {
+        directory = keys.directory
+        stateDirectory = keys.stateDirectory
+        store = keys.store
+        audit = keys.audit
+        let onDisk = Set(Self.live(stateDirectory: stateDirectory).map(\.id))
+        let recorded = try store.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM identities WHERE destroyed IS NULL")
+        }
+        let gone = recorded.filter { !onDisk.contains($0) }
+        guard !gone.isEmpty else { return }
+        try store.write { db in
+            for id in gone {
+                try db.execute(
+                    sql: "UPDATE identities SET destroyed = ? WHERE id = ?",
+                    arguments: [Date().timeIntervalSince1970, id]
+                )
+                try AuditLog.insert(
+                    AuditEvent("identity_destroyed", keyID: id, note: "completed after a restart"),
+                    into: db
+                )
+            }
+        }
+        try audit.sync()
+    }
+
+    /// The identity of a window, made if there is none.
+    public func identity(for id: KeyStore.KeyID) throws -> AgeIdentity {
+        if let identity = loaded[id] { return identity }
+        let lock = try StateLock.acquire("keys", stateDirectory: stateDirectory, timeout: .seconds(10))
+        defer { withExtendedLifetime(lock) {} }
+        if let live = Self.live(stateDirectory: stateDirectory).first(where: {
+            $0.window == id.window && $0.windowStart == id.windowStart
+        }) {
+            let identity = try Self.load(live.path)
+            loaded[id] = identity
+            return identity
+        }
+        let identity = AgeIdentity()
+        var suffix = ""
+        for byte in PseudonymKey.random().bytes.prefix(4) { suffix += String(format: "%02x", byte) }
+        let name = "\(id)-\(suffix)"
+        let window = id.window.name(ofWindowStarting: id.windowStart)
+        try Self.install(
+            Array(identity.fileText(created: AuditEntry.timestamp(Date().timeIntervalSince1970)).utf8),
+            name: name,
+            in: directory
+        )
+        try store.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO identities (id, window_seconds, window_start, recipient, created)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    name, id.window.seconds, id.windowStart, identity.recipient.description,
+                    Date().timeIntervalSince1970,
+                ]
+            )
+            var event = AuditEvent("identity_created", keyID: name, window: window)
+            event.note = "recipient \(identity.recipient)"
+            try AuditLog.insert(event, into: db)
+        }
+        try audit.sync()
+        loaded[id] = identity
+        return identity
+    }
+
+    /// Writes `NAME.identity` (0600, the key directory owner's): a temporary name first, fsynced, renamed, the
+    /// directory fsynced. The temporary file is removed by the key store's next start if a crash leaves it.
+    static func install(_ contents: [UInt8], name: String, in directory: String) throws {
+        let path = directory + "/" + name + suffix
+        let temporary = directory + "/." + name + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw LogonymIOError.system("create", path: temporary, errno: errno) }
+        FileAccess.handToDirectoryOwner(fd, directory: directory)
+        let written = contents.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == contents.count, fsync(fd) == 0 else {
+            let error = errno
+            close(fd)
+            unlink(temporary)
+            throw LogonymIOError.system("write", path: temporary, errno: error)
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else { throw LogonymIOError.system("rename", path: path, errno: errno) }
+        DirectorySync.sync(directory)
+    }
+
+    /// Every live identity in a state directory, oldest window first.
+    public static func live(stateDirectory: String) -> [Live] {
+        let directory = stateDirectory + "/keys"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { name -> Live? in
+            guard name.hasSuffix(suffix), !name.hasPrefix("."),
+                let id = KeyStore.parse(String(name.dropLast(suffix.count)))
+            else { return nil }
+            return Live(
+                id: String(name.dropLast(suffix.count)),
+                window: id.window,
+                windowStart: id.windowStart,
+                path: directory + "/" + name
+            )
+        }.sorted { ($0.windowStart, $0.id) < ($1.windowStart, $1.id) }
+    }
+
+    /// Reads an identity file of the key directory: mode 0600 or stricter, the user's or root's, not a link (as
+    /// ``KeyFile/load(_:)`` checks). The bytes read are zeroed once parsed.
+    public static func load(_ path: String) throws(KeyFile.Problem) -> AgeIdentity {
+        var contents = try KeyFile.read(path, maximum: 4096)
+        defer { contents.withUnsafeMutableBytes { explicit_bzero($0.baseAddress!, $0.count) } }
+        do {
+            guard let identity = try AgeIdentity.parseFile(String(decoding: contents, as: UTF8.self)).first else {
+                throw AgeError(.invalidKey, "holds no age identity")
+            }
+            return identity
+        } catch {
+            throw KeyFile.Problem(path: path, message: "not an age identity file: \(error)")
+        }
+    }
+
+    /// Overwrites, unlinks and forgets an identity; records it in the database and the audit log.
+    public func destroy(_ identity: Live) throws {
+        let doomed = directory + "/." + identity.id + ".destroying"
+        if rename(identity.path, doomed) != 0 && errno != ENOENT {
+            throw LogonymIOError.system("rename", path: identity.path, errno: errno)
+        }
+        DirectorySync.sync(directory)
+        KeyStore.shred(doomed)
+        DirectorySync.sync(directory)
+        CrashPoint.reach("identity-destroyed")
+        let window = identity.window.name(ofWindowStarting: identity.windowStart)
+        try store.write { db in
+            try db.execute(
+                sql: "UPDATE identities SET destroyed = ? WHERE id = ?",
+                arguments: [Date().timeIntervalSince1970, identity.id]
+            )
+            try AuditLog.insert(AuditEvent("identity_destroyed", keyID: identity.id, window: window), into: db)
+        }
+        try audit.sync()
+        loaded[KeyStore.KeyID(window: identity.window, windowStart: identity.windowStart)] = nil
+    }
+
+    /// When the identity of the window named `window` was destroyed (seconds since the epoch), if it was.
+    public static func destroyed(window: String, store: StateStore) throws -> Double? {
+        try store.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT id, destroyed FROM identities WHERE destroyed IS NOT NULL ORDER BY destroyed DESC"
+            )
+            for row in rows {
+                guard let id = KeyStore.parse(row["id"]) else { continue }
+                if id.window.name(ofWindowStarting: id.windowStart) == window { return row["destroyed"] as Double }
+            }
+            return nil
+        }
+    }
+}
+
+@available(*, unavailable)
+extension WindowIdentities: Sendable {}
+
+/// The identities that open encrypted segments: given ones (`cat --identity`), and a state directory's window
+/// identities (those of the segment's window by its name, or all of them for a file named otherwise).
+public struct SegmentKeys: Sendable {
+    public var given: [AgeIdentity]
+    public var stateDirectory: String?
+
+    public init(given: [AgeIdentity] = [], stateDirectory: String? = nil) {
+        self.given = given
+        self.stateDirectory = stateDirectory
+    }
+
+    /// The window name a segment's file name starts with (`2026-11-27T10` of `2026-11-27T10.2.log.gz.age`).
+    public static func windowName(ofSegment path: String) -> String {
+        let name = (path as NSString).lastPathComponent
+        return String(name.prefix { $0 != "." })
+    }
+
+    /// The identities to try on the segment at `path`.
+    public func identities(for path: String) throws(LogonymIOError) -> [AgeIdentity] {
+        guard let stateDirectory else { return given }
+        let live = WindowIdentities.live(stateDirectory: stateDirectory)
+        let window = Self.windowName(ofSegment: path)
+        let matching = live.filter { $0.window.name(ofWindowStarting: $0.windowStart) == window }
+        var identities = given
+        for identity in matching.isEmpty ? live : matching {
+            do throws(KeyFile.Problem) {
+                identities.append(try WindowIdentities.load(identity.path))
+            } catch {
+                throw LogonymIOError(code: .openFailed, path: error.path, message: error.message)
+            }
+        }
+        return identities
+    }
+}

@@ -108,6 +108,10 @@ public struct Eraser {
     public let audit: AuditLog
     public let window: WindowLength
     public let compressionLevel: Int32
+    /// What opens encrypted segments (the state directory's window identities).
+    public var keys = SegmentKeys()
+    /// The extra recipients a rewritten encrypted segment is encrypted to, besides its window's identity.
+    public var recipients: [AgeRecipient] = []
 
     public init(store: StateStore, audit: AuditLog, window: WindowLength, compressionLevel: Int32) {
         self.store = store
@@ -215,7 +219,11 @@ public struct Eraser {
         let temporary =
             String(segment.path[...slash]) + "." + String(segment.path[segment.path.index(after: slash)...])
             + ".forget.tmp"
-        let compress = segment.path.hasSuffix(".gz")
+        // An encrypted segment (NAME.log.gz.age) is rewritten encrypted, to its window's identity (which opened it)
+        // and the extra recipients: nothing of it is ever written in plain.
+        let encryptor =
+            try segment.path.hasSuffix(SegmentSealer.suffix) && !dryRun ? rewriteEncryptor(for: segment) : nil
+        let compress = segment.path.hasSuffix(".gz") || encryptor != nil
         var output: Int32 = -1
         if !dryRun {
             // Always a new file, never through a link planted under the name (a leftover of a crash is removed).
@@ -228,16 +236,22 @@ public struct Eraser {
         var removed: Int64 = 0
         var length: Int64 = 0
         var pending: [UInt8] = []
-        func emit() throws {
-            guard output >= 0, !pending.isEmpty else { return }
-            let data = compress ? GzipMember.compress(pending, level: compressionLevel) : pending
+        func emit(last: Bool = false) throws {
+            guard output >= 0, !pending.isEmpty || (last && encryptor != nil) else { return }
+            var data = compress && !pending.isEmpty ? GzipMember.compress(pending, level: compressionLevel) : pending
+            if let encryptor {
+                var sealed: [UInt8] = []
+                encryptor.update(data, into: &sealed)
+                if last { encryptor.finish(into: &sealed) }
+                data = sealed
+            }
             let written = data.withUnsafeBytes { write(output, $0.baseAddress, $0.count) }
             guard written == data.count else { throw LogonymIOError.system("write", path: temporary, errno: errno) }
             length += Int64(data.count)
             pending.removeAll(keepingCapacity: true)
         }
         let decoding = PercentDecoding()
-        try SegmentLines.forEach(in: segment.path, limit: segment.length) { b, range in
+        try SegmentLines.forEach(in: segment.path, limit: segment.length, keys: keys) { b, range in
             if SegmentLines.line(b, range, holds: pseudonym, decoding: decoding) {
                 removed += 1
             } else {
@@ -251,7 +265,7 @@ public struct Eraser {
             if !dryRun { unlink(temporary) }
             return removed
         }
-        try emit()
+        try emit(last: true)
         guard fsync(output) == 0 else { throw LogonymIOError.system("fsync", path: temporary, errno: errno) }
         try store.write { db in
             try db.execute(
@@ -264,15 +278,48 @@ public struct Eraser {
     }
 }
 
-/// Reads a segment (plain or gzip members) line by line in bounded chunks.
+extension Eraser {
+    /// The encryptor of a rewritten encrypted segment: to its window's identity and the extra recipients.
+    func rewriteEncryptor(for segment: StateStore.SegmentRecord) throws -> AgeEncryptor {
+        let window = self.window.name(ofWindowStarting: segment.windowStart)
+        guard let directory = keys.stateDirectory,
+            let live = WindowIdentities.live(
+                stateDirectory: directory,
+                tenant: TenantSettings.tenant(ofSource: segment.input)
+            ).last(where: {
+                $0.window.name(ofWindowStarting: $0.windowStart) == window
+            })
+        else {
+            throw LogonymIOError(
+                code: .noIdentity,
+                path: segment.path,
+                message: "window \(window) has no identity any more: the encrypted segment cannot be rewritten"
+            )
+        }
+        let identity: AgeIdentity
+        do {
+            identity = try WindowIdentities.load(live.path)
+        } catch {
+            throw LogonymIOError(code: .openFailed, path: error.path, message: error.message)
+        }
+        return AgeEncryptor(recipients: [identity.recipient] + recipients)
+    }
+}
+
+/// Reads a segment (plain, gzip members, or either encrypted with age) line by line in bounded chunks.
 enum SegmentLines {
-    /// - Parameter limit: the bytes of the file to read (its committed length), or all of it.
+    /// - Parameters:
+    ///   - limit: the bytes of the file to read (its committed length), or all of it.
+    ///   - keys: what opens an encrypted segment.
     static func forEach(
         in path: String,
         limit: Int64? = nil,
+        keys: SegmentKeys = SegmentKeys(),
         _ body: (UnsafeBufferPointer<UInt8>, Range<Int>) throws -> Void
     ) throws {
-        let source = try InputOpener.open(path, limit: limit.map { Int($0) })
+        let source = try InputOpener.openSegment(path, limit: limit.map { Int($0) }) { () throws(LogonymIOError) in
+            try keys.identities(for: path)
+        }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var filled = 0
         while true {

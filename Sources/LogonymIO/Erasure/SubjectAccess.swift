@@ -7,10 +7,13 @@ public import LogonymCore
 public struct SubjectAccess {
     public let store: StateStore
     public let window: WindowLength
+    /// What opens encrypted segments.
+    public let keys: SegmentKeys
 
-    public init(store: StateStore, window: WindowLength) {
+    public init(store: StateStore, window: WindowLength, keys: SegmentKeys = SegmentKeys()) {
         self.store = store
         self.window = window
+        self.keys = keys
     }
 
     /// What was found: per linked window the lines holding the subject's pseudonym, and the windows that cannot
@@ -62,7 +65,7 @@ public struct SubjectAccess {
             let name = target.name(in: window)
             var found: Int64 = 0
             for segment in segments where target.covers(segment) && segment.length > 0 {
-                try SegmentLines.forEach(in: segment.path, limit: segment.length) { b, range in
+                try SegmentLines.forEach(in: segment.path, limit: segment.length, keys: keys) { b, range in
                     guard SegmentLines.line(b, range, holds: pseudonym, decoding: decoding) else { return }
                     found += 1
                     try body(name, UnsafeBufferPointer(rebasing: b[range]))

@@ -1,11 +1,12 @@
 import Glibc
 
-/// Finds the log files under a directory: every regular file whose name ends in `.log` or `.log.gz`, at any depth.
+/// Finds the log files under a directory: every regular file whose name ends in `.log`, `.log.gz` or `.log.gz.age`
+/// (an encrypted segment), at any depth.
 ///
 /// Symbolic links to files are followed; links to directories are not (so a loop cannot trap the walk).
 public enum LogFileFinder: Sendable {
     /// The names that count as logs.
-    public static let suffixes = [".log", ".log.gz"]
+    public static let suffixes = [".log", ".log.gz", ".log.gz.age"]
 
     /// Whether `name` ends like a log file.
     public static func isLogName(_ name: String) -> Bool {

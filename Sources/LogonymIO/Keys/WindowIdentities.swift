@@ -13,6 +13,9 @@ public import LogonymCore
 public final class WindowIdentities {
     let directory: String
     let stateDirectory: String
+    /// The tenant whose identities these are (`nil`: of a configuration without tenants): in `STATE/keys/TENANT`,
+    /// their ids prefixed with the tenant's name, as the tenant's keys are.
+    let tenant: String?
     let store: StateStore
     let audit: AuditLog
     /// Identities already read, by window.
@@ -22,14 +25,16 @@ public final class WindowIdentities {
 
     /// A live identity file.
     public struct Live: Sendable {
+        /// The id in the database and the audit log (with the tenant's name and a `/` before it).
         public var id: String
+        public var tenant: String?
         public var window: WindowLength
         public var windowStart: Int64
         public var path: String
     }
 
     static func registerTable(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v8-identities") { db in
+        migrator.registerMigration("v9-identities") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE identities (
@@ -50,12 +55,15 @@ public final class WindowIdentities {
     public init(keys: KeyStore) throws {
         directory = keys.directory
         stateDirectory = keys.stateDirectory
+        tenant = keys.tenant
         store = keys.store
         audit = keys.audit
-        let onDisk = Set(Self.live(stateDirectory: stateDirectory).map(\.id))
+        let onDisk = Set(Self.live(stateDirectory: stateDirectory, tenant: tenant).map(\.id))
+        // This directory's identities only: another tenant's are reconciled by its own store.
+        let prefix = KeyStore.idPrefix(tenant)
         let recorded = try store.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM identities WHERE destroyed IS NULL")
-        }
+        }.filter { tenant == nil ? !$0.contains("/") : $0.hasPrefix(prefix) }
         let gone = recorded.filter { !onDisk.contains($0) }
         guard !gone.isEmpty else { return }
         try store.write { db in
@@ -64,10 +72,9 @@ public final class WindowIdentities {
                     sql: "UPDATE identities SET destroyed = ? WHERE id = ?",
                     arguments: [Date().timeIntervalSince1970, id]
                 )
-                try AuditLog.insert(
-                    AuditEvent("identity_destroyed", keyID: id, note: "completed after a restart"),
-                    into: db
-                )
+                var event = AuditEvent("identity_destroyed", keyID: id, note: "completed after a restart")
+                event.tenant = tenant
+                try AuditLog.insert(event, into: db)
             }
         }
         try audit.sync()
@@ -75,49 +82,72 @@ public final class WindowIdentities {
 
     /// The identity of a window, made if there is none.
     public func identity(for id: KeyStore.KeyID) throws -> AgeIdentity {
-        if let identity = loaded[id] { return identity }
+        try identities(for: [id])[id]!
+    }
+
+    /// The identities of windows, those there are none of made: under one lock, in one transaction and one audit
+    /// sync (a batch run closes all its windows at once).
+    public func identities(for ids: [KeyStore.KeyID]) throws -> [KeyStore.KeyID: AgeIdentity] {
+        var found: [KeyStore.KeyID: AgeIdentity] = [:]
+        for id in ids { found[id] = loaded[id] }
+        let wanted = Set(ids.filter { found[$0] == nil })
+        guard !wanted.isEmpty else { return found }
         let lock = try StateLock.acquire("keys", stateDirectory: stateDirectory, timeout: .seconds(10))
         defer { withExtendedLifetime(lock) {} }
-        if let live = Self.live(stateDirectory: stateDirectory).first(where: {
-            $0.window == id.window && $0.windowStart == id.windowStart
-        }) {
-            let identity = try Self.load(live.path)
-            loaded[id] = identity
-            return identity
+        for live in Self.live(stateDirectory: stateDirectory, tenant: tenant) {
+            let id = KeyStore.KeyID(window: live.window, windowStart: live.windowStart)
+            guard wanted.contains(id), found[id] == nil else { continue }
+            found[id] = try Self.load(live.path)
         }
-        let identity = AgeIdentity()
-        var suffix = ""
-        for byte in PseudonymKey.random().bytes.prefix(4) { suffix += String(format: "%02x", byte) }
-        let name = "\(id)-\(suffix)"
-        let window = id.window.name(ofWindowStarting: id.windowStart)
-        try Self.install(
-            Array(identity.fileText(created: AuditEntry.timestamp(Date().timeIntervalSince1970)).utf8),
-            name: name,
-            in: directory
-        )
-        try store.write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO identities (id, window_seconds, window_start, recipient, created)
-                    VALUES (?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    name, id.window.seconds, id.windowStart, identity.recipient.description,
-                    Date().timeIntervalSince1970,
-                ]
+        var made: [(recorded: String, id: KeyStore.KeyID, identity: AgeIdentity)] = []
+        for id in wanted where found[id] == nil {
+            let identity = AgeIdentity()
+            var suffix = ""
+            for byte in PseudonymKey.random().bytes.prefix(4) { suffix += String(format: "%02x", byte) }
+            let name = "\(id)-\(suffix)"
+            try Self.install(
+                Array(identity.fileText(created: AuditEntry.timestamp(Date().timeIntervalSince1970)).utf8),
+                name: name,
+                in: directory,
+                syncDirectory: false
             )
-            var event = AuditEvent("identity_created", keyID: name, window: window)
-            event.note = "recipient \(identity.recipient)"
-            try AuditLog.insert(event, into: db)
+            made.append((KeyStore.idPrefix(tenant) + name, id, identity))
+            found[id] = identity
         }
-        try audit.sync()
-        loaded[id] = identity
-        return identity
+        if !made.isEmpty {
+            // Every new file's directory entry is durable before the database says it exists.
+            DirectorySync.sync(directory)
+            try store.write { db in
+                for (recorded, id, identity) in made {
+                    try db.execute(
+                        sql: """
+                            INSERT OR IGNORE INTO identities (id, window_seconds, window_start, recipient, created)
+                            VALUES (?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            recorded, id.window.seconds, id.windowStart, identity.recipient.description,
+                            Date().timeIntervalSince1970,
+                        ]
+                    )
+                    var event = AuditEvent(
+                        "identity_created",
+                        keyID: recorded,
+                        window: id.window.name(ofWindowStarting: id.windowStart)
+                    )
+                    event.note = "recipient \(identity.recipient)"
+                    event.tenant = tenant
+                    try AuditLog.insert(event, into: db)
+                }
+            }
+            try audit.sync()
+        }
+        for id in ids { loaded[id] = found[id] }
+        return found
     }
 
     /// Writes `NAME.identity` (0600, the key directory owner's): a temporary name first, fsynced, renamed, the
     /// directory fsynced. The temporary file is removed by the key store's next start if a crash leaves it.
-    static func install(_ contents: [UInt8], name: String, in directory: String) throws {
+    static func install(_ contents: [UInt8], name: String, in directory: String, syncDirectory: Bool = true) throws {
         let path = directory + "/" + name + suffix
         let temporary = directory + "/." + name + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -132,24 +162,37 @@ public final class WindowIdentities {
         }
         close(fd)
         guard rename(temporary, path) == 0 else { throw LogonymIOError.system("rename", path: path, errno: errno) }
-        DirectorySync.sync(directory)
+        if syncDirectory { DirectorySync.sync(directory) }
     }
 
-    /// Every live identity in a state directory, oldest window first.
-    public static func live(stateDirectory: String) -> [Live] {
-        let directory = stateDirectory + "/keys"
+    /// Every live identity of a tenant (`nil`: of no tenant) in a state directory, oldest window first.
+    public static func live(stateDirectory: String, tenant: String?) -> [Live] {
+        let directory = KeyStore.directory(stateDirectory: stateDirectory, tenant: tenant)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.compactMap { name -> Live? in
             guard name.hasSuffix(suffix), !name.hasPrefix("."),
                 let id = KeyStore.parse(String(name.dropLast(suffix.count)))
             else { return nil }
             return Live(
-                id: String(name.dropLast(suffix.count)),
+                id: KeyStore.idPrefix(tenant) + String(name.dropLast(suffix.count)),
+                tenant: tenant,
                 window: id.window,
                 windowStart: id.windowStart,
                 path: directory + "/" + name
             )
         }.sorted { ($0.windowStart, $0.id) < ($1.windowStart, $1.id) }
+    }
+
+    /// Every live identity of a state directory: those of no tenant, and every tenant's.
+    public static func allLive(stateDirectory: String) -> [Live] {
+        let root = KeyStore.directory(stateDirectory: stateDirectory, tenant: nil)
+        let tenants = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter {
+            var isDirectory: ObjCBool = false
+            return TenantSettings.isValidName($0)
+                && FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &isDirectory)
+                && isDirectory.boolValue
+        }
+        return ([nil] + tenants.sorted()).flatMap { live(stateDirectory: stateDirectory, tenant: $0) }
     }
 
     /// Reads an identity file of the key directory: mode 0600 or stricter, the user's or root's, not a link (as
@@ -169,7 +212,7 @@ public final class WindowIdentities {
 
     /// Overwrites, unlinks and forgets an identity; records it in the database and the audit log.
     public func destroy(_ identity: Live) throws {
-        let doomed = directory + "/." + identity.id + ".destroying"
+        let doomed = directory + "/." + identity.id.dropFirst(KeyStore.idPrefix(tenant).count) + ".destroying"
         if rename(identity.path, doomed) != 0 && errno != ENOENT {
             throw LogonymIOError.system("rename", path: identity.path, errno: errno)
         }
@@ -183,7 +226,9 @@ public final class WindowIdentities {
                 sql: "UPDATE identities SET destroyed = ? WHERE id = ?",
                 arguments: [Date().timeIntervalSince1970, identity.id]
             )
-            try AuditLog.insert(AuditEvent("identity_destroyed", keyID: identity.id, window: window), into: db)
+            var event = AuditEvent("identity_destroyed", keyID: identity.id, window: window)
+            event.tenant = tenant
+            try AuditLog.insert(event, into: db)
         }
         try audit.sync()
         loaded[KeyStore.KeyID(window: identity.window, windowStart: identity.windowStart)] = nil
@@ -197,7 +242,8 @@ public final class WindowIdentities {
                 sql: "SELECT id, destroyed FROM identities WHERE destroyed IS NOT NULL ORDER BY destroyed DESC"
             )
             for row in rows {
-                guard let id = KeyStore.parse(row["id"]) else { continue }
+                let recorded: String = row["id"]
+                guard let id = KeyStore.parse(String(recorded.split(separator: "/").last ?? "")) else { continue }
                 if id.window.name(ofWindowStarting: id.windowStart) == window { return row["destroyed"] as Double }
             }
             return nil
@@ -228,7 +274,7 @@ public struct SegmentKeys: Sendable {
     /// The identities to try on the segment at `path`.
     public func identities(for path: String) throws(LogonymIOError) -> [AgeIdentity] {
         guard let stateDirectory else { return given }
-        let live = WindowIdentities.live(stateDirectory: stateDirectory)
+        let live = WindowIdentities.allLive(stateDirectory: stateDirectory)
         let window = Self.windowName(ofSegment: path)
         let matching = live.filter { $0.window.name(ofWindowStarting: $0.windowStart) == window }
         var identities = given

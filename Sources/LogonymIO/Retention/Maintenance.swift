@@ -22,6 +22,9 @@ public final class Maintenance {
         public let settings: EngineSettings
         public let keys: KeyStore?
         public let ring: KeyRing
+        /// The window identities of encrypted segments (`nil` when read only). Opened whenever the key store is, so
+        /// that retention destroys the identities of past encryption too.
+        public let identities: WindowIdentities?
         /// Whether lines are written in this scope now; otherwise it only holds what earlier configurations wrote.
         public let isConfigured: Bool
 
@@ -37,6 +40,7 @@ public final class Maintenance {
                     store: store,
                     audit: audit
                 )
+            identities = try keys.map { try WindowIdentities(keys: $0) }
             ring = KeyRing(
                 window: settings.window,
                 method: settings.method,
@@ -47,6 +51,28 @@ public final class Maintenance {
                 tenant: settings.tenant,
                 retention: settings.retention
             )
+        }
+
+        /// What encrypts this scope's closed segments, under `[output] encrypt = "window"`.
+        var sealer: SegmentSealer? {
+            guard let recipients = settings.encryptRecipients, let identities else { return nil }
+            return SegmentSealer(
+                store: identities.store,
+                identities: identities,
+                recipients: recipients,
+                window: settings.window,
+                group: settings.outputGroup
+            )
+        }
+    }
+
+    /// Encrypts the closed plain segments of `sources` (and finishes what a crash left), each in the scope that owns
+    /// it, under `[output] encrypt = "window"`.
+    public func sealClosedSegments(inputs sources: [String]) throws {
+        for scope in configuredScopes {
+            let owned = sources.filter { scope.settings.owns(source: $0) }
+            guard !owned.isEmpty, let sealer = scope.sealer else { continue }
+            try sealer.sealClosed(inputs: owned)
         }
     }
 
@@ -115,6 +141,7 @@ public final class Maintenance {
                 store: store,
                 audit: audit,
                 keys: scope.keys,
+                identities: scope.identities,
                 scope: scope.settings,
                 inputs: index > 0
                     ? [:]
@@ -164,12 +191,14 @@ public final class Maintenance {
         dryRun: Bool,
         mayRewrite: (String) -> Bool
     ) throws -> (ErasureReport, [StateStore.SegmentRecord]) {
-        let eraser = Eraser(
+        var eraser = Eraser(
             store: store,
             audit: audit,
             window: settings.window,
             compressionLevel: settings.compressionLevel
         )
+        eraser.keys = SegmentKeys(stateDirectory: settings.stateDirectory)
+        eraser.recipients = settings.encryptRecipients ?? []
         return try eraser.run(plan, dryRun: dryRun, mayRewrite: mayRewrite)
     }
 }

@@ -7,7 +7,7 @@ public import LogonymCore
 public struct RetentionPlan: Sendable, Codable {
     /// One deletion.
     public struct Item: Sendable, Codable, Equatable {
-        /// `segment`, `key` or `raw_input`.
+        /// `segment`, `key`, `identity` or `raw_input`.
         public var kind: String
         /// The file (for a key: its key file).
         public var path: String
@@ -52,6 +52,7 @@ public struct RetentionSweep {
     public let store: StateStore
     public let audit: AuditLog
     public let keys: KeyStore?
+    public let identities: WindowIdentities?
     public let stateDirectory: String
     public let window: WindowLength
     public let policy: RetentionPolicy
@@ -67,12 +68,14 @@ public struct RetentionSweep {
         store: StateStore,
         audit: AuditLog,
         keys: KeyStore?,
+        identities: WindowIdentities? = nil,
         scope: EngineSettings,
         inputs: [String: [String]]
     ) {
         self.store = store
         self.audit = audit
         self.keys = keys
+        self.identities = identities
         self.scope = scope
         stateDirectory = scope.stateDirectory
         window = scope.window
@@ -134,6 +137,24 @@ public struct RetentionSweep {
                     bytes: 32
                 )
             )
+        }
+        // A window's identity goes when its output does: every copy of its encrypted segments is unreadable from then.
+        if policy.output != nil || removesEverything {
+            for identity in WindowIdentities.live(stateDirectory: stateDirectory, tenant: scope.tenant)
+            where removesEverything
+                || (policy.outputExpired(windowStart: identity.windowStart, window: identity.window, now: now)
+                    && !openWindows.contains(identity.windowStart))
+            {
+                plan.items.append(
+                    .init(
+                        kind: "identity",
+                        path: identity.path,
+                        window: identity.window.name(ofWindowStarting: identity.windowStart),
+                        keyID: identity.id,
+                        bytes: Int64(FileProbe.path(identity.path)?.size ?? 0)
+                    )
+                )
+            }
         }
         if let rawSeconds = policy.rawInputs {
             for (input, patterns) in inputs.sorted(by: { $0.key < $1.key }) {
@@ -198,6 +219,13 @@ public struct RetentionSweep {
                 {
                     try keys.destroy(key)
                 }
+            case "identity":
+                guard let identities else { preconditionFailure("a sweep that destroys identities needs them open") }
+                if let live = WindowIdentities.live(stateDirectory: stateDirectory, tenant: scope.tenant)
+                    .first(where: { $0.id == item.keyID })
+                {
+                    try identities.destroy(live)
+                }
             default:
                 try delete(item.path)
                 try store.write { db in
@@ -220,7 +248,7 @@ public struct RetentionSweep {
         if plan.auditEntries > 0 { try audit.prune(before: Double(now - policy.audit)) }
         var summary = AuditEvent("sweep", bytes: plan.bytes, note: "now \(AuditEntry.timestamp(Double(now)))")
         summary.segments = plan.count("segment")
-        summary.keys = plan.count("key")
+        summary.keys = plan.count("key") + plan.count("identity")
         summary.rawInputs = plan.count("raw_input")
         try audit.record(summary)
         return plan

@@ -21,6 +21,8 @@ public final class WindowedOutput: OutputSink {
     private var bytesSinceCheck = 0
     /// The run's inputs, recorded with every commit.
     let ledger: BatchLedger?
+    /// What encrypts closed segments (`[output] encrypt`).
+    let maintenance: Maintenance?
     /// A commit is made once this many bytes are pending (checked every `checkLines` lines).
     private let commitBytes: Int
     private let checkLines: Int
@@ -34,7 +36,17 @@ public final class WindowedOutput: OutputSink {
     /// In debug builds, `LOGONYM_COMMIT_BYTES` in the environment lowers the pending bytes that make a commit
     /// (8 MiB of lines into plain segments, 32 MiB into gzip segments), for tests that kill a run between many
     /// commits.
-    public init(source: String, settings: EngineSettings, store: StateStore, ledger: BatchLedger? = nil) throws {
+    ///
+    /// With `maintenance` and `[output] encrypt = "window"` (`--encrypt window`), every segment is encrypted once
+    /// closed (at the end of the run); closed segments an interrupted run left plain are encrypted here first.
+    public init(
+        source: String,
+        settings: EngineSettings,
+        store: StateStore,
+        ledger: BatchLedger? = nil,
+        maintenance: Maintenance? = nil
+    ) throws {
+        self.maintenance = maintenance
         self.store = store
         self.source = source
         self.window = settings.window
@@ -52,6 +64,7 @@ public final class WindowedOutput: OutputSink {
         try segments.recover(committed: committed)
         for record in committed { lengths[record.path] = record.length }
         lengthsBefore = lengths.values.reduce(0, +)
+        try maintenance?.sealClosedSegments(inputs: [source])
     }
 
     /// Moves the line just processed (all of `out`) into its window's segment.
@@ -114,6 +127,13 @@ public final class WindowedOutput: OutputSink {
         segments.closeWindows(before: .max, grace: 0)
         try commit(last: true)
         segments.closeFiles()
+        do {
+            try maintenance?.sealClosedSegments(inputs: [source])
+        } catch let error as LogonymIOError {
+            throw error
+        } catch {
+            throw LogonymIOError(code: .writeFailed, path: store.path, message: "cannot encrypt segments: \(error)")
+        }
     }
 
     /// Leaves uncommitted bytes for the next run's recovery to cut.

@@ -88,6 +88,9 @@ public struct EngineSettings: Sendable {
     public var outputGroup: UInt32?
     /// `state.group`: the group that may read `state.db` (0640) to run `stats`.
     public var stateGroup: UInt32?
+    /// `[output] encrypt = "window"`: closed segments are encrypted (age) to their window's identity and to these
+    /// extra recipients (`nil`: segments stay plain gzip).
+    public var encryptRecipients: [AgeRecipient]?
     /// Segments whose window ended this long before the newest line (line time) are closed.
     public var closeGraceSeconds: Int64 = 300
     /// The most of one line held in memory; a longer line is skipped and counted as too long.

@@ -68,6 +68,7 @@ public final class TailEngine {
             )
         }
         try commit()
+        try state.maintenance.sealClosedSegments(inputs: trackers.map(\.name))
     }
 
     deinit {
@@ -174,6 +175,11 @@ public final class TailEngine {
         let ids = try store.commit(commit)
         for (tracker, range) in zip(trackers, ranges) {
             tracker.committed(ids: Array(ids[range]))
+        }
+        // Segments closed by this commit are encrypted now (`[output] encrypt`); their windows' lines are all in.
+        let closed = Set(commit.segments.filter { !$0.open }.map(\.input))
+        if !closed.isEmpty {
+            try state.maintenance.sealClosedSegments(inputs: trackers.map(\.name).filter(closed.contains))
         }
     }
 

@@ -56,7 +56,11 @@ struct Access: ParsableCommand {
         let access = try MaintenanceAccess.open(configPath: subject.config)
         let tenant = try subject.checkedTenant(access.state.settings)
         let plan = try access.maintenance.erasurePlan(address: parsed, since: since, until: until, tenant: tenant)
-        let reader = SubjectAccess(store: access.state.store, window: access.state.settings.window)
+        let reader = SubjectAccess(
+            store: access.state.store,
+            window: access.state.settings.window,
+            keys: SegmentKeys(stateDirectory: access.state.settings.stateDirectory)
+        )
         // One snapshot of the segments, counted, recorded, then shown: nothing is shown unless the read is in the
         // audit log, and what the log counts is what is shown.
         let segments = try reader.segments()

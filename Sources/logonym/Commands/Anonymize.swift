@@ -136,6 +136,23 @@ struct Anonymize: ParsableCommand {
     )
     var stateDirectory: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "With --window: window to encrypt each segment once closed (NAME.log.gz.age, age v1) to its window's identity, kept in --state-dir until output retention destroys it.",
+            valueName: "mode"
+        )
+    )
+    var encrypt: String?
+
+    @Option(
+        parsing: .singleValue,
+        help: ArgumentHelp(
+            "With --encrypt: also encrypt to this age recipient (age1..., a controller's key that retention does not destroy); may be repeated.",
+            valueName: "age1..."
+        )
+    )
+    var recipient: [String] = []
+
     @Option(help: ArgumentHelp("With --window: the source's folder name under --output-dir.", valueName: "name"))
     var source: String = "batch"
 

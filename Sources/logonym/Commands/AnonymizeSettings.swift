@@ -38,6 +38,8 @@ struct AnonymizeSettings {
         var keyMode: KeyMode
         /// The tenant whose segments and keys these are (`--config --tenant`).
         var tenant: String? = nil
+        /// `--encrypt window` with its `--recipient`s (`nil`: plain segments).
+        var encryptRecipients: [AgeRecipient]?
     }
 
     enum SummaryKind: String, CaseIterable {
@@ -73,7 +75,8 @@ struct AnonymizeSettings {
                 stateDirectory: scope.stateDirectory,
                 source: try SettingRule.flag("--source") { try SettingRule.folderName(options.source) },
                 keyMode: scope.method.needsKey ? scope.keyMode : .none,
-                tenant: scope.tenant
+                tenant: scope.tenant,
+                encryptRecipients: scope.encryptRecipients
             )
             key = nil
         } else if options.tenant != nil {
@@ -219,12 +222,25 @@ extension AnonymizeSettings {
                 }
             }
         }
+        var encryptRecipients: [AgeRecipient]?
+        switch options.encrypt {
+        case nil:
+            if !options.recipient.isEmpty { throw CommandFailure.usage("--recipient goes with --encrypt window") }
+        case let mode?:
+            _ = try SettingRule.flag("--encrypt") { () throws -> SettingRule.EncryptMode in
+                try SettingRule.choice(mode, "an encryption mode")
+            }
+            encryptRecipients = try options.recipient.map { text in
+                try SettingRule.flag("--recipient") { try SettingRule.recipient(text) }
+            }
+        }
         return Windowed(
             window: window,
             outputDirectory: outputDirectory,
             stateDirectory: stateDirectory,
             source: source,
-            keyMode: keyMode
+            keyMode: keyMode,
+            encryptRecipients: encryptRecipients
         )
     }
 }
@@ -239,7 +255,8 @@ extension AnonymizeSettings {
             ("--key-mode", options.keyMode != nil), ("--geo", options.geo != nil),
             ("--method", options.addressing.method != nil), ("--preset", options.addressing.preset != nil),
             ("--ipv4-prefix", options.addressing.ipv4Prefix != nil),
-            ("--ipv6-prefix", options.addressing.ipv6Prefix != nil),
+            ("--ipv6-prefix", options.addressing.ipv6Prefix != nil), ("--encrypt", options.encrypt != nil),
+            ("--recipient", !options.recipient.isEmpty),
         ]
         if let (flag, _) = replaced.first(where: { $0.1 }) {
             throw CommandFailure.usage("\(flag): with --config, the configuration says this")

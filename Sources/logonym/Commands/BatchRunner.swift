@@ -171,6 +171,7 @@ struct BatchRunner {
             inputs: [InputSettings(name: windowed.source, paths: [], format: settings.format)]
         )
         engine.retention = .keepAll
+        engine.encryptRecipients = windowed.encryptRecipients
         // A tenant's run: its keys (STATE/keys/TENANT) and its folder (OUT/TENANT/SOURCE).
         engine.tenant = windowed.tenant
         let source = engine.source(input: windowed.source)
@@ -178,7 +179,13 @@ struct BatchRunner {
             let state = try StateDirectory(settings: engine, role: .batch)
             let ring = state.maintenance.ring
             let ledger = try BatchLedger(store: state.store, source: source, force: settings.force)
-            let sink = try WindowedOutput(source: source, settings: engine, store: state.store, ledger: ledger)
+            let sink = try WindowedOutput(
+                source: source,
+                settings: engine,
+                store: state.store,
+                ledger: ledger,
+                maintenance: state.maintenance
+            )
             // The state's objections hold for the lines of this run too.
             let factory = processors(.windows(ring))
             factory.objections = try Objections(

@@ -45,17 +45,24 @@ struct Keys: ParsableCommand {
         @Option(name: .customLong("state-dir"), help: ArgumentHelp("A state directory instead.", valueName: "dir"))
         var stateDirectory: String?
 
+        @Option(help: ArgumentHelp("The tenant whose window it is (with tenants configured).", valueName: "name"))
+        var tenant: String?
+
         func run() throws {
             let directory = try resolveStateDirectory()
             guard FileManager.default.fileExists(atPath: directory + "/state.db") else {
                 throw CommandFailure.usage("\(directory): no state database there")
             }
             let store = try StateStore(directory: directory, reader: true)
-            guard
-                let live = WindowIdentities.live(stateDirectory: directory).last(where: {
-                    $0.window.name(ofWindowStarting: $0.windowStart) == window
-                })
-            else {
+            let candidates = WindowIdentities.allLive(stateDirectory: directory).filter {
+                $0.window.name(ofWindowStarting: $0.windowStart) == window && (tenant == nil || $0.tenant == tenant)
+            }
+            if Set(candidates.map(\.tenant)).count > 1 {
+                throw CommandFailure.usage(
+                    "window \(window) has an identity for each of several tenants: give --tenant NAME"
+                )
+            }
+            guard let live = candidates.last else {
                 if let destroyed = try WindowIdentities.destroyed(window: window, store: store) {
                     throw CommandFailure(
                         message:
@@ -76,6 +83,7 @@ struct Keys: ParsableCommand {
             }
             var event = AuditEvent("identity_exported", keyID: live.id, path: output, window: window)
             event.note = "recipient \(identity.recipient)"
+            event.tenant = live.tenant
             try ReadTrace.record(event, stateDirectory: directory, store: store)
             let text = Array(
                 identity.fileText(created: "\(AuditEntry.timestamp(Date().timeIntervalSince1970)) (window \(window))")

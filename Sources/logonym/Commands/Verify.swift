@@ -40,7 +40,7 @@ struct Verify: ParsableCommand {
 
     @Argument(
         help: ArgumentHelp(
-            "Output files (plain or gzip) or directories (every *.log and *.log.gz under them).",
+            "Output files (plain, gzip, or age-encrypted with --config) or directories (every *.log, *.log.gz and *.log.gz.age under them).",
             valueName: "path"
         )
     )
@@ -82,13 +82,15 @@ struct Verify: ParsableCommand {
             )
         }
         var report = VerifyReport(method: method, prefixes: prefixes)
+        // Encrypted segments (NAME.log.gz.age) are opened with the state directory's window identities.
+        let keys = SegmentKeys(stateDirectory: stateDirectory)
         let reader = LineReader()
         for target in targets {
             var isDirectory: ObjCBool = false
             guard target != "-", FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory),
                 isDirectory.boolValue
             else {
-                add(check(target, verifier: verifier, reader: reader), to: &report)
+                add(check(target, verifier: verifier, reader: reader, keys: keys), to: &report)
                 continue
             }
             let (files, errors) = LogFileFinder.find(under: target)
@@ -99,7 +101,7 @@ struct Verify: ParsableCommand {
             if files.isEmpty && errors.isEmpty {
                 Diagnostics.error("\(target): no *.log or *.log.gz file under it")
             }
-            for file in files { add(check(file, verifier: verifier, reader: reader), to: &report) }
+            for file in files { add(check(file, verifier: verifier, reader: reader, keys: keys), to: &report) }
         }
         if json {
             print(try JSONOutput.encode(report))
@@ -130,10 +132,20 @@ struct Verify: ParsableCommand {
     }
 
     /// Scans one file; a file that cannot be opened or read to its end is reported (with the lines before).
-    private func check(_ path: String, verifier: OutputVerifier, reader: LineReader) -> VerifyReport.File {
+    private func check(
+        _ path: String,
+        verifier: OutputVerifier,
+        reader: LineReader,
+        keys: SegmentKeys
+    ) -> VerifyReport.File {
         let source: any ByteSource
         do {
-            source = try InputOpener.open(path, readAhead: true)
+            source =
+                path == "-"
+                ? try InputOpener.open(path, readAhead: true)
+                : try InputOpener.openSegment(path, readAhead: true) { () throws(LogonymIOError) in
+                    try keys.identities(for: path)
+                }
         } catch {
             Diagnostics.error(error.description)
             return VerifyReport.File(path: path, error: error.message)

@@ -71,7 +71,7 @@ struct ConfigFile {
             "tenants",
         ],
         "state": ["dir", "group"],
-        "output": ["dir", "window", "compress", "compression_level", "format", "group"],
+        "output": ["dir", "window", "compress", "compression_level", "format", "group", "encrypt", "recipients"],
         "anonymize": [
             "method", "ipv4_prefix", "ipv6_prefix", "preset", "key_mode", "key_file", "on_unparsable",
             "max_line_bytes", "json_address_keys",
@@ -159,6 +159,29 @@ struct ConfigFile {
         let compress = bool(output, "output.compress") ?? true
         let level = integer(output, "output.compression_level", SettingRule.compressionLevel) ?? 6
         let outputFormat = string(output, "output.format", SettingRule.outputFormat) ?? .same
+        let encrypt = string(output, "output.encrypt") { text -> SettingRule.EncryptMode in
+            try SettingRule.choice(text, "an encryption mode")
+        }
+        var recipients: [AgeRecipient] = []
+        for text in stringArray(output, "output.recipients") ?? [] {
+            if let recipient = checked(
+                "output.recipients",
+                output?["recipients"]?.1,
+                { try SettingRule.recipient(text) }
+            ) {
+                recipients.append(recipient)
+            }
+        }
+        if encrypt != nil && !compress {
+            problem(
+                "output.encrypt",
+                output?["encrypt"]?.1,
+                "needs output.compress = true (segments are encrypted as NAME.log.gz.age)"
+            )
+        }
+        if encrypt == nil && output?["recipients"] != nil {
+            problem("output.recipients", output?["recipients"]?.1, "goes with output.encrypt = \"window\"")
+        }
         let method = string(anonymize, "anonymize.method", SettingRule.method) ?? .truncate
         var prefixes = string(anonymize, "anonymize.preset", SettingRule.preset) ?? .ga
         prefixes.ipv4 =
@@ -226,6 +249,7 @@ struct ConfigFile {
         engine.closeGraceSeconds = grace
         engine.stateGroup = stateGroup
         engine.outputGroup = outputGroup
+        engine.encryptRecipients = encrypt == nil ? nil : recipients
         engine.retention = retention
         engine.sweepInterval = sweepInterval
         engine.geo = geo

@@ -197,3 +197,21 @@ extension SettingRule {
         }
     }
 }
+
+// MARK: Encryption
+
+extension SettingRule {
+    /// `--encrypt`, `output.encrypt`: how closed segments are encrypted.
+    enum EncryptMode: String, CaseIterable {
+        case window
+    }
+
+    /// `--recipient`, `output.recipients`: an age X25519 recipient.
+    static func recipient(_ text: String) throws(SettingProblem) -> AgeRecipient {
+        do {
+            return try AgeRecipient(parsing: text)
+        } catch {
+            throw SettingProblem(error.message)
+        }
+    }
+}

@@ -76,13 +76,14 @@ struct Retention: ParsableCommand {
         let verb = dryRun ? "would delete" : "deleted"
         for item in plan.items {
             let what =
-                item.kind == "key"
-                ? "key \(item.keyID ?? "")" : "\(item.kind.replacingOccurrences(of: "_", with: " ")) \(item.path)"
+                item.kind == "key" || item.kind == "identity"
+                ? "\(item.kind) \(item.keyID ?? "")"
+                : "\(item.kind.replacingOccurrences(of: "_", with: " ")) \(item.path)"
             let window = item.window.map { " (window \($0))" } ?? ""
             print("\(verb) \(what)\(window), \(ByteCount.text(item.bytes))")
         }
         print(
-            "\(dryRun ? "dry run" : "sweep") at \(AuditEntry.timestamp(Double(at))): \(plan.count("segment")) segments, \(plan.count("key")) keys, \(plan.count("raw_input")) raw inputs, \(ByteCount.text(plan.bytes)); \(plan.auditEntries) audit entries past retention"
+            "\(dryRun ? "dry run" : "sweep") at \(AuditEntry.timestamp(Double(at))): \(plan.count("segment")) segments, \(plan.count("key")) keys, \(plan.count("identity")) identities, \(plan.count("raw_input")) raw inputs, \(ByteCount.text(plan.bytes)); \(plan.auditEntries) audit entries past retention"
         )
     }
 }

@@ -19,6 +19,7 @@ final class DaemonHarness: @unchecked Sendable {
         extraConfig: String = "",
         extraInputs: String = "",
         compress: Bool = true,
+        outputExtra: String = "",
         window: String = "1h",
         method: String = "truncate",
         anonymizeExtra: String = "",
@@ -36,6 +37,7 @@ final class DaemonHarness: @unchecked Sendable {
             dir = "out"
             window = "\(window)"
             compress = \(compress)
+            \(outputExtra)
             [anonymize]
             method = "\(method)"
             \(anonymizeExtra)

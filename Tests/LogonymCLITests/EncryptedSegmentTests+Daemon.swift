@@ -115,3 +115,54 @@ extension EncryptedSegmentTests {
         }
     }
 }
+
+extension EncryptedSegmentTests {
+    @Test func aBadEncryptionSettingIsRefusedNamingItsKeyOrFlag() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let config = scratch.file("logonym.toml")
+        func check(_ output: String) throws -> CLI.Result {
+            try """
+            [state]
+            dir = "\(scratch.file("state"))"
+            [output]
+            dir = "\(scratch.file("out"))"
+            \(output)
+            [[input]]
+            name = "web"
+            paths = ["/var/log/x.log"]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+            return try CLI.run(["check-config", config])
+        }
+        #expect(try check("encrypt = \"window\"\nrecipients = [\"\(AgeTestsKeys.recipient)\"]").status == 0)
+        let mode = try check("encrypt = \"yes\"")
+        #expect(mode.status == 2)
+        #expect(
+            mode.stdoutText.contains("output.encrypt: 'yes' is not an encryption mode; use one of window"),
+            "\(mode.stdoutText)"
+        )
+        let bad = try check("encrypt = \"window\"\nrecipients = [\"age1qqqq\"]")
+        #expect(bad.status == 2)
+        #expect(
+            bad.stdoutText.contains("output.recipients: 'age1qqqq' is not an age X25519 recipient"),
+            "\(bad.stdoutText)"
+        )
+        let alone = try check("recipients = [\"\(AgeTestsKeys.recipient)\"]")
+        #expect(alone.status == 2)
+        #expect(alone.stdoutText.contains("output.recipients: goes with output.encrypt = \"window\""))
+        let plain = try check("encrypt = \"window\"\ncompress = false")
+        #expect(plain.status == 2)
+        #expect(plain.stdoutText.contains("output.encrypt: needs output.compress = true"))
+        let flag = try CLI.run([
+            "anonymize", "--window", "1h", "--output-dir", scratch.file("o"), "--state-dir", scratch.file("s"),
+            "--recipient", AgeTestsKeys.recipient, "/dev/null",
+        ])
+        #expect(flag.status == 2)
+        #expect(flag.stderr.contains("--recipient goes with --encrypt window"))
+    }
+}
+
+/// The age specification's example recipient.
+enum AgeTestsKeys {
+    static let recipient = "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj"
+}

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// Reads an age v1 file as a stream: give it the file's bytes in pieces of any size with ``update(_:into:)`` and
 /// end with ``finish(into:)``; it appends the plaintext of each chunk once the chunk is authenticated. Only
@@ -28,7 +29,7 @@ public final class AgeDecryptor {
     /// Reads `bytes`; appends the plaintext of every chunk that is known not to be the last and authenticates.
     public func update<Bytes: Collection<UInt8>>(_ bytes: Bytes, into out: inout [UInt8]) throws(AgeError) {
         if let failure { throw failure }
-        buffer += bytes
+        if bytes.withContiguousStorageIfAvailable({ buffer.append(contentsOf: $0) }) == nil { buffer += bytes }
         do {
             try advance(atEnd: false, into: &out)
         } catch {
@@ -135,7 +136,7 @@ public final class AgeDecryptor {
             ),
             let plain = try? ChaChaPoly.open(box, using: payloadKey!)
         else { return nil }
-        return Array(plain)
+        return plain.withUnsafeBytes { Array($0) }
     }
 
     /// The file key from the first stanza one of the identities opens.

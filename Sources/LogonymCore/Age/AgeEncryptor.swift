@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// Writes an age v1 file to X25519 recipients as a stream: give it the plaintext in pieces of any size with
 /// ``update(_:into:)`` and end with ``finish(into:)``; it hands back the file's bytes as they are ready (the
@@ -31,18 +32,24 @@ public final class AgeEncryptor {
 
     /// Encrypts `bytes` (after what came before); appends the file bytes that are ready to `out`.
     public func update<Bytes: Collection<UInt8>>(_ bytes: Bytes, into out: inout [UInt8]) {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0), into: &out) }
+        if done == nil { Array(bytes).withUnsafeBytes { update($0, into: &out) } }
+    }
+
+    /// Encrypts `bytes` (after what came before); appends the file bytes that are ready to `out`.
+    public func update(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         precondition(!finished, "update after finish")
         if let header {
             out += header
             self.header = nil
         }
-        var rest = bytes[...]
-        while !rest.isEmpty {
+        var index = 0
+        while index < bytes.count {
             // A full chunk is sealed only once more bytes follow: the last chunk may be full, and is sealed as last.
             if pending.count == AgePayload.chunkSize { seal(last: false, into: &out) }
-            let taken = rest.prefix(AgePayload.chunkSize - pending.count)
-            pending += taken
-            rest = rest[taken.endIndex...]
+            let end = min(bytes.count, index + AgePayload.chunkSize - pending.count)
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<end]))
+            index = end
         }
     }
 
@@ -60,8 +67,8 @@ public final class AgeEncryptor {
     private func seal(last: Bool, into out: inout [UInt8]) {
         // ChaCha20-Poly1305 fails only for a nonce of the wrong length.
         let box = try! ChaChaPoly.seal(pending, using: payloadKey, nonce: AgePayload.chunkNonce(counter, last: last))
-        out += box.ciphertext
-        out += box.tag
+        box.ciphertext.withUnsafeBytes { out.append(contentsOf: $0) }
+        box.tag.withUnsafeBytes { out.append(contentsOf: $0) }
         counter += 1
         pending.removeAll(keepingCapacity: true)
     }

@@ -4,7 +4,8 @@ import Foundation
 /// loaded, and who read pseudonymized data or state. Every entry names the operating-system user and the command
 /// that made it. Entries name keys by id, files by path and windows by name; never a key, never an address.
 public struct AuditEvent: Codable, Sendable, Equatable {
-    /// `key_created`, `key_destroyed`, `segment_deleted`, `segment_rewritten`, `raw_input_deleted`,
+    /// `key_created`, `key_destroyed`, `identity_created`, `identity_destroyed`, `identity_exported` (the window
+    /// identities of encrypted segments), `segment_deleted`, `segment_rewritten`, `raw_input_deleted`,
     /// `erasure_started`, `erasure_done`, `config_loaded`, `config_reloaded`, `sweep`, `read`, `objection_added`,
     /// `objection_changed`, `objection_withdrawn`, `tenant_removal_started`, `tenant_removed`.
     public var event: String
@@ -98,7 +99,7 @@ public struct AuditEvent: Codable, Sendable, Equatable {
     public var kind: Kind {
         switch event {
         case "read": .read
-        case "key_created", "key_destroyed": .key
+        case "key_created", "key_destroyed", "identity_created", "identity_destroyed", "identity_exported": .key
         case "segment_deleted", "segment_rewritten", "raw_input_deleted", "erasure_started", "erasure_done", "sweep",
             "audit_pruned", "tenant_removal_started", "tenant_removed":
             .delete

@@ -1,6 +1,8 @@
+import Dispatch
 import Foundation
 import GRDB
 import LogonymCore
+import Synchronization
 
 /// `[output] encrypt = "window"`: rewrites each closed segment `NAME.log.gz` as `NAME.log.gz.age`, encrypted to its
 /// window's identity (``WindowIdentities``) and the configured extra recipients, then removes the plain file.
@@ -35,17 +37,80 @@ final class SegmentSealer {
     }
 
     /// Encrypts every closed plain segment of `inputs` and finishes what a crash left half done.
+    ///
+    /// The segments are encrypted side by side on up to two threads, then renamed into place, recorded in one
+    /// transaction, and their plain files removed.
     func sealClosed(inputs: [String]) throws {
+        var pending: [StateStore.SegmentRecord] = []
         for input in inputs {
             for segment in try store.segments(input: input) where !segment.open {
                 if segment.path.hasSuffix(Self.suffix) {
                     // Recorded encrypted: a plain file left beside it is removed.
                     let plain = String(segment.path.dropLast(Self.suffix.count))
                     if unlink(plain) == 0 { DirectorySync.sync(parentOf: plain) }
-                } else {
-                    try seal(segment)
+                } else if FileProbe.path(segment.path) != nil {
+                    pending.append(segment)
+                } else if let probe = FileProbe.path(segment.path + Self.suffix) {
+                    // The plain file is gone and the encrypted one is there (removed by hand after the rename?):
+                    // recorded as it is. Neither there: a deletion retention finishes.
+                    try record([(segment, Int64(probe.size))])
                 }
             }
+        }
+        guard !pending.isEmpty else { return }
+        try seal(pending)
+    }
+
+    private func seal(_ pending: [StateStore.SegmentRecord]) throws {
+        let ids = pending.map { KeyStore.KeyID(window: window, windowStart: $0.windowStart) }
+        let identities = try self.identities.identities(for: ids)
+        var lengths = [Int64](repeating: -1, count: pending.count)
+        var failures = [(any Error)?](repeating: nil, count: pending.count)
+        let recipients = self.recipients
+        let access = self.access
+        lengths.withUnsafeMutableBufferPointer { lengths in
+            failures.withUnsafeMutableBufferPointer { failures in
+                nonisolated(unsafe) let lengths = lengths
+                nonisolated(unsafe) let failures = failures
+                let next = Atomic<Int>(0)
+                let work = { @Sendable in
+                    while true {
+                        let index = next.add(1, ordering: .relaxed).oldValue
+                        guard index < pending.count else { return }
+                        do {
+                            lengths[index] = try Self.encrypt(
+                                pending[index],
+                                to: [identities[ids[index]]!.recipient] + recipients,
+                                access: access
+                            )
+                        } catch {
+                            failures[index] = error
+                        }
+                    }
+                }
+                DispatchQueue.concurrentPerform(iterations: min(2, pending.count)) { _ in work() }
+            }
+        }
+        if let failure = failures.compactMap({ $0 }).first {
+            for segment in pending { unlink(Self.temporaryName(of: segment.path + Self.suffix)) }
+            throw failure
+        }
+        for segment in pending {
+            CrashPoint.reach("seal-written")
+            let sealed = segment.path + Self.suffix
+            guard rename(Self.temporaryName(of: sealed), sealed) == 0 else {
+                throw LogonymIOError.system("rename", path: sealed, errno: errno)
+            }
+        }
+        for directory in Set(pending.map { ($0.path as NSString).deletingLastPathComponent }) {
+            DirectorySync.sync(directory)
+        }
+        CrashPoint.reach("seal-renamed")
+        try record(Array(zip(pending, lengths)))
+        CrashPoint.reach("seal-recorded")
+        for segment in pending { unlink(segment.path) }
+        for directory in Set(pending.map { ($0.path as NSString).deletingLastPathComponent }) {
+            DirectorySync.sync(directory)
         }
     }
 
@@ -55,15 +120,14 @@ final class SegmentSealer {
         return (path as NSString).deletingLastPathComponent + "/." + name + ".tmp"
     }
 
-    private func seal(_ segment: StateStore.SegmentRecord) throws {
-        let sealed = segment.path + Self.suffix
-        guard FileProbe.path(segment.path) != nil else {
-            // The plain file is gone: encrypted and renamed before the crash, or deleted (retention finishes that).
-            if let probe = FileProbe.path(sealed) { try record(segment, sealed: sealed, length: Int64(probe.size)) }
-            return
-        }
-        let identity = try identities.identity(for: KeyStore.KeyID(window: window, windowStart: segment.windowStart))
-        let temporary = Self.temporaryName(of: sealed)
+    /// Writes the segment's committed bytes encrypted to `recipients` under its temporary name, fsynced; returns
+    /// the encrypted file's length.
+    private static func encrypt(
+        _ segment: StateStore.SegmentRecord,
+        to recipients: [AgeRecipient],
+        access: FileAccess
+    ) throws -> Int64 {
+        let temporary = temporaryName(of: segment.path + suffix)
         // Always a new file, never through a link planted under the name (a leftover of a crash is removed).
         unlink(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, access.mode)
@@ -71,7 +135,7 @@ final class SegmentSealer {
         var length: Int64 = 0
         do {
             try access.apply(to: fd, path: temporary)
-            let encryptor = AgeEncryptor(recipients: [identity.recipient] + recipients)
+            let encryptor = AgeEncryptor(recipients: recipients)
             let source = try FileByteSource(path: segment.path)
             source.limit = Int(segment.length)
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
@@ -84,7 +148,7 @@ final class SegmentSealer {
                 if n == 0 { break }
                 read += n
                 encryptor.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), into: &out)
-                try Self.write(out, to: fd, path: temporary)
+                try write(out, to: fd, path: temporary)
                 length += Int64(out.count)
                 out.removeAll(keepingCapacity: true)
             }
@@ -96,7 +160,7 @@ final class SegmentSealer {
                 )
             }
             encryptor.finish(into: &out)
-            try Self.write(out, to: fd, path: temporary)
+            try write(out, to: fd, path: temporary)
             length += Int64(out.count)
             guard fsync(fd) == 0 else { throw LogonymIOError.system("fsync", path: temporary, errno: errno) }
             close(fd)
@@ -105,23 +169,18 @@ final class SegmentSealer {
             unlink(temporary)
             throw error
         }
-        CrashPoint.reach("seal-written")
-        guard rename(temporary, sealed) == 0 else { throw LogonymIOError.system("rename", path: sealed, errno: errno) }
-        DirectorySync.sync(parentOf: sealed)
-        CrashPoint.reach("seal-renamed")
-        try record(segment, sealed: sealed, length: length)
-        CrashPoint.reach("seal-recorded")
-        unlink(segment.path)
-        DirectorySync.sync(parentOf: sealed)
+        return length
     }
 
-    /// Moves the segment's row to its encrypted file, in one transaction.
-    private func record(_ segment: StateStore.SegmentRecord, sealed: String, length: Int64) throws {
+    /// Moves the segments' rows to their encrypted files (with their lengths), in one transaction.
+    private func record(_ sealed: [(StateStore.SegmentRecord, Int64)]) throws {
         try store.write { db in
-            try db.execute(
-                sql: "UPDATE segments SET path = ?, length = ? WHERE path = ? AND open = 0",
-                arguments: [sealed, length, segment.path]
-            )
+            for (segment, length) in sealed {
+                try db.execute(
+                    sql: "UPDATE segments SET path = ?, length = ? WHERE path = ? AND open = 0",
+                    arguments: [segment.path + Self.suffix, length, segment.path]
+                )
+            }
         }
     }
 

@@ -66,11 +66,17 @@ public final class Maintenance {
         }
     }
 
-    /// Encrypts the closed plain segments of `sources` (and finishes what a crash left), each in the scope that owns
-    /// it, under `[output] encrypt = "window"`.
-    public func sealClosedSegments(inputs sources: [String]) throws {
+    /// Encrypts the closed plain segments of `inputs` (and finishes what a crash left), each in the scope that owns
+    /// it, under `[output] encrypt = "window"`. An input is named as a source (`TENANT/INPUT`) or by its name alone
+    /// (every tenant's source of it).
+    public func sealClosedSegments(inputs: [String]) throws {
+        guard configuredScopes.contains(where: { $0.sealer != nil }) else { return }
+        let names = Set(inputs)
+        let sources = Set(try store.segments().map(\.input)).filter { source in
+            names.contains(source) || names.contains(String(source.split(separator: "/").last ?? ""))
+        }
         for scope in configuredScopes {
-            let owned = sources.filter { scope.settings.owns(source: $0) }
+            let owned = sources.filter { scope.settings.owns(source: $0) }.sorted()
             guard !owned.isEmpty, let sealer = scope.sealer else { continue }
             try sealer.sealClosed(inputs: owned)
         }

@@ -179,7 +179,7 @@ public final class TailEngine {
         // Segments closed by this commit are encrypted now (`[output] encrypt`); their windows' lines are all in.
         let closed = Set(commit.segments.filter { !$0.open }.map(\.input))
         if !closed.isEmpty {
-            try state.maintenance.sealClosedSegments(inputs: trackers.map(\.name).filter(closed.contains))
+            try state.maintenance.sealClosedSegments(inputs: closed.sorted())
         }
     }
 

@@ -80,5 +80,22 @@ extension EncryptedSegmentTests {
             scratch.file("beta.key"),
         ])
         #expect(beta.status == 0, "\(beta.stderr)")
+        // Removing beta destroys its identities with its segments: a copy taken before is unreadable.
+        let betaCopy = scratch.file("beta-copy/2026-10-09T21.log.gz.age")
+        try FileManager.default.createDirectory(atPath: scratch.file("beta-copy"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: scratch.file("out/beta/web/2026-10-09T21.log.gz.age"),
+            toPath: betaCopy
+        )
+        let configured = try String(contentsOfFile: config, encoding: .utf8)
+        try String(configured[..<configured.range(of: "[[tenant]]\nname = \"beta\"")!.lowerBound])
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let removed = try CLI.run(["tenant", "remove", "beta", "--config", config])
+        #expect(removed.status == 0, "\(removed.stdoutText) \(removed.stderr)")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: scratch.file("state/keys/beta"))) ?? []
+        #expect(!left.contains { $0.hasSuffix(".identity") }, "\(left)")
+        let betaGone = try CLI.run(["cat", "--config", config, betaCopy])
+        #expect(betaGone.status == 1)
+        #expect(betaGone.stderr.contains("the window's key was destroyed by retention on"), "\(betaGone.stderr)")
     }
 }

@@ -33,7 +33,16 @@ extension Maintenance {
         let keys =
             dryRun
             ? nil : try KeyStore(stateDirectory: settings.stateDirectory, tenant: name, store: store, audit: audit)
-        var sweep = RetentionSweep(store: store, audit: audit, keys: keys, scope: scope, inputs: [:])
+        // The tenant's window identities go too: its encrypted segments, and every copy of them, become unreadable.
+        let identities = try keys.map { try WindowIdentities(keys: $0) }
+        var sweep = RetentionSweep(
+            store: store,
+            audit: audit,
+            keys: keys,
+            identities: identities,
+            scope: scope,
+            inputs: [:]
+        )
         sweep.removesEverything = true
         guard !dryRun else { return try sweep.plan(now: now, mayClose: { _ in true }) }
         var started = AuditEvent("tenant_removal_started")

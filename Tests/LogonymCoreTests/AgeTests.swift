@@ -70,6 +70,21 @@ struct AgeTests {
         #expect(throws: AgeError.self) { try AgeIdentity(parsing: Self.specRecipient) }
     }
 
+    @Test func aLowOrderRecipientIsRefusedAtParsingNotWhenAFileIsWritten() throws {
+        let error = try #require(
+            Self.error {
+                _ = try AgeRecipient(parsing: Self.zeroRecipient)
+                return []
+            }
+        )
+        #expect(error.code == .invalidKey)
+        #expect(error.message.contains("low-order"), "\(error.message)")
+    }
+
+    /// The Bech32 `age` recipient of 32 zero bytes: a low-order point, which gives every sender the all-zero shared
+    /// secret (it has a valid checksum: only the point is wrong).
+    static let zeroRecipient = "age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq5cu47z"
+
     @Test func anIdentityFileSkipsCommentsAndRefusesOtherLinesByNumber() throws {
         let identity = AgeIdentity()
         let parsed = try AgeIdentity.parseFile(identity.fileText(created: "2026-12-01T00:00:00Z"))

@@ -17,7 +17,7 @@ public final class AgeEncryptor {
     public init(recipients: [AgeRecipient]) {
         precondition(!recipients.isEmpty, "an age file needs at least one recipient")
         let fileKey = SymmetricKey(size: SymmetricKeySize(bitCount: 128))
-        // Wrapping can fail only for a low-order recipient key, which no real age1 key is.
+        // Wrapping fails only for a low-order recipient key, which AgeRecipient(parsing:) refuses.
         let stanzas = recipients.map { try! AgeX25519.wrap(fileKey, for: $0) }
         var text = AgeHeader.encode(stanzas)
         let mac = HMAC<SHA256>.authenticationCode(for: text, using: AgePayload.headerKey(fileKey: fileKey))

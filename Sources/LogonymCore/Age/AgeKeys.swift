@@ -94,6 +94,13 @@ public struct AgeRecipient: Sendable, Hashable, CustomStringConvertible {
             )
         }
         rawBytes = decoded.data
+        // A low-order point gives the all-zero shared secret, which X25519 refuses: no file could be written to it.
+        let probe = Curve25519.KeyAgreement.PrivateKey()
+        guard let secret = try? probe.sharedSecretFromKeyAgreement(with: publicKey),
+            secret.withUnsafeBytes({ $0.contains { $0 != 0 } })
+        else {
+            throw AgeError(.invalidKey, "'\(text.prefix(80))' is a low-order X25519 point, not a usable age recipient")
+        }
     }
 
     /// The `age1...` text.

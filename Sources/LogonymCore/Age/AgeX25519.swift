@@ -11,6 +11,7 @@ enum AgeX25519 {
         let ephemeral = Curve25519.KeyAgreement.PrivateKey()
         let share = Array(ephemeral.publicKey.rawRepresentation)
         let secret = try ephemeral.sharedSecretFromKeyAgreement(with: recipient.publicKey)
+        precondition(secret.withUnsafeBytes { $0.contains { $0 != 0 } }, "a low-order recipient (refused when parsed)")
         let wrapKey = secret.hkdfDerivedSymmetricKey(
             using: SHA256.self,
             salt: share + recipient.rawBytes,

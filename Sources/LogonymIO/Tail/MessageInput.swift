@@ -79,8 +79,12 @@ final class MessageInput: EngineInput {
                 message.withUnsafeBufferPointer { datagram($0) }
             }
             let dropped = receiver.takeDropped()
-            prepare([])
-            for _ in 0..<dropped { (routes.unrouted ?? routes.routes[0].processor!).countDroppedLine(.overflow) }
+            if dropped > 0 {
+                // Messages dropped before any arrived: the format is not known, and is taken as given or detected
+                // from nothing (as before tenants).
+                prepare([])
+                for _ in 0..<dropped { (routes.unrouted ?? routes.routes[0].processor!).countDroppedLine(.overflow) }
+            }
             return total
         }
         for fd in descriptors {

@@ -82,4 +82,43 @@ extension EncryptedSegmentTests {
         #expect(try attempt("again"))
         #expect(try BatchResumeTests.segmentFiles(scratch.file("out/batch")) == before)
     }
+
+    /// A run killed after its segments were recorded encrypted and before their plain files were removed, and
+    /// never run again: the next retention sweep removes the plain copies (they must not outlive the encrypted ones,
+    /// whose identities retention destroys).
+    @Test func plainCopiesAKilledRunLeftAreRemovedByTheNextSweep() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let key = try scratch.key()
+        let arguments = BatchResumeTests.arguments(
+            scratch,
+            BatchResumeTests.archives,
+            extra: ["--method", "hmac", "--key-file", key, "--summary", "none", "--encrypt", "window"]
+        )
+        let killed = try BatchKillTests.run(
+            arguments,
+            environment: ["LOGONYM_CRASH_AT": "seal-recorded@1"],
+            killAfter: nil
+        )
+        #expect(killed)
+        func files() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: scratch.file("out/batch"))
+        }
+        #expect(try files().contains { $0.hasSuffix(".log.gz") }, "the plain copies the kill left")
+        try """
+        [state]
+        dir = "\(scratch.file("state"))"
+        [output]
+        dir = "\(scratch.file("out"))"
+        [retention]
+        output = "off"
+        [[input]]
+        name = "batch"
+        paths = ["\(scratch.file("none.log"))"]
+        """.write(toFile: scratch.file("logonym.toml"), atomically: true, encoding: .utf8)
+        let sweep = try CLI.run(["retention", "--config", scratch.file("logonym.toml")])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let left = try files()
+        #expect(!left.isEmpty && left.allSatisfy { $0.hasSuffix(".log.gz.age") }, "\(left)")
+    }
 }

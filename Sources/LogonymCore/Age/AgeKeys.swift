@@ -88,9 +88,12 @@ public struct AgeRecipient: Sendable, Hashable, CustomStringConvertible {
     public init(parsing text: String) throws(AgeError) {
         guard let decoded = Bech32.decode(text), decoded.hrp == "age", !decoded.uppercase, decoded.data.count == 32
         else {
+            // A secret key put where a recipient goes is never repeated (a daemon's message ends in the journal).
+            let shown = text.uppercased().hasPrefix("AGE-SECRET-KEY-") ? "AGE-SECRET-KEY-..." : String(text.prefix(80))
             throw AgeError(
                 .invalidKey,
-                "'\(text.prefix(80))' is not an age X25519 recipient (age1... with a valid checksum)"
+                "'\(shown)' is not an age X25519 recipient (age1... with a valid checksum)"
+                    + (shown.hasPrefix("AGE-SECRET") ? "; it is a secret key: keep it out of the configuration" : "")
             )
         }
         rawBytes = decoded.data

@@ -113,6 +113,18 @@ extension InputOpener {
             }
             return age
         }
+        if path.hasSuffix(".age") {
+            // Named encrypted but not an age v1 file (armoured, another line ending, or plain under an .age name):
+            // refused, so that plaintext under an encrypted name is never taken for what it claims to be.
+            let armoured = head.starts(with: Array("-----BEGIN AGE".utf8))
+            throw LogonymIOError(
+                code: .readFailed,
+                path: path,
+                message: armoured
+                    ? "an armoured age file; logonym reads binary age files (age -d reads this one)"
+                    : "named .age but does not begin with the age-encryption.org/v1 header line"
+            )
+        }
         if head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B {
             return GzipByteSource(source: file, prefix: head, readAhead: readAhead)
         }

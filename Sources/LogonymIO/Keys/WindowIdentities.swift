@@ -51,22 +51,49 @@ public final class WindowIdentities {
     }
 
     /// Opens the identities of a state directory whose key store is open (the key directory exists and is
-    /// checked); records destructions a crash interrupted (the file gone, the row not yet marked).
+    /// checked); records destructions a crash interrupted (the file gone, the row not yet marked), and identities a
+    /// crash left unrecorded (the file renamed into place, the row not yet written).
     public init(keys: KeyStore) throws {
         directory = keys.directory
         stateDirectory = keys.stateDirectory
         tenant = keys.tenant
         store = keys.store
         audit = keys.audit
-        let onDisk = Set(Self.live(stateDirectory: stateDirectory, tenant: tenant).map(\.id))
+        let live = Self.live(stateDirectory: stateDirectory, tenant: tenant)
+        let onDisk = Set(live.map(\.id))
         // This directory's identities only: another tenant's are reconciled by its own store.
         let prefix = KeyStore.idPrefix(tenant)
-        let recorded = try store.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM identities WHERE destroyed IS NULL")
-        }.filter { tenant == nil ? !$0.contains("/") : $0.hasPrefix(prefix) }
+        let rows = try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, destroyed FROM identities").map {
+                (id: $0["id"] as String, destroyed: ($0["destroyed"] as Double?) != nil)
+            }
+        }.filter { tenant == nil ? !$0.id.contains("/") : $0.id.hasPrefix(prefix) }
+        let recorded = rows.filter { !$0.destroyed }.map(\.id)
+        let known = Set(rows.map(\.id))
         let gone = recorded.filter { !onDisk.contains($0) }
-        guard !gone.isEmpty else { return }
+        let unrecorded = try live.filter { !known.contains($0.id) }.map { ($0, try Self.load($0.path)) }
+        guard !gone.isEmpty || !unrecorded.isEmpty else { return }
         try store.write { db in
+            for (entry, identity) in unrecorded {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO identities (id, window_seconds, window_start, recipient, created)
+                        VALUES (?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        entry.id, entry.window.seconds, entry.windowStart, identity.recipient.description,
+                        Date().timeIntervalSince1970,
+                    ]
+                )
+                var event = AuditEvent(
+                    "identity_created",
+                    keyID: entry.id,
+                    window: entry.window.name(ofWindowStarting: entry.windowStart),
+                    note: "recorded after a restart"
+                )
+                event.tenant = tenant
+                try AuditLog.insert(event, into: db)
+            }
             for id in gone {
                 try db.execute(
                     sql: "UPDATE identities SET destroyed = ? WHERE id = ?",

@@ -193,6 +193,7 @@ public struct RetentionSweep {
     @discardableResult
     public func run(now: Int64, mayClose: (String) -> Bool) throws -> RetentionPlan {
         try finishInterruptedDeletions()
+        try removePlainCopiesOfSealedSegments()
         for segment in try segments() where isStale(segment, now: now) && mayClose(segment.input) {
             try store.write { db in
                 try db.execute(sql: "UPDATE segments SET open = 0 WHERE path = ?", arguments: [segment.path])
@@ -202,6 +203,10 @@ public struct RetentionSweep {
         for item in plan.items {
             switch item.kind {
             case "segment":
+                if item.path.hasSuffix(SegmentSealer.suffix) {
+                    // A plain copy a crash left beside the encrypted segment goes first: it must not outlive it.
+                    try delete(String(item.path.dropLast(SegmentSealer.suffix.count)))
+                }
                 try delete(item.path)
                 CrashPoint.reach("segment-deleted")
                 try recordDeletion(
@@ -252,6 +257,15 @@ public struct RetentionSweep {
         summary.rawInputs = plan.count("raw_input")
         try audit.record(summary)
         return plan
+    }
+
+    /// A segment recorded encrypted whose plain file is still there (a kill after the row moved to the encrypted
+    /// name and before the plain file was removed, in a run that is never repeated): the plain copy is removed.
+    private func removePlainCopiesOfSealedSegments() throws {
+        for segment in try segments() where segment.path.hasSuffix(SegmentSealer.suffix) {
+            let plain = String(segment.path.dropLast(SegmentSealer.suffix.count))
+            if FileProbe.path(plain) != nil { try delete(plain) }
+        }
     }
 
     /// A closed segment whose file is gone but whose row remains was deleted by a sweep that was killed before

@@ -81,14 +81,11 @@ struct Keys: ParsableCommand {
             } catch {
                 throw CommandFailure(message: error.description, exitCode: 2)
             }
-            var event = AuditEvent("identity_exported", keyID: live.id, path: output, window: window)
-            event.note = "recipient \(identity.recipient)"
-            event.tenant = live.tenant
-            try ReadTrace.record(event, stateDirectory: directory, store: store)
-            let text = Array(
-                identity.fileText(created: "\(AuditEntry.timestamp(Date().timeIntervalSince1970)) (window \(window))")
-                    .utf8
-            )
+            if output == "-" && isatty(1) == 1 {
+                throw CommandFailure.usage("-o -: standard output is a terminal; a secret key is not shown on a screen")
+            }
+            // Created first (a file that exists already is refused), then recorded, then written: the audit log never
+            // names an export that could not be made, and nothing is written that it does not name.
             let fd = output == "-" ? 1 : open(output, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             guard fd >= 0 else {
                 throw CommandFailure(
@@ -97,6 +94,25 @@ struct Keys: ParsableCommand {
                     exitCode: 3
                 )
             }
+            let path =
+                output == "-" || output.hasPrefix("/")
+                ? output : FileManager.default.currentDirectoryPath + "/" + output
+            var event = AuditEvent("identity_exported", keyID: live.id, path: path, window: window)
+            event.note = "recipient \(identity.recipient)"
+            event.tenant = live.tenant
+            do {
+                try ReadTrace.record(event, stateDirectory: directory, store: store)
+            } catch {
+                if fd != 1 {
+                    close(fd)
+                    unlink(output)
+                }
+                throw error
+            }
+            let text = Array(
+                identity.fileText(created: "\(AuditEntry.timestamp(Date().timeIntervalSince1970)) (window \(window))")
+                    .utf8
+            )
             let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             let synced = output == "-" || fsync(fd) == 0
             if fd != 1 { close(fd) }

@@ -151,11 +151,17 @@ struct Tenant: ParsableCommand {
             }
             let verb = dryRun ? "would delete" : "deleted"
             for item in plan.items {
-                let what = item.kind == "key" ? "key \(item.keyID ?? "")" : "segment \(item.path)"
+                let what =
+                    switch item.kind {
+                    case "key": "key \(item.keyID ?? "")"
+                    case "identity": "identity \(item.keyID ?? item.path)"
+                    default: "segment \(item.path)"
+                    }
                 print("\(verb) \(what)")
             }
+            let identities = plan.count("identity") > 0 ? ", \(plan.count("identity")) identities" : ""
             print(
-                "tenant \(name): \(dryRun ? "would remove" : "removed") \(plan.count("segment")) segments, \(plan.count("key")) keys, \(ByteCount.text(plan.bytes))"
+                "tenant \(name): \(dryRun ? "would remove" : "removed") \(plan.count("segment")) segments, \(plan.count("key")) keys\(identities), \(ByteCount.text(plan.bytes))"
             )
         }
     }

@@ -211,9 +211,9 @@ struct ParallelLanesTests {
         }
     }
 
-    /// A chunk of short lines is a great many lines: batches are cut at a bounded number of lines, inside a chunk
-    /// (a batch of half a chunk of empty lines held a quarter of a million events, and memory grew with the lanes).
-    @Test func shortLinesAreCutIntoBatchesOfBoundedLines() throws {
+    /// A chunk of short lines is a great many lines: a batch holds where its lines lie, not an entry per line (a
+    /// batch of half a chunk of empty lines once held a quarter of a million events, and memory grew with the lanes).
+    @Test func shortLinesAreSharedOutWithoutAnEntryPerLine() throws {
         var g = Generator(state: 5)
         var text = ""
         for _ in 0..<300_000 {
@@ -239,7 +239,7 @@ struct ParallelLanesTests {
         #expect(one.counters.linesRead == 300_000)
         #expect(many.blocks == one.blocks)
         #expect(many.counters == one.counters)
-        // Two chunks of lines, cut into batches of at most 32,768 lines: every lane gets some.
+        // Three chunks of lines, each cut into batches of about a quarter of one: every lane gets some.
         #expect(many.replicaLines.allSatisfy { $0 > 0 }, "\(many.replicaLines)")
     }
 

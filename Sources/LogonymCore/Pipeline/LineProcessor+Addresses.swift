@@ -8,7 +8,16 @@ extension LineProcessor {
         into out: inout [UInt8],
         client: Bool = false
     ) {
-        if let field = AddressField.parse(b, from: start, to: end) {
+        // An address seen lately (most are: a client's requests come in runs) is written as it was then.
+        if let base = b.baseAddress, let slot = pseudonymTexts.lookup(base, start, end) {
+            let address = PseudonymTextCache.address(slot)
+            if client {
+                if let geo { geo.tag(address) }
+                tallies.countClient(address)
+            }
+            out.append(contentsOf: PseudonymTextCache.pseudonym(slot))
+            tally.pointee.countAddress(address, unchanged: PseudonymTextCache.isUnchanged(slot))
+        } else if let field = AddressField.parse(b, from: start, to: end) {
             if client {
                 if let geo { geo.tag(field.address) }
                 tallies.countClient(field.address)
@@ -16,8 +25,21 @@ extension LineProcessor {
             // What stands around the address (brackets, a port, a zone id) is scanned too: `fe80::1%81.2.69.7`.
             // (Most addresses stand alone in their field: checked here, where it costs no call.)
             if start != field.range.lowerBound { writeAround(b, start, field.range.lowerBound, into: &out) }
+            let written = out.count
             let unchanged = unownedAnonymizer._withUnsafeGuaranteedRef { $0.writePseudonym(of: field, into: &out) }
-            if field.range.upperBound != end { writeAround(b, field.range.upperBound, end, into: &out) }
+            if field.range.upperBound != end {
+                writeAround(b, field.range.upperBound, end, into: &out)
+            } else if start == field.range.lowerBound {
+                pseudonymTexts.insert(
+                    b.baseAddress!,
+                    start,
+                    end,
+                    address: field.address,
+                    unchanged: unchanged,
+                    written: out,
+                    from: written
+                )
+            }
             tally.pointee.countAddress(field.address, unchanged: unchanged)
         } else if Self.isPlaceholder(b, start, end) {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<end]))

@@ -39,7 +39,10 @@ public final class LineProcessor {
     /// (Hot per-line state is exempt from dynamic exclusivity checks: a processor is used by one thread, and
     /// these are never accessed overlapping.)
     @exclusivity(unchecked) private(set) var anonymizer: Anonymizer {
-        didSet { unownedAnonymizer = Unmanaged.passUnretained(anonymizer) }
+        didSet {
+            unownedAnonymizer = Unmanaged.passUnretained(anonymizer)
+            pseudonymTexts.invalidate()
+        }
     }
     /// ``anonymizer`` without reference counting on the hot path (``anonymizer`` keeps it alive).
     @exclusivity(unchecked) var unownedAnonymizer: Unmanaged<Anonymizer>
@@ -72,6 +75,8 @@ public final class LineProcessor {
     let percentDecoding = PercentDecoding()
     /// Field values the address scanner found nothing in (user agents, virtual hosts, unknown fields).
     let cleanText = CleanTextCache()
+    /// The pseudonym texts of the addresses seen last, under ``anonymizer``.
+    let pseudonymTexts = PseudonymTextCache()
     /// The first client address variable of a text format: the one geo and the client sketch see.
     var clientVariable: Int?
     var longLineDrop: DropReason?
@@ -149,6 +154,7 @@ public final class LineProcessor {
     deinit {
         rewriteList.deallocate()
         cleanText.deallocate()
+        pseudonymTexts.deallocate()
         tallies.deallocate()
     }
 

@@ -82,8 +82,10 @@ public final class LinePump {
         replicate: (LineProcessor) -> LineProcessor? = { _ in nil },
         progress: (_ bytes: Int, _ lines: () -> Int) -> Void = { _, _ in }
     ) throws(LogonymIOError) -> (LineProcessor?, Outcome) {
-        let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let all = UnsafeBufferPointer(start: base, count: buffer.count)
+        // The buffer read into: the pump's own, or with lanes one of theirs for each chunk.
+        var current = buffer
+        var base = current.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var all = UnsafeBufferPointer(start: base, count: current.count)
         var outcome = Outcome()
         var processor: LineProcessor?
         // Windowed output takes every line as it is made, into the segment of its window.
@@ -112,7 +114,7 @@ public final class LinePump {
                 do {
                     repeat {
                         let got = try source.read(
-                            into: UnsafeMutableRawBufferPointer(rebasing: buffer[(filled + n)..<end])
+                            into: UnsafeMutableRawBufferPointer(rebasing: current[(filled + n)..<end])
                         )
                         if got == 0 { break }
                         n += got
@@ -146,7 +148,12 @@ public final class LinePump {
                         // Quarter-chunk batches: the batches in flight, their outputs and spares are most of the
                         // lanes' memory (hmac on the benchmark log: 66 MiB peak with half chunks, 61 MiB with
                         // quarters, at the same speed).
-                        lanes = ParallelLanes(processors: [made] + replicas, batchBytes: chunkSize / 4)
+                        lanes = ParallelLanes(
+                            processors: [made] + replicas,
+                            batchBytes: chunkSize / 4,
+                            maxLineBytes: maxLineBytes,
+                            buffer: buffer
+                        )
                     }
                 }
             }
@@ -155,14 +162,10 @@ public final class LinePump {
             let bufferOffset = outcome.bytesIn - filled
             // Every complete line in the buffer, and the next piece of an overlong one.
             if let lanes {
-                lanes.begin(at: lineStart, filled: filled)
-                lineStart = try framer.frame(all, from: lineStart, filled: filled) { (event) throws(LogonymIOError) in
-                    try lanes.note(event, all, pump: self, sink: sink)
-                }
-                try lanes.end(
-                    all,
-                    through: lineStart,
-                    inPieces: framer.inPieces,
+                lineStart = try lanes.frame(
+                    from: lineStart,
+                    filled: filled,
+                    framer: &framer,
                     chunkEnds: !atEnd,
                     pump: self,
                     sink: sink
@@ -200,12 +203,7 @@ public final class LinePump {
             if atEnd {
                 // A last line without a newline (or the end of one handed out in pieces).
                 if let lanes {
-                    lanes.begin(at: lineStart, filled: filled)
-                    try framer.finish(all, from: lineStart, to: filled) { (event) throws(LogonymIOError) in
-                        try lanes.note(event, all, pump: self, sink: sink)
-                    }
-                    try lanes.end(all, through: filled, inPieces: false, chunkEnds: false, pump: self, sink: sink)
-                    try lanes.finish(pump: self, sink: sink)
+                    try lanes.finish(from: lineStart, to: filled, framer: &framer, pump: self, sink: sink)
                     break
                 }
                 framer.finish(all, from: lineStart, to: filled) { _ = lines.run($0, all, into: &pending) }
@@ -225,7 +223,14 @@ public final class LinePump {
             if windowed != nil && lineStart > 0 { keepHistory(base, upTo: lineStart) }
             let carry = filled - lineStart
             assert(carry <= maxLineBytes, "the carried line must leave room to read")
-            if carry > 0 && lineStart > 0 { memmove(base, base + lineStart, carry) }
+            if let lanes {
+                // The lanes still read the lines before it where they are: the next chunk goes to another buffer.
+                current = lanes.nextBuffer(carrying: lineStart..<filled)
+                base = current.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                all = UnsafeBufferPointer(start: base, count: current.count)
+            } else if carry > 0 && lineStart > 0 {
+                memmove(base, base + lineStart, carry)
+            }
             filled = carry
             lineStart = 0
             // A pipe or terminal is live: what was read goes out now, not when a block is full. (Windowed output

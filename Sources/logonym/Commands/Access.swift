@@ -6,6 +6,7 @@ import LogonymIO
 /// `logonym access`: a data subject's lines (the right of access).
 struct Access: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "access",
         abstract: "Print one client's lines from the pseudonymized output (an access request).",
         discussion: """
             For every window with output whose key still exists, computes the address's pseudonym in that window \

@@ -6,6 +6,7 @@ import LogonymIO
 /// `logonym anonymize`: a one-off run over files or standard input.
 struct Anonymize: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "anonymize",
         abstract: "Pseudonymize access logs (plain or gzip) into one output.",
         discussion: """
             Every client address and forwarded-for address is truncated or replaced by a keyed pseudonym. The scrub \

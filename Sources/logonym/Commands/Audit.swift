@@ -5,6 +5,7 @@ import LogonymIO
 /// `logonym audit`: the audit log.
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "audit",
         abstract: "Print or verify the audit log: reads, keys created and destroyed, deletions, configuration loads.",
         discussion: """
             Reads the state database (works while the daemon runs). The same entries are kept as JSON lines in \

@@ -6,6 +6,7 @@ import LogonymIO
 /// `logonym forget`: erase one client's lines from the output, where its pseudonym can still be computed.
 struct Forget: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "forget",
         abstract: "Remove one client's lines from the pseudonymized output (an erasure request).",
         discussion: """
             For every window with output whose key still exists, computes the address's pseudonym in that window \

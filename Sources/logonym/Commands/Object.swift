@@ -6,6 +6,7 @@ import LogonymIO
 /// `logonym object`: the right to object (and to restriction): one client's lines are no longer processed.
 struct Object: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "object",
         abstract: "Stop processing one client's lines (an objection), list objections, or withdraw one.",
         discussion: """
             From within a second of the objection, every line whose client, forwarded-for element or other \

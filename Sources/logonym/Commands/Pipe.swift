@@ -8,6 +8,7 @@ import UnixSignals
 /// `logonym pipe`: Apache's piped logs (`CustomLog "|/usr/local/bin/logonym pipe --config ... --input apache"`).
 struct Pipe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "pipe",
         abstract: "Read log lines from standard input into an input's windows (Apache CustomLog \"|...\").",
         discussion: """
             The input must have type = "pipe" in the configuration. Lines are committed at least once a second and \

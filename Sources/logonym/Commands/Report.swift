@@ -6,6 +6,7 @@ import LogonymIO
 /// `logonym report`: evidence for the data controller.
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Write the controller's report for a period: settings, lines, keys, deletions, requests, reads.",
         discussion: """
             From the configuration (its settings and SHA-256) and its state directory: lines read, written and \

@@ -6,6 +6,7 @@ import LogonymIO
 /// `logonym retention`: run a retention sweep now, or list what it would delete.
 struct Retention: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "retention",
         abstract: "Delete output, keys, raw inputs and audit entries that retention no longer allows.",
         discussion: """
             Deletes closed output segments whose window ended more than retention.output ago, destroys window \

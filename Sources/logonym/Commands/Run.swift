@@ -8,6 +8,7 @@ import UnixSignals
 /// `logonym run`: the daemon.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Follow live access logs and write pseudonymized segments, exactly once.",
         discussion: """
             Follows every [[input]] of the configuration like tail -F (through rotation, compression and \

@@ -6,6 +6,7 @@ import LogonymIO
 /// `logonym stats`: what was processed, written, dropped and seen, from the state database(s).
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "stats",
         abstract: "Report what was anonymized, dropped and seen, per window, source or reason.",
         discussion: """
             Reads the state database (works while the daemon runs). Counters are committed in the same \

@@ -6,6 +6,7 @@ import LogonymIO
 /// `logonym verify`: scans pseudonymized output for anything that can still be a client address.
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check pseudonymized output for addresses that the method in force would not have left.",
         discussion: """
             Every line is scanned for address-looking tokens, as written and with its escapes decoded as the \

@@ -142,13 +142,17 @@ extension InputTracker {
     /// cannot be recovered: that window is recorded as a possible loss.
     func handleTruncation(_ file: TailedFile, size: Int64) {
         let committed = file.record.offset
-        let copy = rotatedCopies(of: file.record.chain).lazy.compactMap { path -> (String, FileProbe)? in
+        // Looked at once per path: a lazy compactMap would stat each file twice (to filter, then to map), and a
+        // file that changed between the two (the writer still appending, a second truncation) crashed the daemon.
+        var copy: (String, FileProbe)?
+        for path in rotatedCopies(of: file.record.chain) {
             guard let probe = FileProbe.path(path), probe.isRegular, probe.size >= committed,
-                !self.files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }),
-                self.hasFingerprint(path, of: file.record)
-            else { return nil }
-            return (path, probe)
-        }.first
+                !files.contains(where: { $0.record.dev == probe.dev && $0.record.ino == probe.ino }),
+                hasFingerprint(path, of: file.record)
+            else { continue }
+            copy = (path, probe)
+            break
+        }
         var recovered = false
         if let (copyPath, probe) = copy {
             var copy = file.record

@@ -92,7 +92,7 @@ final class InputRoutes {
 
     /// One line (or a piece of a long one) as ``LineFramer`` cut it, into its tenant's segment.
     func take(_ b: UnsafeBufferPointer<UInt8>, _ event: LineFramer.Event) {
-        guard let hosts else { return take(0, b, event) }
+        guard hosts != nil else { return take(0, b, event) }
         switch event {
         case .line(let start, let end):
             let host = hostReader.flatMap {

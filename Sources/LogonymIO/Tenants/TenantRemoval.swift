@@ -1,5 +1,5 @@
 import Foundation
-public import LogonymCore
+import LogonymCore
 
 extension Maintenance {
     /// Why a tenant cannot be removed by this process.

@@ -226,13 +226,7 @@ public final class KeyStore {
     /// The key is first renamed out of use (a process killed while overwriting it must not leave a file of zeros
     /// under the key's name, taken for a damaged key by the next start), then overwritten and unlinked.
     public func destroy(_ key: LiveKey) throws {
-        let doomed = directory + "/." + key.id.dropFirst(Self.idPrefix(tenant).count) + ".destroying"
-        if rename(key.path, doomed) != 0 && errno != ENOENT {
-            throw LogonymIOError.system("rename", path: key.path, errno: errno)
-        }
-        DirectorySync.sync(directory)
-        Self.shred(doomed)
-        DirectorySync.sync(directory)
+        try Self.shredOutOfUse(key.path, id: key.id, tenant: tenant, in: directory)
         CrashPoint.reach("key-destroyed")
         try store.write { db in
             try db.execute(
@@ -246,6 +240,18 @@ public final class KeyStore {
         }
         try audit.sync()
         live[KeyID(window: key.window, windowStart: key.windowStart)] = nil
+    }
+
+    /// Renames a key or identity file out of use (`.NAME.destroying`, which the next start finishes shredding if a
+    /// kill comes first), then overwrites and unlinks it, the directory fsynced after each step.
+    static func shredOutOfUse(_ path: String, id: String, tenant: String?, in directory: String) throws {
+        let doomed = directory + "/." + id.dropFirst(idPrefix(tenant).count) + ".destroying"
+        if rename(path, doomed) != 0 && errno != ENOENT {
+            throw LogonymIOError.system("rename", path: path, errno: errno)
+        }
+        DirectorySync.sync(directory)
+        shred(doomed)
+        DirectorySync.sync(directory)
     }
 
     /// Overwrites a key or identity file with zeros (its whole length, at least as many bytes as either key form

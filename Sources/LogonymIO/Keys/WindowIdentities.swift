@@ -239,13 +239,7 @@ public final class WindowIdentities {
 
     /// Overwrites, unlinks and forgets an identity; records it in the database and the audit log.
     public func destroy(_ identity: Live) throws {
-        let doomed = directory + "/." + identity.id.dropFirst(KeyStore.idPrefix(tenant).count) + ".destroying"
-        if rename(identity.path, doomed) != 0 && errno != ENOENT {
-            throw LogonymIOError.system("rename", path: identity.path, errno: errno)
-        }
-        DirectorySync.sync(directory)
-        KeyStore.shred(doomed)
-        DirectorySync.sync(directory)
+        try KeyStore.shredOutOfUse(identity.path, id: identity.id, tenant: tenant, in: directory)
         CrashPoint.reach("identity-destroyed")
         let window = identity.window.name(ofWindowStarting: identity.windowStart)
         try store.write { db in

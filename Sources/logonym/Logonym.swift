@@ -16,7 +16,7 @@ struct Logonym: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Anonymize.self, Run.self, Pipe.self, CheckConfig.self, Stats.self, Retention.self, Forget.self, Access.self,
-            Object.self, Audit.self, Report.self, Verify.self, Tenant.self, Cat.self, Keys.self,
+            Object.self, Audit.self, Report.self, Verify.self, Tenant.self, Cat.self, Keys.self, Export.self,
         ]
     )
 

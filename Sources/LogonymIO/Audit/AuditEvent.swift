@@ -7,7 +7,8 @@ public struct AuditEvent: Codable, Sendable, Equatable {
     /// `key_created`, `key_destroyed`, `identity_created`, `identity_destroyed`, `identity_exported` (the window
     /// identities of encrypted segments), `segment_deleted`, `segment_rewritten`, `raw_input_deleted`,
     /// `erasure_started`, `erasure_done`, `config_loaded`, `config_reloaded`, `sweep`, `read`, `objection_added`,
-    /// `objection_changed`, `objection_withdrawn`, `tenant_removal_started`, `tenant_removed`.
+    /// `objection_changed`, `objection_withdrawn`, `tenant_removal_started`, `tenant_removed`, `segments_exported`
+    /// (an encrypted export for a third party).
     public var event: String
     /// Who: the real user id of the process and its name (filled in when the entry is recorded).
     public var uid: UInt32?
@@ -37,10 +38,13 @@ public struct AuditEvent: Codable, Sendable, Equatable {
     public var unlinkable: [String]?
     /// A short remark (`completed after a restart`, the configuration file's path, a time range).
     public var note: String?
+    /// An export's recipients (age public keys) and the SHA-256 (hex) of the file written for them.
+    public var recipients: [String]?
+    public var sha256: String?
 
     enum CodingKeys: String, CodingKey {
         case event, input, path, window, lines, bytes, segments, keys, windows, unlinkable, note
-        case uid, user, command, tenant, since, until, returned, anchor
+        case uid, user, command, tenant, since, until, returned, anchor, recipients, sha256
         case keyID = "key_id"
         case rawInputs = "raw_inputs"
     }
@@ -98,7 +102,7 @@ public struct AuditEvent: Codable, Sendable, Equatable {
 
     public var kind: Kind {
         switch event {
-        case "read": .read
+        case "read", "segments_exported": .read
         case "key_created", "key_destroyed", "identity_created", "identity_destroyed", "identity_exported": .key
         case "segment_deleted", "segment_rewritten", "raw_input_deleted", "erasure_started", "erasure_done", "sweep",
             "audit_pruned", "tenant_removal_started", "tenant_removed":

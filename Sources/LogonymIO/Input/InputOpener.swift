@@ -86,13 +86,16 @@ extension InputOpener {
     /// Opens an output segment: plain, gzip, or encrypted with age (recognised by its first line, whatever its
     /// name) and then plain or gzip inside. `identities` is asked only for an encrypted segment.
     ///
-    /// - Parameter limit: read the file's first `limit` bytes only (its committed length).
+    /// - Parameters:
+    ///   - limit: read the file's first `limit` bytes only (its committed length).
+    ///   - decompress: `false` hands out a gzip segment's bytes as stored (decrypted if need be), not its lines.
     /// - Throws: ``LogonymIOError`` when the segment cannot be opened; ``LogonymIOError/Code/noIdentity`` when it is
     ///   encrypted and no identity given opens it (on the first read at the latest).
     public static func openSegment(
         _ path: String,
         limit: Int? = nil,
         readAhead: Bool = false,
+        decompress: Bool = true,
         identities: () throws(LogonymIOError) -> [AgeIdentity]
     ) throws(LogonymIOError) -> any ByteSource {
         let file = try FileByteSource(path: path)
@@ -108,7 +111,7 @@ extension InputOpener {
         let head = Array(scratch.prefix(got))
         if head == ageVersionLine {
             let age = AgeByteSource(source: file, prefix: head, identities: try identities())
-            if try age.peek(2) == [0x1F, 0x8B] {
+            if decompress, try age.peek(2) == [0x1F, 0x8B] {
                 return GzipByteSource(file: file, reading: age, prefix: [], readAhead: readAhead)
             }
             return age
@@ -125,7 +128,7 @@ extension InputOpener {
                     : "named .age but does not begin with the age-encryption.org/v1 header line"
             )
         }
-        if head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B {
+        if decompress && head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B {
             return GzipByteSource(source: file, prefix: head, readAhead: readAhead)
         }
         return PrefixedByteSource(prefix: head, source: file)

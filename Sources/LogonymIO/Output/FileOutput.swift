@@ -9,6 +9,7 @@ public final class FileOutput {
     let temporaryPath: String?
     public private(set) var bytesWritten = 0
     private var closed = false
+    private var synced = false
 
     /// Standard output.
     public init(standardOutput: Void = ()) {
@@ -86,13 +87,8 @@ public final class FileOutput {
             }
             return
         }
+        try sync()
         closed = true
-        if fsync(fd) != 0 {
-            let error = errno
-            close(fd)
-            unlink(temporaryPath)
-            throw .system("fsync", path: path, errno: error)
-        }
         close(fd)
         if rename(temporaryPath, path) != 0 {
             let error = errno
@@ -100,6 +96,21 @@ public final class FileOutput {
             throw .system("rename", path: path, errno: error)
         }
         Self.registerForCleanup(nil)
+    }
+
+    /// Makes the temporary file durable before ``finish()`` gives it its name (`logonym export` records the file in
+    /// the audit log in between). On failure the file is removed.
+    public func sync() throws(LogonymIOError) {
+        guard let temporaryPath, !closed, !synced else { return }
+        if fsync(fd) != 0 {
+            let error = errno
+            closed = true
+            close(fd)
+            unlink(temporaryPath)
+            Self.registerForCleanup(nil)
+            throw .system("fsync", path: path, errno: error)
+        }
+        synced = true
     }
 
     /// Removes the temporary file.

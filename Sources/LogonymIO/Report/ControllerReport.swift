@@ -261,6 +261,16 @@ public struct ControllerReport: Encodable, Sendable {
                         outcome: String(what) + (event.until.map { " until \($0)" } ?? "")
                     )
                 )
+            case "segments_exported":
+                report.requests.append(
+                    Request(
+                        time: time,
+                        kind: "export",
+                        user: event.user,
+                        outcome:
+                            "\(event.segments ?? 0) segments (\(event.lines ?? 0) lines, \(event.since ?? "?") to \(event.until ?? "?")) exported to \(event.recipients?.joined(separator: ", ") ?? "?"), sha256 \(event.sha256 ?? "?")"
+                    )
+                )
             case "read":
                 let user = event.user ?? "unknown"
                 var entry = reads[user] ?? Reads(user: user, uid: event.uid, reads: 0, commands: [])

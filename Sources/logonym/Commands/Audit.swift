@@ -142,6 +142,8 @@ struct Audit: ParsableCommand {
         if let tenant = e.tenant { fields.append("tenant=\(tenant)") }
         if e.since != nil || e.until != nil { fields.append("range=\(e.since ?? "")..\(e.until ?? "")") }
         if let returned = e.returned { fields.append("returned=\(returned)") }
+        if let recipients = e.recipients { fields.append("recipients=\(recipients.joined(separator: ","))") }
+        if let sha256 = e.sha256 { fields.append("sha256=\(sha256)") }
         if let note = e.note { fields.append("(\(note))") }
         let event = e.event.padding(toLength: max(18, e.event.count), withPad: " ", startingAt: 0)
         return "\(AuditEntry.timestamp(entry.at))  \(event)  \(fields.joined(separator: " "))"

@@ -104,14 +104,8 @@ struct Export: ParsableCommand {
         }
         let access = try MaintenanceAccess.open(configPath: config)
         let settings = access.state.settings
+        let tenant = try SubjectOptions.checkedTenant(tenant, settings)
         let names = settings.tenants.map(\.name)
-        if let tenant, !names.contains(tenant) {
-            throw CommandFailure.usage(
-                names.isEmpty
-                    ? "--tenant: the configuration has no [[tenant]]"
-                    : "--tenant '\(tenant)': not a configured tenant (\(names.joined(separator: ", ")))"
-            )
-        }
         if tenant == nil && !names.isEmpty {
             throw CommandFailure.usage(
                 "give --tenant NAME: an export holds one tenant's segments (\(names.joined(separator: ", ")))"

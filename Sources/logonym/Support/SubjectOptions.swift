@@ -21,6 +21,11 @@ struct SubjectOptions: ParsableArguments {
 
     /// `--tenant`, checked against the configuration's tenants.
     func checkedTenant(_ settings: EngineSettings) throws -> String? {
+        try Self.checkedTenant(tenant, settings)
+    }
+
+    /// A `--tenant` option's value, checked against the configuration's tenants (`nil` when none was given).
+    static func checkedTenant(_ tenant: String?, _ settings: EngineSettings) throws -> String? {
         guard let tenant else { return nil }
         guard settings.tenants.contains(where: { $0.name == tenant }) else {
             let names = settings.tenants.map(\.name)

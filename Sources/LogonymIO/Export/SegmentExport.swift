@@ -160,9 +160,13 @@ public struct SegmentExport {
         } catch  where error.code == .notFound && !segment.path.hasSuffix(SegmentSealer.suffix) {
             let sealed = segment.path + SegmentSealer.suffix
             do {
-                return try InputOpener.openSegment(sealed, decompress: decompress) { () throws(LogonymIOError) in
-                    try keys.identities(for: sealed)
-                }
+                // The sealed file holds the whole plain file; the snapshot counted its first `length` bytes (and
+                // their lines): no more is read, so the export holds what the audit entry says.
+                return try InputOpener.openSegment(
+                    sealed,
+                    decompress: decompress,
+                    decryptedLimit: segment.length
+                ) { () throws(LogonymIOError) in try keys.identities(for: sealed) }
             } catch  where error.code == .notFound {
                 throw LogonymIOError(
                     code: .notFound,
@@ -230,5 +234,28 @@ extension UnsafeMutableRawBufferPointer {
     fileprivate func zeroed() -> UnsafeMutableRawBufferPointer {
         if let base = baseAddress { memset(base, 0, count) }
         return self
+    }
+}
+
+/// The first `limit` bytes of a source (a sealed segment's, as committed before it was sealed).
+final class CappedByteSource: ByteSource {
+    private let source: any ByteSource
+    private var left: Int64
+
+    init(_ source: any ByteSource, limit: Int64) {
+        self.source = source
+        left = limit
+    }
+
+    var position: Int { source.position }
+    var size: Int? { source.size }
+    var isGzip: Bool { source.isGzip }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
+        guard left > 0, buffer.count > 0 else { return 0 }
+        let want = Int(min(Int64(buffer.count), left))
+        let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
+        left -= Int64(n)
+        return n
     }
 }

@@ -96,10 +96,20 @@ struct Export: ParsableCommand {
             let until = try TimeArgument.option(until, "--until")
         else { throw CommandFailure.usage("give --since and --until") }
         guard since < until else { throw CommandFailure.usage("--since must be before --until") }
+        // Years 1 to 9999: what the audit log's timestamps can show.
+        let representable: ClosedRange<Int64> = -62_135_596_800...253_402_300_799
+        guard representable.contains(since), representable.contains(until) else {
+            throw CommandFailure.usage("--since and --until must lie between the years 1 and 9999")
+        }
         guard output != "-" else {
             throw CommandFailure.usage("-o -: an export is a file (it is renamed into place once recorded)")
         }
-        guard !FileManager.default.fileExists(atPath: output) else {
+        guard !output.isEmpty, !output.hasSuffix("/") else {
+            throw CommandFailure.usage("-o '\(output)': not a file name")
+        }
+        // lstat, not fileExists: a dangling symlink is there too, and is not replaced either.
+        var info = stat()
+        guard lstat(output, &info) != 0 else {
             throw CommandFailure.usage("-o \(output): exists already; an export never replaces a file")
         }
         let access = try MaintenanceAccess.open(configPath: config)
@@ -184,7 +194,8 @@ struct Export: ParsableCommand {
             throw error
         }
         do throws(LogonymIOError) {
-            try file.finish()
+            // Linked to its name, never renamed over it: a file made there while the export ran stays.
+            try file.finish(replacing: false)
         } catch {
             throw CommandFailure(message: error.description, exitCode: 3)
         }
@@ -211,11 +222,12 @@ struct Export: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw CommandFailure.usage("--to-file \(path): cannot read it")
             }
-            for (index, line) in String(decoding: data, as: UTF8.self).split(
-                separator: "\n",
-                omittingEmptySubsequences: false
-            ).enumerated() {
-                let text = line.trimmingCharacters(in: .whitespaces)
+            // Split on the byte: a String splits "\r\n" as one character, so a CRLF file would be one line (and
+            // one starting with a comment skipped whole). A byte order mark at the start is dropped.
+            var bytes = Array(data)
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+            for (index, line) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+                let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces.union(["\r"]))
                 if text.isEmpty || text.hasPrefix("#") { continue }
                 do {
                     parsed.append(try AgeRecipient(parsing: text))

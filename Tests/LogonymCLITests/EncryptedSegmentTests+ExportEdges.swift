@@ -137,3 +137,28 @@ extension EncryptedSegmentTests {
         #expect(tar.count == 512 + 512 + 1024)
     }
 }
+
+extension EncryptedSegmentTests {
+    @Test func anExportMeasuresEachSegmentByTheWindowItWasWrittenUnder() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let config = try Self.twoTenants(scratch, encrypt: false)
+        let analyst = try Self.identity(scratch.file("analyst.key"))
+        // Hours written, then the window made a day: the 20:00 and 21:00 hours do not overlap [22:00, 23:00).
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        #expect(text.contains("[output]\n") && !text.contains("window"))
+        try text.replacingOccurrences(of: "[output]\n", with: "[output]\nwindow = \"1d\"\n").write(
+            toFile: config,
+            atomically: true,
+            encoding: .utf8
+        )
+        let export = try CLI.run([
+            "export", "--config", config, "--tenant", "acme", "--since", "2026-10-09T22:00:00Z", "--until",
+            "2026-10-09T23:00:00Z", "--to", analyst, "-o", scratch.file("a"), "--json",
+        ])
+        #expect(export.status == 0, "\(export.stderr)")
+        let summary = try #require(JSONSerialization.jsonObject(with: export.stdout) as? [String: Any])
+        #expect(summary["segments"] as? Int == 1)
+        #expect(summary["windows"] as? [String] == ["2026-10-09T22"])
+    }
+}

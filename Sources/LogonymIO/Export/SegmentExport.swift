@@ -26,6 +26,8 @@ public struct SegmentExport {
         public var name: String
         /// Its window's name.
         public var window: String
+        /// Its window's length: the one it was written under, which the configuration may have changed since.
+        public var length: WindowLength
         /// Its bytes as stored, decrypted (measured by ``measure(_:)``).
         public var size: Int64 = 0
     }
@@ -47,18 +49,32 @@ public struct SegmentExport {
         try store.segments()
             .filter {
                 TenantSettings.tenant(ofSource: $0.input) == tenant && $0.length > 0
-                    && $0.windowStart + window.seconds > since && $0.windowStart < until
+                    && $0.windowStart + Self.length(of: $0.path, else: window).seconds > since
+                    && $0.windowStart < until
             }
             .sorted { ($0.windowStart, $0.input, $0.part) < ($1.windowStart, $1.input, $1.part) }
             .map { segment in
                 var name = segment.path.split(separator: "/").last.map(String.init) ?? segment.path
                 if name.hasSuffix(SegmentSealer.suffix) { name.removeLast(SegmentSealer.suffix.count) }
+                let length = Self.length(of: segment.path, else: window)
                 return Entry(
                     segment: segment,
                     name: segment.input + "/" + name,
-                    window: window.name(ofWindowStarting: segment.windowStart)
+                    window: length.name(ofWindowStarting: segment.windowStart),
+                    length: length
                 )
             }
+    }
+
+    /// The window length a segment was written under, from its name (`2026-11-27T10...` an hour, `2026-11-27...` a
+    /// day); `configured` for a name that is neither. A window changed from `1h` to `1d` leaves hour segments
+    /// behind: measured as days, one from 10:00 would overlap a range starting at 12:00.
+    static func length(of path: String, else configured: WindowLength) -> WindowLength {
+        let name = Array((path.split(separator: "/").last.map(String.init) ?? path).utf8)
+        guard name.count > 10 else { return configured }
+        if name[10] == UInt8(ascii: "T") { return .hour }
+        if name[10] == UInt8(ascii: ".") { return .day }
+        return configured
     }
 
     /// Reads every entry to its end (an encrypted one decrypted and authenticated) and records its size: a
@@ -115,7 +131,7 @@ public struct SegmentExport {
                 let header = try Self.tarHeader(
                     name: entry.name,
                     size: entry.size,
-                    modified: entry.segment.windowStart + window.seconds
+                    modified: entry.segment.windowStart + entry.length.seconds
                 )
                 try header.withUnsafeBytes { raw in Result { () throws(LogonymIOError) in try emit(raw) } }.get()
             }

@@ -193,10 +193,43 @@ public struct SegmentExport {
         }
     }
 
-    /// A ustar header block for a regular file of mode 0640.
+    /// The header of a regular file of mode 0640: a ustar block, after a pax extended header holding the name when
+    /// it does not fit one (an input's name may be up to 255 bytes; ustar holds 255 at most, split at a slash).
     static func tarHeader(name: String, size: Int64, modified: Int64) throws(LogonymIOError) -> [UInt8] {
+        if let block = try ustarBlock(name: Array(name.utf8), size: size, modified: modified, type: "0") {
+            return block
+        }
+        // A pax record: "LENGTH path=NAME\n", LENGTH counting itself.
+        let body = " path=" + name + "\n"
+        var length = body.utf8.count + 1
+        while String(length).utf8.count + body.utf8.count > length { length += 1 }
+        let record = Array((String(length) + body).utf8)
+        // What readers without pax show: the segment's own name.
+        let short = Array(name.utf8.split(separator: UInt8(ascii: "/")).last?.suffix(100) ?? [])
+        guard
+            let pax = try ustarBlock(
+                name: Array("PaxHeaders/".utf8) + short.suffix(89),
+                size: Int64(record.count),
+                modified: modified,
+                type: "x"
+            ),
+            let header = try ustarBlock(name: short, size: size, modified: modified, type: "0")
+        else {
+            throw LogonymIOError(code: .writeFailed, path: name, message: "too long a name for a tar archive")
+        }
+        let padding = [UInt8](repeating: 0, count: (512 - record.count % 512) % 512)
+        return pax + record + padding + header
+    }
+
+    /// A ustar header block, or `nil` when the name does not fit.
+    private static func ustarBlock(
+        name bytes: [UInt8],
+        size: Int64,
+        modified: Int64,
+        type: Unicode.Scalar
+    ) throws(LogonymIOError) -> [UInt8]? {
+        let name = String(decoding: bytes, as: UTF8.self)
         var block = [UInt8](repeating: 0, count: 512)
-        let bytes = Array(name.utf8)
         // A name longer than 100 bytes is split at a slash into a prefix (155 bytes at most) and the rest.
         var prefix: ArraySlice<UInt8> = []
         var rest = bytes[...]
@@ -205,9 +238,7 @@ public struct SegmentExport {
                 let slash = bytes.indices.last(where: {
                     bytes[$0] == UInt8(ascii: "/") && $0 <= 155 && bytes.count - $0 - 1 <= 100
                 })
-            else {
-                throw LogonymIOError(code: .writeFailed, path: name, message: "too long a name for a tar archive")
-            }
+            else { return nil }
             prefix = bytes[..<slash]
             rest = bytes[(slash + 1)...]
         }
@@ -228,7 +259,7 @@ public struct SegmentExport {
         octal(size, at: 124, width: 12)
         octal(max(0, modified), at: 136, width: 12)
         put(Array(repeating: UInt8(ascii: " "), count: 8), at: 148)
-        block[156] = UInt8(ascii: "0")
+        block[156] = UInt8(ascii: type)
         put(Array("ustar\0".utf8), at: 257)
         put(Array("00".utf8), at: 263)
         put(Array("logonym".utf8), at: 265)

@@ -162,3 +162,25 @@ extension EncryptedSegmentTests {
         #expect(summary["windows"] as? [String] == ["2026-10-09T22"])
     }
 }
+
+extension EncryptedSegmentTests {
+    @Test func anExportToTheRecipientOfAWindowIdentityIsRefused() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let config = try Self.twoTenants(scratch)
+        let analyst = try Self.identity(scratch.file("analyst.key"))
+        // The audit log names each window identity's recipient: pasted as --to, logonym cat --config opened it.
+        let queue = try DatabaseQueue(path: scratch.file("state/state.db"))
+        let own = try #require(
+            try queue.read { db in try String.fetchOne(db, sql: "SELECT recipient FROM identities") }
+        )
+        try queue.close()
+        let export = try CLI.run([
+            "export", "--config", config, "--tenant", "acme", "--since", "2026-10-09T21:00:00Z", "--until",
+            "2026-10-09T23:00:00Z", "--to", analyst, "--to", own, "-o", scratch.file("a"),
+        ])
+        #expect(export.status == 2, "\(export.stderr)")
+        #expect(export.stderr.contains("window identity"), "\(export.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("a")))
+    }
+}

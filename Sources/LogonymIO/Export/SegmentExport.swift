@@ -1,3 +1,4 @@
+import GRDB
 import Glibc
 public import LogonymCore
 
@@ -64,6 +65,18 @@ public struct SegmentExport {
                     length: length
                 )
             }
+    }
+
+    /// The recipients of the window identities this state directory has made (live or destroyed), by recipient:
+    /// their key ids. An export to one of them would open with logonym's own keys.
+    public func ownRecipients() throws -> [String: String] {
+        try store.read { db in
+            var own: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, recipient FROM identities") {
+                own[row["recipient"]] = row["id"]
+            }
+            return own
+        }
     }
 
     /// The window length a segment was written under, from its name (`2026-11-27T10...` an hour, `2026-11-27...` a

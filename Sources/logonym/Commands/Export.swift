@@ -132,6 +132,12 @@ struct Export: ParsableCommand {
             window: settings.window,
             keys: SegmentKeys(stateDirectory: settings.stateDirectory)
         )
+        let own = try exporter.ownRecipients()
+        if let mine = recipients.first(where: { own[$0.description] != nil }) {
+            throw CommandFailure.usage(
+                "\(mine): the recipient of logonym's window identity \(own[mine.description]!): an export is for its recipients only, never for a key logonym keeps"
+            )
+        }
         var entries = try exporter.entries(tenant: tenant, since: since, until: until)
         let range = "[\(AuditEntry.timestamp(Double(since))), \(AuditEntry.timestamp(Double(until))))"
         guard !entries.isEmpty else {

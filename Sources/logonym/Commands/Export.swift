@@ -155,6 +155,8 @@ struct Export: ParsableCommand {
         let path = output.hasPrefix("/") ? output : FileManager.default.currentDirectoryPath + "/" + output
         let file: FileOutput
         let written: (bytes: Int64, size: Int64, sha256: String)
+        // Ctrl-C or a SIGTERM removes the temporary file (only kill -9 can leave it).
+        FileOutput.removeTemporaryFileOnSignals()
         do throws(LogonymIOError) {
             file = try FileOutput(path: output)
         } catch {

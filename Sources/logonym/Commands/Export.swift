@@ -113,6 +113,10 @@ struct Export: ParsableCommand {
             throw CommandFailure.usage("-o \(output): exists already; an export never replaces a file")
         }
         let access = try MaintenanceAccess.open(configPath: config)
+        // An export only reads (its audit entry is taken under the audit log's own lock): it lets go of the
+        // `maintainer` lock at once, or a daemon started while a long export runs gave up after 30 seconds. A
+        // segment retention removes meanwhile fails the export, as beside a running daemon.
+        access.state.release()
         let settings = access.state.settings
         let names = settings.tenants.map(\.name)
         if let tenant, !names.contains(tenant) {

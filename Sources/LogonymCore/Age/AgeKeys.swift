@@ -89,7 +89,8 @@ public struct AgeRecipient: Sendable, Hashable, CustomStringConvertible {
         guard let decoded = Bech32.decode(text), decoded.hrp == "age", !decoded.uppercase, decoded.data.count == 32
         else {
             // A secret key put where a recipient goes is never repeated (a daemon's message ends in the journal).
-            let shown = text.uppercased().hasPrefix("AGE-SECRET-KEY-") ? "AGE-SECRET-KEY-..." : String(text.prefix(80))
+            // Anywhere in the text: after a space, a byte order mark or another line, it is still the key.
+            let shown = text.uppercased().contains("AGE-SECRET-KEY-") ? "AGE-SECRET-KEY-..." : String(text.prefix(80))
             throw AgeError(
                 .invalidKey,
                 "'\(shown)' is not an age X25519 recipient (age1... with a valid checksum)"

@@ -1,3 +1,4 @@
+import GRDB
 import Glibc
 public import LogonymCore
 
@@ -26,6 +27,8 @@ public struct SegmentExport {
         public var name: String
         /// Its window's name.
         public var window: String
+        /// Its window's length: the one it was written under, which the configuration may have changed since.
+        public var length: WindowLength
         /// Its bytes as stored, decrypted (measured by ``measure(_:)``).
         public var size: Int64 = 0
     }
@@ -47,18 +50,44 @@ public struct SegmentExport {
         try store.segments()
             .filter {
                 TenantSettings.tenant(ofSource: $0.input) == tenant && $0.length > 0
-                    && $0.windowStart + window.seconds > since && $0.windowStart < until
+                    && $0.windowStart + Self.length(of: $0.path, else: window).seconds > since
+                    && $0.windowStart < until
             }
             .sorted { ($0.windowStart, $0.input, $0.part) < ($1.windowStart, $1.input, $1.part) }
             .map { segment in
                 var name = segment.path.split(separator: "/").last.map(String.init) ?? segment.path
                 if name.hasSuffix(SegmentSealer.suffix) { name.removeLast(SegmentSealer.suffix.count) }
+                let length = Self.length(of: segment.path, else: window)
                 return Entry(
                     segment: segment,
                     name: segment.input + "/" + name,
-                    window: window.name(ofWindowStarting: segment.windowStart)
+                    window: length.name(ofWindowStarting: segment.windowStart),
+                    length: length
                 )
             }
+    }
+
+    /// The recipients of the window identities this state directory has made (live or destroyed), by recipient:
+    /// their key ids. An export to one of them would open with logonym's own keys.
+    public func ownRecipients() throws -> [String: String] {
+        try store.read { db in
+            var own: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, recipient FROM identities") {
+                own[row["recipient"]] = row["id"]
+            }
+            return own
+        }
+    }
+
+    /// The window length a segment was written under, from its name (`2026-11-27T10...` an hour, `2026-11-27...` a
+    /// day); `configured` for a name that is neither. A window changed from `1h` to `1d` leaves hour segments
+    /// behind: measured as days, one from 10:00 would overlap a range starting at 12:00.
+    static func length(of path: String, else configured: WindowLength) -> WindowLength {
+        let name = Array((path.split(separator: "/").last.map(String.init) ?? path).utf8)
+        guard name.count > 10 else { return configured }
+        if name[10] == UInt8(ascii: "T") { return .hour }
+        if name[10] == UInt8(ascii: ".") { return .day }
+        return configured
     }
 
     /// Reads every entry to its end (an encrypted one decrypted and authenticated) and records its size: a
@@ -115,7 +144,7 @@ public struct SegmentExport {
                 let header = try Self.tarHeader(
                     name: entry.name,
                     size: entry.size,
-                    modified: entry.segment.windowStart + window.seconds
+                    modified: entry.segment.windowStart + entry.length.seconds
                 )
                 try header.withUnsafeBytes { raw in Result { () throws(LogonymIOError) in try emit(raw) } }.get()
             }
@@ -160,9 +189,13 @@ public struct SegmentExport {
         } catch  where error.code == .notFound && !segment.path.hasSuffix(SegmentSealer.suffix) {
             let sealed = segment.path + SegmentSealer.suffix
             do {
-                return try InputOpener.openSegment(sealed, decompress: decompress) { () throws(LogonymIOError) in
-                    try keys.identities(for: sealed)
-                }
+                // The sealed file holds the whole plain file; the snapshot counted its first `length` bytes (and
+                // their lines): no more is read, so the export holds what the audit entry says.
+                return try InputOpener.openSegment(
+                    sealed,
+                    decompress: decompress,
+                    decryptedLimit: segment.length
+                ) { () throws(LogonymIOError) in try keys.identities(for: sealed) }
             } catch  where error.code == .notFound {
                 throw LogonymIOError(
                     code: .notFound,
@@ -173,10 +206,43 @@ public struct SegmentExport {
         }
     }
 
-    /// A ustar header block for a regular file of mode 0640.
+    /// The header of a regular file of mode 0640: a ustar block, after a pax extended header holding the name when
+    /// it does not fit one (an input's name may be up to 255 bytes; ustar holds 255 at most, split at a slash).
     static func tarHeader(name: String, size: Int64, modified: Int64) throws(LogonymIOError) -> [UInt8] {
+        if let block = try ustarBlock(name: Array(name.utf8), size: size, modified: modified, type: "0") {
+            return block
+        }
+        // A pax record: "LENGTH path=NAME\n", LENGTH counting itself.
+        let body = " path=" + name + "\n"
+        var length = body.utf8.count + 1
+        while String(length).utf8.count + body.utf8.count > length { length += 1 }
+        let record = Array((String(length) + body).utf8)
+        // What readers without pax show: the segment's own name.
+        let short = Array(name.utf8.split(separator: UInt8(ascii: "/")).last?.suffix(100) ?? [])
+        guard
+            let pax = try ustarBlock(
+                name: Array("PaxHeaders/".utf8) + short.suffix(89),
+                size: Int64(record.count),
+                modified: modified,
+                type: "x"
+            ),
+            let header = try ustarBlock(name: short, size: size, modified: modified, type: "0")
+        else {
+            throw LogonymIOError(code: .writeFailed, path: name, message: "too long a name for a tar archive")
+        }
+        let padding = [UInt8](repeating: 0, count: (512 - record.count % 512) % 512)
+        return pax + record + padding + header
+    }
+
+    /// A ustar header block, or `nil` when the name does not fit.
+    private static func ustarBlock(
+        name bytes: [UInt8],
+        size: Int64,
+        modified: Int64,
+        type: Unicode.Scalar
+    ) throws(LogonymIOError) -> [UInt8]? {
+        let name = String(decoding: bytes, as: UTF8.self)
         var block = [UInt8](repeating: 0, count: 512)
-        let bytes = Array(name.utf8)
         // A name longer than 100 bytes is split at a slash into a prefix (155 bytes at most) and the rest.
         var prefix: ArraySlice<UInt8> = []
         var rest = bytes[...]
@@ -185,9 +251,7 @@ public struct SegmentExport {
                 let slash = bytes.indices.last(where: {
                     bytes[$0] == UInt8(ascii: "/") && $0 <= 155 && bytes.count - $0 - 1 <= 100
                 })
-            else {
-                throw LogonymIOError(code: .writeFailed, path: name, message: "too long a name for a tar archive")
-            }
+            else { return nil }
             prefix = bytes[..<slash]
             rest = bytes[(slash + 1)...]
         }
@@ -208,7 +272,7 @@ public struct SegmentExport {
         octal(size, at: 124, width: 12)
         octal(max(0, modified), at: 136, width: 12)
         put(Array(repeating: UInt8(ascii: " "), count: 8), at: 148)
-        block[156] = UInt8(ascii: "0")
+        block[156] = UInt8(ascii: type)
         put(Array("ustar\0".utf8), at: 257)
         put(Array("00".utf8), at: 263)
         put(Array("logonym".utf8), at: 265)
@@ -230,5 +294,28 @@ extension UnsafeMutableRawBufferPointer {
     fileprivate func zeroed() -> UnsafeMutableRawBufferPointer {
         if let base = baseAddress { memset(base, 0, count) }
         return self
+    }
+}
+
+/// The first `limit` bytes of a source (a sealed segment's, as committed before it was sealed).
+final class CappedByteSource: ByteSource {
+    private let source: any ByteSource
+    private var left: Int64
+
+    init(_ source: any ByteSource, limit: Int64) {
+        self.source = source
+        left = limit
+    }
+
+    var position: Int { source.position }
+    var size: Int? { source.size }
+    var isGzip: Bool { source.isGzip }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LogonymIOError) -> Int {
+        guard left > 0, buffer.count > 0 else { return 0 }
+        let want = Int(min(Int64(buffer.count), left))
+        let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
+        left -= Int64(n)
+        return n
     }
 }

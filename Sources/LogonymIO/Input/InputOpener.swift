@@ -89,6 +89,8 @@ extension InputOpener {
     /// - Parameters:
     ///   - limit: read the file's first `limit` bytes only (its committed length).
     ///   - decompress: `false` hands out a gzip segment's bytes as stored (decrypted if need be), not its lines.
+    ///   - decryptedLimit: of an encrypted segment, read the first `decryptedLimit` decrypted bytes only (what a
+    ///     plain segment's committed length was before it was sealed).
     /// - Throws: ``LogonymIOError`` when the segment cannot be opened; ``LogonymIOError/Code/noIdentity`` when it is
     ///   encrypted and no identity given opens it (on the first read at the latest).
     public static func openSegment(
@@ -96,6 +98,7 @@ extension InputOpener {
         limit: Int? = nil,
         readAhead: Bool = false,
         decompress: Bool = true,
+        decryptedLimit: Int64? = nil,
         identities: () throws(LogonymIOError) -> [AgeIdentity]
     ) throws(LogonymIOError) -> any ByteSource {
         let file = try FileByteSource(path: path)
@@ -111,10 +114,11 @@ extension InputOpener {
         let head = Array(scratch.prefix(got))
         if head == ageVersionLine {
             let age = AgeByteSource(source: file, prefix: head, identities: try identities())
+            let inner: any ByteSource = decryptedLimit.map { CappedByteSource(age, limit: $0) } ?? age
             if decompress, try age.peek(2) == [0x1F, 0x8B] {
-                return GzipByteSource(file: file, reading: age, prefix: [], readAhead: readAhead)
+                return GzipByteSource(file: file, reading: inner, prefix: [], readAhead: readAhead)
             }
-            return age
+            return inner
         }
         if path.hasSuffix(".age") {
             // Named encrypted but not an age v1 file (armoured, another line ending, or plain under an .age name):

@@ -78,7 +78,11 @@ public final class FileOutput {
     }
 
     /// Makes the file durable and renames it into place (for standard output: nothing).
-    public func finish() throws(LogonymIOError) {
+    ///
+    /// - Parameter replacing: `false` never replaces what is at `path` by then, whatever it is (a file another
+    ///   process made since this one was created, a dangling symlink): the file is linked to its name, which fails
+    ///   if the name is taken, and its temporary name removed.
+    public func finish(replacing: Bool = true) throws(LogonymIOError) {
         guard let temporaryPath, !closed else {
             if path != "-" && !closed {
                 // A device or pipe written directly.
@@ -90,10 +94,20 @@ public final class FileOutput {
         try sync()
         closed = true
         close(fd)
-        if rename(temporaryPath, path) != 0 {
-            let error = errno
+        if replacing {
+            if rename(temporaryPath, path) != 0 {
+                let error = errno
+                unlink(temporaryPath)
+                throw .system("rename", path: path, errno: error)
+            }
+        } else {
+            if link(temporaryPath, path) != 0 {
+                let error = errno
+                unlink(temporaryPath)
+                Self.registerForCleanup(nil)
+                throw .system("link", path: path, errno: error)
+            }
             unlink(temporaryPath)
-            throw .system("rename", path: path, errno: error)
         }
         Self.registerForCleanup(nil)
     }

@@ -96,13 +96,27 @@ struct Export: ParsableCommand {
             let until = try TimeArgument.option(until, "--until")
         else { throw CommandFailure.usage("give --since and --until") }
         guard since < until else { throw CommandFailure.usage("--since must be before --until") }
+        // Years 1 to 9999: what the audit log's timestamps can show.
+        let representable: ClosedRange<Int64> = -62_135_596_800...253_402_300_799
+        guard representable.contains(since), representable.contains(until) else {
+            throw CommandFailure.usage("--since and --until must lie between the years 1 and 9999")
+        }
         guard output != "-" else {
             throw CommandFailure.usage("-o -: an export is a file (it is renamed into place once recorded)")
         }
-        guard !FileManager.default.fileExists(atPath: output) else {
+        guard !output.isEmpty, !output.hasSuffix("/") else {
+            throw CommandFailure.usage("-o '\(output)': not a file name")
+        }
+        // lstat, not fileExists: a dangling symlink is there too, and is not replaced either.
+        var info = stat()
+        guard lstat(output, &info) != 0 else {
             throw CommandFailure.usage("-o \(output): exists already; an export never replaces a file")
         }
         let access = try MaintenanceAccess.open(configPath: config)
+        // An export only reads (its audit entry is taken under the audit log's own lock): it lets go of the
+        // `maintainer` lock at once, or a daemon started while a long export runs gave up after 30 seconds. A
+        // segment retention removes meanwhile fails the export, as beside a running daemon.
+        access.state.release()
         let settings = access.state.settings
         let tenant = try SubjectOptions.checkedTenant(tenant, settings)
         let names = settings.tenants.map(\.name)
@@ -116,6 +130,12 @@ struct Export: ParsableCommand {
             window: settings.window,
             keys: SegmentKeys(stateDirectory: settings.stateDirectory)
         )
+        let own = try exporter.ownRecipients()
+        if let mine = recipients.first(where: { own[$0.description] != nil }) {
+            throw CommandFailure.usage(
+                "\(mine): the recipient of logonym's window identity \(own[mine.description]!): an export is for its recipients only, never for a key logonym keeps"
+            )
+        }
         var entries = try exporter.entries(tenant: tenant, since: since, until: until)
         let range = "[\(AuditEntry.timestamp(Double(since))), \(AuditEntry.timestamp(Double(until))))"
         guard !entries.isEmpty else {
@@ -133,6 +153,8 @@ struct Export: ParsableCommand {
         let path = output.hasPrefix("/") ? output : FileManager.default.currentDirectoryPath + "/" + output
         let file: FileOutput
         let written: (bytes: Int64, size: Int64, sha256: String)
+        // Ctrl-C or a SIGTERM removes the temporary file (only kill -9 can leave it).
+        FileOutput.removeTemporaryFileOnSignals()
         do throws(LogonymIOError) {
             file = try FileOutput(path: output)
         } catch {
@@ -178,7 +200,8 @@ struct Export: ParsableCommand {
             throw error
         }
         do throws(LogonymIOError) {
-            try file.finish()
+            // Linked to its name, never renamed over it: a file made there while the export ran stays.
+            try file.finish(replacing: false)
         } catch {
             throw CommandFailure(message: error.description, exitCode: 3)
         }
@@ -205,11 +228,12 @@ struct Export: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw CommandFailure.usage("--to-file \(path): cannot read it")
             }
-            for (index, line) in String(decoding: data, as: UTF8.self).split(
-                separator: "\n",
-                omittingEmptySubsequences: false
-            ).enumerated() {
-                let text = line.trimmingCharacters(in: .whitespaces)
+            // Split on the byte: a String splits "\r\n" as one character, so a CRLF file would be one line (and
+            // one starting with a comment skipped whole). A byte order mark at the start is dropped.
+            var bytes = Array(data)
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+            for (index, line) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+                let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces.union(["\r"]))
                 if text.isEmpty || text.hasPrefix("#") { continue }
                 do {
                     parsed.append(try AgeRecipient(parsing: text))

@@ -115,3 +115,62 @@ extension EncryptedSegmentTests {
         #expect(audit.stdoutText.components(separatedBy: "identity_destroyed").count - 1 == 3)
     }
 }
+
+extension EncryptedSegmentTests {
+    /// A window still open when the daemon stopped is closed by a later `logonym retention` once its key's retention
+    /// passed, with no daemon running: it is encrypted by that sweep, not left plain until the next start.
+    @Test func aStandaloneSweepEncryptsTheStaleSegmentsItCloses() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let now = Int64(Date().timeIntervalSince1970)
+        var parts = tm()
+        var seconds = time_t(now)
+        gmtime_r(&seconds, &parts)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let stamp = String(
+            format: "%02d/%@/%04d:%02d:%02d:%02d +0000",
+            Int(parts.tm_mday),
+            months[Int(parts.tm_mon)],
+            Int(parts.tm_year) + 1900,
+            Int(parts.tm_hour),
+            Int(parts.tm_min),
+            Int(parts.tm_sec)
+        )
+        var text = ""
+        for i in 0..<200 {
+            text += "198.51.100.\(i) - - [\(stamp)] \"GET /now/\(i) HTTP/1.1\" 200 \(i) \"-\" \"agent\"\n"
+        }
+        let log = scratch.file("now.log")
+        try text.write(toFile: log, atomically: true, encoding: .utf8)
+        let config = scratch.file("logonym.toml")
+        try """
+        [state]
+        dir = "\(scratch.file("state"))"
+        [output]
+        dir = "\(scratch.file("out"))"
+        encrypt = "window"
+        [anonymize]
+        method = "hmac"
+        [retention]
+        keys = "2h"
+        output = "30d"
+        [[input]]
+        name = "web"
+        paths = ["\(log)"]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try CLI.run(["run", "--config", config, "--once"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let open = try FileManager.default.contentsOfDirectory(atPath: scratch.file("out/web"))
+        #expect(open.count == 1 && open[0].hasSuffix(".log.gz"), "the window is open: \(open)")
+        let plain = try Self.decoded(scratch.file("out/web/\(open[0])"), state: scratch.file("state"))
+
+        let sweep = try CLI.run(["retention", "--config", config, "--now", "@\(now + 6 * 3600)"])
+        #expect(sweep.status == 0, "\(sweep.stdoutText) \(sweep.stderr)")
+        let sealed = try FileManager.default.contentsOfDirectory(atPath: scratch.file("out/web"))
+        #expect(sealed == [open[0] + ".age"], "\(sealed)")
+        let read = try CLI.run(["cat", "--config", config, scratch.file("out/web/\(open[0]).age")])
+        #expect(read.status == 0, "\(read.stderr)")
+        #expect([UInt8](read.stdout) == plain)
+        #expect(read.stdoutText.split(separator: "\n").count == 200)
+    }
+}

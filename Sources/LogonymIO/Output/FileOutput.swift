@@ -77,7 +77,7 @@ public final class FileOutput {
         bytesWritten += raw.count
     }
 
-    /// Makes the file durable and renames it into place (for standard output: nothing).
+    /// Makes the file durable and renames it into place, its directory synced (for standard output: nothing).
     ///
     /// - Parameter replacing: `false` never replaces what is at `path` by then, whatever it is (a file another
     ///   process made since this one was created, a dangling symlink): the file is linked to its name, which fails
@@ -109,6 +109,8 @@ public final class FileOutput {
             }
             unlink(temporaryPath)
         }
+        // The name too survives a power cut (an export's audit entry names it).
+        DirectorySync.sync(parentOf: path)
         Self.registerForCleanup(nil)
     }
 

@@ -168,10 +168,15 @@ public final class Maintenance {
 
     /// Runs every scope's sweep at `now` and drops cached anonymizers it made stale.
     @discardableResult
+    ///
+    /// Under `[output] encrypt = "window"`, the segments it closed (stale: their key's retention passed) are
+    /// encrypted before it returns, also when no daemon runs to do it.
     public func sweep(now: Int64, mayClose: (String) -> Bool) throws -> RetentionPlan {
         var plan = RetentionPlan()
+        let closable = Set(try store.segments().filter(\.open).map(\.input)).filter(mayClose)
         for sweeper in sweepers { plan.add(try sweeper.run(now: now, mayClose: mayClose)) }
         for scope in scopes { scope.ring.invalidate() }
+        if !closable.isEmpty { try sealClosedSegments(inputs: closable.sorted()) }
         return plan
     }
 

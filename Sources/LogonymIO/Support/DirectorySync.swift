@@ -11,6 +11,7 @@ enum DirectorySync {
     }
 
     static func sync(parentOf path: String) {
-        sync((path as NSString).deletingLastPathComponent)
+        let parent = (path as NSString).deletingLastPathComponent
+        sync(parent.isEmpty ? "." : parent)
     }
 }

@@ -25,8 +25,8 @@ struct Export: ParsableCommand {
 
             The file is written under a temporary name, made durable, recorded in the audit log \
             (segments_exported: the tenant, the range, the recipients' public keys, the file's path and SHA-256) \
-            and only then renamed into place: an export the audit log does not name is never left behind. An \
-            existing file is never replaced.
+            and only then given its name (linked, never over a file that is there): an export the audit log does \
+            not name is never left behind, and an existing file is never replaced.
 
             Exit codes: 0 written; 1 nothing to export in the range, or a segment could not be read (nothing was \
             written); 2 usage or configuration error; 3 the file could not be written; 4 the export could not be \
@@ -102,7 +102,7 @@ struct Export: ParsableCommand {
             throw CommandFailure.usage("--since and --until must lie between the years 1 and 9999")
         }
         guard output != "-" else {
-            throw CommandFailure.usage("-o -: an export is a file (it is renamed into place once recorded)")
+            throw CommandFailure.usage("-o -: an export is a file (it is given its name once recorded)")
         }
         guard !output.isEmpty, !output.hasSuffix("/") else {
             throw CommandFailure.usage("-o '\(output)': not a file name")

@@ -22,9 +22,7 @@ public final class AgeEncryptor {
         var text = AgeHeader.encode(stanzas)
         let mac = HMAC<SHA256>.authenticationCode(for: text, using: AgePayload.headerKey(fileKey: fileKey))
         text += [0x20] + AgeBase64.encode(Array(mac)) + [0x0A]
-        var nonce = [UInt8](repeating: 0, count: AgePayload.nonceSize)
-        var generator = SystemRandomNumberGenerator()
-        for index in nonce.indices { nonce[index] = generator.next() }
+        let nonce = SecureRandom.bytes(AgePayload.nonceSize)
         payloadKey = AgePayload.key(fileKey: fileKey, nonce: nonce)
         header = text + nonce
         pending.reserveCapacity(AgePayload.chunkSize)

@@ -46,7 +46,6 @@ extension PseudonymKey {
 
     /// A fresh key from the operating system's random source.
     public static func random() -> PseudonymKey {
-        var generator = SystemRandomNumberGenerator()
-        return PseudonymKey(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })!
+        PseudonymKey(bytes: SecureRandom.bytes(32))!
     }
 }

@@ -22,7 +22,7 @@ public enum SHA256Digest {
     /// What a chain's first link follows: 64 zeros.
     public static let genesis = String(repeating: "0", count: 64)
 
-    /// Lowercase hex of `digest`.
+    /// Lowercase hex of `digest` (or of any bytes: ``SecureRandom/hex(_:)``).
     static func hexText(_ digest: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []

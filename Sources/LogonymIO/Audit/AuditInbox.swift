@@ -28,9 +28,7 @@ extension AuditLog {
     public static func submit(_ event: AuditEvent, stateDirectory: String) throws {
         var event = event
         ProcessIdentity.current.stamp(&event)
-        var name = ""
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<16 { name += String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }
+        let name = SecureRandom.hex(16)
         let directory = stateDirectory + "/" + inboxName
         let temporary = directory + "/." + name + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)

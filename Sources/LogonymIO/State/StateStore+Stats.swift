@@ -31,9 +31,7 @@ extension StateStore {
                     );
                     """
             )
-            var key = [UInt8](repeating: 0, count: 16)
-            var generator = SystemRandomNumberGenerator()
-            for i in key.indices { key[i] = UInt8.random(in: 0...255, using: &generator) }
+            let key = SecureRandom.bytes(16)
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('client_hash_key', ?)", arguments: [Data(key)])
         }
     }

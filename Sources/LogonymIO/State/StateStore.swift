@@ -130,9 +130,7 @@ public final class StateStore: @unchecked Sendable {
                     );
                     """
             )
-            var key = [UInt8](repeating: 0, count: 32)
-            var generator = SystemRandomNumberGenerator()
-            for i in key.indices { key[i] = UInt8.random(in: 0...255, using: &generator) }
+            let key = SecureRandom.bytes(32)
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('fingerprint_key', ?)", arguments: [Data(key)])
         }
         Self.registerMaintenanceTables(in: &migrator)

@@ -123,19 +123,7 @@ extension EncryptedSegmentTests {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
         let now = Int64(Date().timeIntervalSince1970)
-        var parts = tm()
-        var seconds = time_t(now)
-        gmtime_r(&seconds, &parts)
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let stamp = String(
-            format: "%02d/%@/%04d:%02d:%02d:%02d +0000",
-            Int(parts.tm_mday),
-            months[Int(parts.tm_mon)],
-            Int(parts.tm_year) + 1900,
-            Int(parts.tm_hour),
-            Int(parts.tm_min),
-            Int(parts.tm_sec)
-        )
+        let stamp = RetentionTests.logTime(Int(now))
         var text = ""
         for i in 0..<200 {
             text += "198.51.100.\(i) - - [\(stamp)] \"GET /now/\(i) HTTP/1.1\" 200 \(i) \"-\" \"agent\"\n"

@@ -136,9 +136,7 @@ public final class KeyStore {
             return try KeyFile.load(path)
         }
         let key = PseudonymKey.random()
-        var suffix = ""
-        for byte in PseudonymKey.random().bytes.prefix(4) { suffix += String(format: "%02x", byte) }
-        let name = "\(id)-\(suffix)"
+        let name = "\(id)-\(SecureRandom.hex(4))"
         let path = directory + "/" + name + ".key"
         try Self.install(key, name: name, in: directory)
         try store.write { db in
@@ -150,17 +148,28 @@ public final class KeyStore {
         return key
     }
 
-    /// Writes a new key file `NAME.key` (0600, the key directory owner's) in the key directory: under a temporary
-    /// name first (`.NAME.tmp`, removed at the next start if a crash leaves it), fsynced, renamed into place, the
-    /// directory fsynced.
+    /// Writes a new key file `NAME.key` (0600, the key directory owner's) in the key directory.
     static func install(_ key: PseudonymKey, name: String, in directory: String) throws {
-        let path = directory + "/" + name + ".key"
+        try installSecret(key.bytes, name: name, suffix: ".key", in: directory)
+    }
+
+    /// Writes a secret file (a key, a window identity) `NAME` + `suffix`, 0600 and the key directory owner's: under a
+    /// temporary name first (`.NAME.tmp`, removed at the next start if a crash leaves it), fsynced, renamed into
+    /// place, the directory fsynced unless the caller syncs it once for several files.
+    static func installSecret(
+        _ contents: [UInt8],
+        name: String,
+        suffix: String,
+        in directory: String,
+        syncDirectory: Bool = true
+    ) throws {
+        let path = directory + "/" + name + suffix
         let temporary = directory + "/." + name + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LogonymIOError.system("create", path: temporary, errno: errno) }
         FileAccess.handToDirectoryOwner(fd, directory: directory)
-        let written = key.bytes.withUnsafeBytes { write(fd, $0.baseAddress, 32) }
-        guard written == 32, fsync(fd) == 0 else {
+        let written = contents.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == contents.count, fsync(fd) == 0 else {
             let error = errno
             close(fd)
             unlink(temporary)
@@ -168,7 +177,7 @@ public final class KeyStore {
         }
         close(fd)
         guard rename(temporary, path) == 0 else { throw LogonymIOError.system("rename", path: path, errno: errno) }
-        DirectorySync.sync(directory)
+        if syncDirectory { DirectorySync.sync(directory) }
     }
 
     /// An audit entry about one of this store's keys (named by its id, with the tenant's name).

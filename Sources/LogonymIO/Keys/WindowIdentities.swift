@@ -129,12 +129,11 @@ public final class WindowIdentities {
         var made: [(recorded: String, id: KeyStore.KeyID, identity: AgeIdentity)] = []
         for id in wanted where found[id] == nil {
             let identity = AgeIdentity()
-            var suffix = ""
-            for byte in PseudonymKey.random().bytes.prefix(4) { suffix += String(format: "%02x", byte) }
-            let name = "\(id)-\(suffix)"
-            try Self.install(
+            let name = "\(id)-\(SecureRandom.hex(4))"
+            try KeyStore.installSecret(
                 Array(identity.fileText(created: AuditEntry.timestamp(Date().timeIntervalSince1970)).utf8),
                 name: name,
+                suffix: Self.suffix,
                 in: directory,
                 syncDirectory: false
             )
@@ -170,26 +169,6 @@ public final class WindowIdentities {
         }
         for id in ids { loaded[id] = found[id] }
         return found
-    }
-
-    /// Writes `NAME.identity` (0600, the key directory owner's): a temporary name first, fsynced, renamed, the
-    /// directory fsynced. The temporary file is removed by the key store's next start if a crash leaves it.
-    static func install(_ contents: [UInt8], name: String, in directory: String, syncDirectory: Bool = true) throws {
-        let path = directory + "/" + name + suffix
-        let temporary = directory + "/." + name + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw LogonymIOError.system("create", path: temporary, errno: errno) }
-        FileAccess.handToDirectoryOwner(fd, directory: directory)
-        let written = contents.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == contents.count, fsync(fd) == 0 else {
-            let error = errno
-            close(fd)
-            unlink(temporary)
-            throw LogonymIOError.system("write", path: temporary, errno: error)
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else { throw LogonymIOError.system("rename", path: path, errno: errno) }
-        if syncDirectory { DirectorySync.sync(directory) }
     }
 
     /// Every live identity of a tenant (`nil`: of no tenant) in a state directory, oldest window first.
